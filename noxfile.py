@@ -1,0 +1,56 @@
+"""Every developer task, one entry point: `python3 -m nox -s <session>`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+TYPED_PATHS = ["src", "tests/typing", "examples"]
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the project (editable) and the named dependency groups."""
+    requirements = [
+        req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)
+    ]
+    session.install("-e", ".", *requirements)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite under coverage; fail below 100% branch coverage of src/."""
+    install(session, "test")
+    session.run("coverage", "erase")
+    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "combine")
+    session.run("coverage", "report")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check src/, tests/typing/ and examples/ with mypy --strict and pyright strict."""
+    install(session, "typecheck")
+    session.run("mypy", "--strict", *TYPED_PATHS)
+    session.run("pyright", *TYPED_PATHS)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the end-to-end demo."""
+    session.install("-e", ".")
+    session.run("python", str(Path("examples") / "build_message.py"))

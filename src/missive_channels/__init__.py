@@ -1,0 +1,37 @@
+"""Typed SDK for Missive custom channels: build and send messages, verify and parse webhooks."""
+
+from __future__ import annotations
+
+from importlib.metadata import version as _version
+
+from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
+from ._errors import FieldTypeError, MissiveError, RequestTooLargeError, ValidationError
+from ._models import (
+    Attachment,
+    EmailAddress,
+    EmailMessage,
+    HtmlMessage,
+    Message,
+    Participant,
+    TextMessage,
+)
+
+__version__: str = _version("missive-channels")
+
+__all__ = [
+    "MAX_REQUEST_BYTES",
+    "Attachment",
+    "EmailAddress",
+    "EmailMessage",
+    "FieldTypeError",
+    "HtmlMessage",
+    "Message",
+    "MissiveError",
+    "Participant",
+    "RequestTooLargeError",
+    "TextMessage",
+    "ValidationError",
+    "__version__",
+    "encode_request",
+    "to_request_body",
+]

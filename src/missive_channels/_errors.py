@@ -1,0 +1,68 @@
+"""The error tree: every failure the SDK reports is one of these.
+
+```
+MissiveError
+├── ValidationError (also ValueError)         bad input, caught before any I/O
+│   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
+│   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+```
+
+Every error carries a message that says what was wrong and what to do about it.
+Secrets (tokens, signature secrets) never appear in an error message.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FieldTypeError", "MissiveError", "RequestTooLargeError", "ValidationError"]
+
+
+class MissiveError(Exception):
+    """Root of every error raised by missive-channels."""
+
+
+class ValidationError(MissiveError, ValueError):
+    """A value given to the SDK is invalid; nothing was sent.
+
+    Attributes:
+        field: The name of the offending field, or ``None`` when the problem is
+            not tied to one field.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        """Create the error.
+
+        Args:
+            message: What was wrong and what to do about it.
+            field: The offending field's name, if any.
+        """
+        super().__init__(message)
+        self.field = field
+
+
+class FieldTypeError(ValidationError, TypeError):
+    """A field received a value of the wrong type (also a ``TypeError``)."""
+
+
+class RequestTooLargeError(ValidationError):
+    """The encoded request body exceeds Missive's request size cap.
+
+    Attributes:
+        size: The encoded size in bytes.
+        limit: The cap in bytes.
+    """
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        """Create the error.
+
+        Args:
+            size: The encoded size in bytes.
+            limit: The cap in bytes.
+        """
+        super().__init__(
+            f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes; "
+            "send fewer or smaller attachments per message "
+            "(missive_channels.split_attachments can split them)",
+            field="attachments",
+        )
+        self.size = size
+        self.limit = limit

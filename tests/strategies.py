@@ -1,0 +1,114 @@
+"""Hypothesis strategies shared by the test modules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from missive_channels import (
+    Attachment,
+    EmailAddress,
+    EmailMessage,
+    HtmlMessage,
+    Participant,
+    TextMessage,
+)
+
+#: Anything a careless caller might pass for any field.
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.binary(max_size=8),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.datetimes(),
+    st.datetimes(timezones=st.just(timezone.utc)),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+)
+
+keys = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Zs", "Cc", "Zl", "Zp")),
+    min_size=1,
+    max_size=20,
+).filter(lambda s: not any(c.isspace() for c in s))
+
+participants = st.one_of(
+    st.builds(Participant, id=keys, username=st.none() | keys, name=st.none() | st.text()),
+    st.builds(Participant, username=keys),
+    st.builds(Participant, name=keys),
+)
+
+email_addresses = st.builds(
+    EmailAddress,
+    address=st.builds(
+        lambda a, b: f"{a}@{b}",
+        keys.filter(lambda s: "@" not in s),
+        keys.filter(lambda s: "@" not in s),
+    ),
+    name=st.none() | st.text(max_size=20),
+)
+
+attachments = st.builds(Attachment, filename=keys, data=st.binary(max_size=64))
+
+aware_datetimes = st.datetimes(
+    min_value=datetime(1970, 1, 2),  # noqa: DTZ001 - bounds for an aware strategy
+    max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+    timezones=st.sampled_from(
+        [timezone.utc, timezone(timedelta(hours=-7)), timezone(timedelta(hours=5, minutes=30))]
+    ),
+)
+
+
+def common_fields() -> dict[str, Any]:
+    """Strategies for the fields every message type takes (all valid together)."""
+    return {
+        "account": keys,
+        "body": st.none() | st.text(),
+        "delivered_at": st.none() | aware_datetimes | st.integers(0, 2**32),
+        "external_id": st.none() | keys,
+        "references": st.lists(keys, max_size=3),
+        "conversation": st.none() | keys,
+        "attachments": st.lists(attachments, max_size=2),
+        "team": st.just("team-1"),
+        "force_team": st.booleans(),
+        "organization": st.just("org-1"),
+        "add_users": st.lists(keys, max_size=2),
+        "add_assignees": st.lists(keys, max_size=2),
+        "remove_assignees": st.lists(keys, max_size=2),
+        "add_shared_labels": st.lists(keys, max_size=2),
+        "remove_shared_labels": st.lists(keys, max_size=2),
+        "add_to_inbox": st.none() | st.booleans(),
+        "add_to_team_inbox": st.none() | st.booleans(),
+        "close": st.booleans(),
+        "conversation_subject": st.none() | st.text(),
+        "conversation_color": st.none()
+        | st.sampled_from(["good", "warning", "danger", "#fff", "#A1b2C3"]),
+    }
+
+
+text_messages = st.builds(
+    TextMessage,
+    from_field=participants,
+    to_fields=st.lists(participants, max_size=3),
+    **common_fields(),
+)
+html_messages = st.builds(
+    HtmlMessage,
+    from_field=participants,
+    to_fields=st.lists(participants, max_size=3),
+    **common_fields(),
+)
+email_messages = st.builds(
+    EmailMessage,
+    from_field=email_addresses,
+    to_fields=st.lists(email_addresses, max_size=3),
+    cc_fields=st.lists(email_addresses, max_size=2),
+    bcc_fields=st.lists(email_addresses, max_size=2),
+    subject=st.none() | st.text(),
+    **common_fields(),
+)
+messages = text_messages | html_messages | email_messages

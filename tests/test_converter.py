@@ -1,0 +1,195 @@
+"""The wire format: what `to_request_body` and `encode_request` put on the wire."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from missive_channels import (
+    MAX_REQUEST_BYTES,
+    Attachment,
+    EmailAddress,
+    EmailMessage,
+    FieldTypeError,
+    HtmlMessage,
+    Participant,
+    RequestTooLargeError,
+    TextMessage,
+    encode_request,
+    to_request_body,
+)
+from strategies import messages
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ACCOUNT = "0c7d2a51-8f3e-4b6a-9d12-5e4f3a2b1c90"
+
+
+def golden(name: str) -> dict[str, Any]:
+    """Load a hand-written expected request body."""
+    result: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return result
+
+
+@pytest.mark.parametrize("cls", [TextMessage, HtmlMessage])
+def test_full_chat_message_matches_golden_body(cls: type[TextMessage]) -> None:
+    """A Text or HTML message with every field set encodes to the golden body."""
+    message = cls(
+        account=ACCOUNT,
+        from_field=Participant(id="cust-4471", username="@marta.k", name="Marta K."),
+        to_fields=[
+            Participant(id="acme-support", username="@acme", name="Acme Support"),
+            Participant(name="Night shift"),
+        ],
+        body="Hello! Is my order #5521 shipped yet? \N{PACKAGE}",
+        delivered_at=datetime(2024, 6, 10, 16, 53, 20, tzinfo=timezone(timedelta(hours=2))),
+        external_id="acme-msg-000981",
+        references=["acme-thread-5521", "order-5521"],
+        conversation="7c3e9a10-4f2b-4d6e-b8a1-2e3f4a5b6c7d",
+        attachments=[Attachment(filename="hello.txt", data=b"hello")],
+        team="team-1",
+        force_team=True,
+        organization="org-1",
+        add_users=["user-1", "user-2"],
+        add_assignees=["user-1"],
+        remove_assignees=["user-3"],
+        add_shared_labels=["label-1"],
+        remove_shared_labels=["label-2"],
+        add_to_inbox=False,
+        add_to_team_inbox=True,
+        close=True,
+        conversation_subject="Order #5521",
+        conversation_color="#1f8a70",
+    )
+    assert to_request_body(message) == golden("text_message_full.json")
+
+
+def test_full_email_message_matches_golden_body() -> None:
+    """An Email message with every field set encodes to the golden body."""
+    message = EmailMessage(
+        account=ACCOUNT,
+        from_field=EmailAddress(address="marta@example.com", name="Marta K."),
+        to_fields=[EmailAddress(address="support@acme.example", name="Acme Support")],
+        cc_fields=[EmailAddress(address="boss@example.com")],
+        bcc_fields=[EmailAddress(address="audit@example.com", name="Audit")],
+        subject="Order #5521",
+        body="<p>Is my order shipped yet?</p>",
+        delivered_at=0,
+        external_id="mail-1",
+        references=["<abc@example.com>"],
+        conversation="c-1",
+        attachments=[
+            Attachment(filename="invoice.pdf", data=b"%PDF-1.4"),
+            Attachment(filename="empty.bin", data=b""),
+        ],
+        team="team-1",
+        force_team=True,
+        organization="org-1",
+        add_users=["user-1"],
+        add_assignees=["user-1"],
+        remove_assignees=["user-2"],
+        add_shared_labels=["label-1"],
+        remove_shared_labels=["label-2"],
+        add_to_inbox=True,
+        add_to_team_inbox=False,
+        close=True,
+        conversation_subject="Billing",
+        conversation_color="danger",
+    )
+    assert to_request_body(message) == golden("email_message_full.json")
+
+
+@pytest.mark.parametrize("cls", [TextMessage, HtmlMessage])
+def test_minimal_chat_message_sends_only_what_was_set(cls: type[TextMessage]) -> None:
+    """A minimal Text or HTML message carries only account and from_field."""
+    message = cls(account="acc", from_field=Participant(username="@m"))
+    assert to_request_body(message) == {
+        "messages": {"account": "acc", "from_field": {"username": "@m"}}
+    }
+
+
+def test_minimal_email_message_sends_only_what_was_set() -> None:
+    """A minimal Email message carries only account and from_field."""
+    message = EmailMessage(account="acc", from_field=EmailAddress(address="a@b.c"))
+    assert to_request_body(message) == {
+        "messages": {"account": "acc", "from_field": {"address": "a@b.c"}}
+    }
+
+
+def test_delivered_at_is_floored_to_whole_seconds() -> None:
+    """Sub-second parts are dropped, rounding towards the past (also before 1970)."""
+    after = datetime(2024, 6, 10, 14, 53, 20, 999_999, tzinfo=timezone.utc)
+    before = datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=timezone.utc)
+    assert to_request_body(_text(delivered_at=after))["messages"]["delivered_at"] == 1718031200
+    assert to_request_body(_text(delivered_at=before))["messages"]["delivered_at"] == -1
+
+
+def test_encode_request_is_compact_utf8_json() -> None:
+    """The request bytes are compact JSON with non-ASCII text kept as UTF-8."""
+    body = encode_request(_text(body="caf\N{LATIN SMALL LETTER E WITH ACUTE}"))
+    assert (
+        body
+        == (
+            '{"messages":{"account":"acc","from_field":{"name":"M"},'
+            '"body":"caf\N{LATIN SMALL LETTER E WITH ACUTE}"}}'
+        ).encode()
+    )
+
+
+def test_encode_request_refuses_bodies_over_the_cap() -> None:
+    """A request over the cap is refused with its size and the cap in the message."""
+    message = _text(attachments=[Attachment(filename="big.bin", data=bytes(7_500_000))])
+    with pytest.raises(RequestTooLargeError) as info:
+        encode_request(message)
+    assert info.value.limit == MAX_REQUEST_BYTES
+    assert info.value.size == len(json.dumps(to_request_body(message), separators=(",", ":")))
+    assert "10,000,000" in str(info.value)
+    assert f"{info.value.size:,}" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_encode_request_accepts_a_body_exactly_at_the_cap() -> None:
+    """The cap is inclusive and configurable."""
+    body = encode_request(_text())
+    assert encode_request(_text(), limit=len(body)) == body
+    with pytest.raises(RequestTooLargeError):
+        encode_request(_text(), limit=len(body) - 1)
+
+
+@pytest.mark.parametrize("not_a_message", [{"messages": {}}, None, Participant(name="x")])
+def test_non_messages_are_refused(not_a_message: Any) -> None:
+    """Anything but one of the three message types is a FieldTypeError."""
+    with pytest.raises(FieldTypeError, match="TextMessage, HtmlMessage or EmailMessage"):
+        to_request_body(not_a_message)
+
+
+@given(messages)
+def test_request_body_is_json_without_none(message: TextMessage) -> None:
+    """Every valid message encodes to JSON with no null anywhere and decodes back the same."""
+    body = to_request_body(message)
+    decoded = json.loads(encode_request(message, limit=2**40))
+    assert decoded == json.loads(json.dumps(body))
+    assert "null" not in json.dumps(_values_only(body))
+    fields = decoded["messages"]
+    for attachment, original in zip(
+        fields.get("attachments", []), message.attachments, strict=True
+    ):
+        assert base64.b64decode(attachment["base64_data"]) == original.data
+
+
+def _values_only(value: Any) -> Any:
+    """Return the JSON tree with every string replaced, so only structural nulls remain."""
+    if isinstance(value, dict):
+        return {"k": [_values_only(v) for v in value.values()]}
+    if isinstance(value, list):
+        return [_values_only(v) for v in value]
+    return 0 if isinstance(value, str) else value
+
+
+def _text(**fields: Any) -> TextMessage:
+    return TextMessage(**{"account": "acc", "from_field": Participant(name="M"), **fields})

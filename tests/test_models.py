@@ -1,0 +1,237 @@
+"""Behaviour of the message, participant and attachment models."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from missive_channels import (
+    Attachment,
+    EmailAddress,
+    EmailMessage,
+    FieldTypeError,
+    HtmlMessage,
+    MissiveError,
+    Participant,
+    TextMessage,
+    ValidationError,
+)
+from strategies import junk, messages
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SENDER = Participant(name="Marta")
+MAIL = EmailAddress(address="marta@example.com")
+
+
+def text(**fields: Any) -> TextMessage:
+    """Build a Text message with the required fields filled in."""
+    return TextMessage(**{"account": "acc-1", "from_field": SENDER, **fields})
+
+
+def test_collections_are_stored_as_tuples() -> None:
+    """Any iterable given for a collection field is stored as a tuple."""
+    message = text(to_fields=iter([SENDER]), references=(r for r in ["a", "b"]))
+    assert message.to_fields == (SENDER,)
+    assert message.references == ("a", "b")
+
+
+def test_messages_are_immutable_and_hashable() -> None:
+    """Models are frozen and usable as dict keys or set members."""
+    message = text(references=["a"])
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        message.body = "changed"  # type: ignore[misc]
+    assert {message, text(references=["a"])} == {message}
+
+
+def test_integer_delivered_at_becomes_an_aware_datetime() -> None:
+    """Unix seconds are accepted and stored as an aware UTC datetime."""
+    assert text(delivered_at=1718031200).delivered_at == datetime(
+        2024, 6, 10, 14, 53, 20, tzinfo=timezone.utc
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"account": ""}, "account", ValidationError),
+        ({"account": "   "}, "account", ValidationError),
+        ({"account": None}, "account", FieldTypeError),
+        ({"add_users": ["u"]}, "add_users", ValidationError),
+        ({"add_assignees": ["u"]}, "add_assignees", ValidationError),
+        ({"remove_assignees": ["u"]}, "remove_assignees", ValidationError),
+        ({"add_to_team_inbox": True}, "add_to_team_inbox", ValidationError),
+        ({"force_team": True}, "force_team", ValidationError),
+        ({"conversation_color": "green"}, "conversation_color", ValidationError),
+        ({"conversation_color": "#12"}, "conversation_color", ValidationError),
+        ({"conversation_color": "#1234567"}, "conversation_color", ValidationError),
+        ({"conversation_color": "#ggg"}, "conversation_color", ValidationError),
+        ({"references": ["thread 1"]}, "references", ValidationError),
+        ({"references": ["ok", "tab\there"]}, "references", ValidationError),
+        ({"references": [""]}, "references", ValidationError),
+        ({"references": "thread-1"}, "references", FieldTypeError),
+        ({"references": [1]}, "references", FieldTypeError),
+        ({"references": 5}, "references", FieldTypeError),
+        ({"from_field": MAIL}, "from_field", FieldTypeError),
+        ({"to_fields": [MAIL]}, "to_fields", FieldTypeError),
+        ({"body": b"bytes"}, "body", FieldTypeError),
+        ({"close": 1}, "close", FieldTypeError),
+        ({"add_to_inbox": "yes"}, "add_to_inbox", FieldTypeError),
+        ({"delivered_at": datetime(2024, 1, 1)}, "delivered_at", ValidationError),  # noqa: DTZ001
+        ({"delivered_at": 10**20}, "delivered_at", ValidationError),
+        ({"delivered_at": 1.5}, "delivered_at", FieldTypeError),
+        ({"delivered_at": True}, "delivered_at", FieldTypeError),
+        ({"attachments": [b"raw"]}, "attachments", FieldTypeError),
+    ],
+)
+def test_invalid_fields_are_refused_naming_the_field(
+    fields: dict[str, Any], field: str, error: type[ValidationError]
+) -> None:
+    """Each kind of invalid input raises our error naming the field."""
+    with pytest.raises(error) as info:
+        text(**fields)
+    assert info.value.field == field
+    assert field in str(info.value)
+    assert isinstance(info.value, (MissiveError, ValueError))
+
+
+def test_type_errors_are_also_type_errors() -> None:
+    """FieldTypeError is caught by handlers of TypeError as well as ValueError."""
+    with pytest.raises(TypeError):
+        text(close="yes")
+    with pytest.raises(ValueError, match="close"):
+        text(close="yes")
+
+
+def test_organization_or_team_prerequisites_pass_when_given() -> None:
+    """Actions that need organization or team are accepted once those are set."""
+    message = text(
+        organization="org",
+        team="team",
+        add_users=["u"],
+        add_assignees=["u"],
+        remove_assignees=["v"],
+        add_to_team_inbox=True,
+        force_team=True,
+    )
+    assert message.add_users == ("u",)
+
+
+@pytest.mark.parametrize("color", ["good", "warning", "danger", "#fff", "#1F8A70"])
+def test_valid_conversation_colors_are_accepted(color: str) -> None:
+    """Hex colours of 3 or 6 digits and the three colour words are valid."""
+    assert text(conversation_color=color).conversation_color == color
+
+
+def test_participant_needs_one_field() -> None:
+    """A participant with no id, username or name is refused."""
+    with pytest.raises(ValidationError, match="at least one"):
+        Participant()
+    with pytest.raises(ValidationError):
+        Participant(name="")
+    assert Participant(username="@m").username == "@m"
+
+
+def test_participant_fields_must_be_strings() -> None:
+    """A non-string participant field is a FieldTypeError naming it."""
+    with pytest.raises(FieldTypeError, match=r"Participant\.id") as info:
+        Participant(id=4471)  # type: ignore[arg-type]
+    assert info.value.field == "id"
+
+
+@pytest.mark.parametrize(
+    "address", ["", "marta", "marta@", "@example.com", "a@b@c", "marta @example.com", "a@b\n"]
+)
+def test_email_address_must_be_one_address(address: str) -> None:
+    """Anything but a single address with no whitespace is refused."""
+    with pytest.raises(ValidationError, match="address"):
+        EmailAddress(address=address)
+
+
+def test_email_only_fields_exist_only_on_email_messages() -> None:
+    """Text and HTML messages have no subject, cc_fields or bcc_fields."""
+    for cls in (TextMessage, HtmlMessage):
+        names = {field.name for field in attrs.fields(cls)}
+        assert names.isdisjoint({"subject", "cc_fields", "bcc_fields"})
+        with pytest.raises(TypeError):
+            cls(account="a", from_field=SENDER, subject="s")  # type: ignore[call-arg]
+
+
+def test_email_message_refuses_text_participants() -> None:
+    """An Email message takes EmailAddress participants only."""
+    with pytest.raises(FieldTypeError, match=r"EmailMessage\.cc_fields\[1\]"):
+        EmailMessage(account="a", from_field=MAIL, cc_fields=[MAIL, SENDER])  # type: ignore[list-item]
+    with pytest.raises(FieldTypeError, match="from_field"):
+        EmailMessage(account="a", from_field=SENDER)  # type: ignore[arg-type]
+
+
+def test_attachment_copies_bytes_like_data() -> None:
+    """Data given as bytearray or memoryview is stored as bytes."""
+    assert Attachment(filename="a", data=bytearray(b"xy")).data == b"xy"
+    assert Attachment(filename="a", data=memoryview(b"xy")).data == b"xy"
+
+
+def test_attachment_repr_hides_the_data() -> None:
+    """The repr shows the size of the data, not the data."""
+    assert repr(Attachment(filename="a.bin", data=b"secret")) == (
+        "Attachment(filename='a.bin', data=<6 bytes>)"
+    )
+
+
+@pytest.mark.parametrize(("filename", "error"), [("", ValidationError), (None, FieldTypeError)])
+def test_attachment_needs_a_filename(filename: Any, error: type[ValidationError]) -> None:
+    """An attachment without a filename is refused."""
+    with pytest.raises(error, match="filename"):
+        Attachment(filename=filename, data=b"x")
+
+
+def test_attachment_data_must_be_bytes() -> None:
+    """Text data is refused; the caller must encode it."""
+    with pytest.raises(FieldTypeError, match="data"):
+        Attachment(filename="a", data="text")  # type: ignore[arg-type]
+
+
+def test_attachment_from_path_reads_the_file(tmp_path: Path) -> None:
+    """from_path reads the file's bytes and takes its name unless told otherwise."""
+    path = tmp_path / "report.csv"
+    path.write_bytes(b"a,b\n1,2\n")
+    assert Attachment.from_path(path) == Attachment(filename="report.csv", data=b"a,b\n1,2\n")
+    assert Attachment.from_path(str(path), filename="r.csv").filename == "r.csv"
+
+
+def test_attachment_from_missing_path_is_a_validation_error(tmp_path: Path) -> None:
+    """A file that cannot be read gives our error, with the OSError as cause."""
+    with pytest.raises(ValidationError, match=r"cannot read attachment file .*nope\.txt") as info:
+        Attachment.from_path(tmp_path / "nope.txt")
+    assert isinstance(info.value.__cause__, FileNotFoundError)
+
+
+@given(messages)
+def test_generated_valid_messages_construct(message: TextMessage) -> None:
+    """Every combination of valid fields constructs, storing tuples."""
+    assert isinstance(message.references, tuple)
+    assert isinstance(message.attachments, tuple)
+
+
+@given(st.sampled_from([TextMessage, HtmlMessage, EmailMessage]), st.data())
+def test_construction_succeeds_or_raises_our_error(cls: type[Any], data: st.DataObject) -> None:
+    """Arbitrary values for any field either construct or raise a ValidationError."""
+    names = [field.name for field in attrs.fields(cls)]
+    fields = {
+        name: data.draw(junk, label=name) for name in data.draw(st.sets(st.sampled_from(names)))
+    }
+    required = {"account", "from_field"}
+    if not required <= fields.keys():
+        # Leaving out a required argument is Python's own TypeError, not a value problem.
+        with pytest.raises(TypeError, match="required keyword-only argument"):
+            cls(**fields)
+        return
+    with contextlib.suppress(ValidationError):
+        cls(**fields)
