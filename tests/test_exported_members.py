@@ -9,7 +9,7 @@ import missive_channels
 
 
 def test_all_lists_every_public_name_once() -> None:
-    """`__all__` is sorted, unique and equals the public names the package defines."""
+    """`__all__` is free of repeats and equals the public names the package defines."""
     exported = set(missive_channels.__all__)
     public = {name for name in dir(missive_channels) if not name.startswith("_")}
     public |= {"__version__"}

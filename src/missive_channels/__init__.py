@@ -1,6 +1,5 @@
 """Typed SDK for Missive custom channels: build and send messages, verify and parse webhooks."""
 
-from __future__ import annotations
 
 from importlib.metadata import version as _version
 
