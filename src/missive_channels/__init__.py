@@ -1,6 +1,5 @@
 """Typed SDK for Missive custom channels: build and send messages, verify and parse webhooks."""
 
-
 from importlib.metadata import version as _version
 
 from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
