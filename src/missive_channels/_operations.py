@@ -1,0 +1,193 @@
+"""Sans-IO request specs, one per API operation, and the results they parse answers into."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Final, Generic, TypeVar
+from urllib.parse import quote
+
+import attrs
+
+from ._converter import encode_post, encode_request
+from ._errors import FieldTypeError, ValidationError
+from ._models import Message, Post
+from ._responses import ShapeError, decode_json
+
+__all__ = [
+    "MAX_IDS_PER_REQUEST",
+    "CreatedMessage",
+    "CreatedPost",
+    "Operation",
+    "create_message",
+    "create_post",
+    "path_id",
+]
+
+T = TypeVar("T")
+
+MAX_IDS_PER_REQUEST: Final = 25
+"""Ids per ``GET /messages/:id1,:id2,...``; Missive documents no ceiling, so keep URLs short."""
+
+
+@attrs.frozen(kw_only=True)
+class Operation(Generic[T]):
+    """One API request, as data: what to send and how to read a success answer.
+
+    Attributes:
+        method: The HTTP method.
+        path: The path below the base URL, ids already percent-encoded.
+        params: The query parameters.
+        content: The JSON body bytes, if any.
+        idempotent: Whether sending it twice is harmless (then it may be retried
+            after any transient failure).
+        parse: Turns the success body into the result; raises `ShapeError`.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[bytes], T]
+    params: tuple[tuple[str, str], ...] = ()
+    content: bytes | None = None
+    idempotent: bool
+
+
+@attrs.frozen(kw_only=True)
+class CreatedMessage:
+    """What Missive said about a message it created.
+
+    Missive may answer ``201 Created`` with an empty body, so both fields are
+    optional: ``None`` means the answer did not say.
+
+    Attributes:
+        id: The new message's id.
+        conversation_id: The id of the conversation it joined or started.
+    """
+
+    id: str | None = None
+    conversation_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CreatedPost:
+    """What Missive said about a post it created; fields are ``None`` when not said.
+
+    Attributes:
+        id: The new post's id.
+        conversation_id: The id of the conversation it joined or started.
+    """
+
+    id: str | None = None
+    conversation_id: str | None = None
+
+
+def path_id(value: object, *, field: str) -> str:
+    """Return an id ready to sit in a URL path.
+
+    Args:
+        value: The id the caller gave.
+        field: The argument's name, for the error message.
+
+    Returns:
+        The id, percent-encoded so that it stays one path segment.
+
+    Raises:
+        FieldTypeError: If the id is not a string.
+        ValidationError: If the id is empty or contains a comma.
+    """
+    if not isinstance(value, str):
+        msg = f"{field} must be a str id, got {type(value).__name__}"
+        raise FieldTypeError(msg, field=field)
+    if not value.strip() or "," in value:
+        msg = f"{field} must be one non-empty Missive id without commas, got {value!r}"
+        raise ValidationError(msg, field=field)
+    return quote(value, safe="")
+
+
+def _first(value: object) -> object:
+    if isinstance(value, list):
+        items: list[object] = value  # pyright: ignore[reportUnknownVariableType]
+        return items[0] if items else None
+    return value
+
+
+def _str_at(value: object, key: str) -> str | None:
+    found: object = value.get(key) if isinstance(value, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    return found if isinstance(found, str) else None
+
+
+def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
+    """Read ``(id, conversation id)`` from a creation answer, however much of it there is.
+
+    The resource was created whatever the body says, so nothing here may fail:
+    raising would invite the caller to send it again.
+    """
+    try:
+        body = decode_json(content)
+    except ShapeError:
+        return None, None
+    created = _first(body.get(key)) if isinstance(body, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    conversation: object = created.get("conversation") if isinstance(created, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")
+    if conversation_id is None and isinstance(body, dict):
+        conversation_id = _str_at(_first(body.get("conversations")), "id")  # pyright: ignore[reportUnknownMemberType]
+    return _str_at(created, "id"), conversation_id
+
+
+def _parse_created_message(content: bytes) -> CreatedMessage:
+    message_id, conversation_id = _created_ids(content, "messages")
+    return CreatedMessage(id=message_id, conversation_id=conversation_id)
+
+
+def _parse_created_post(content: bytes) -> CreatedPost:
+    post_id, conversation_id = _created_ids(content, "posts")
+    return CreatedPost(id=post_id, conversation_id=conversation_id)
+
+
+def create_message(message: Message) -> Operation[CreatedMessage]:
+    """``POST /messages``: validated and encoded before any I/O.
+
+    Raises:
+        FieldTypeError: If ``message`` is not a message model.
+        RequestTooLargeError: If the request is over Missive's cap.
+    """
+    return Operation(
+        method="POST",
+        path="/messages",
+        content=encode_request(message),
+        idempotent=False,
+        parse=_parse_created_message,
+    )
+
+
+def create_post(post: Post) -> Operation[CreatedPost]:
+    """``POST /posts``: validated and encoded before any I/O.
+
+    Raises:
+        FieldTypeError: If ``post`` is not a `Post`.
+        RequestTooLargeError: If the request is over Missive's cap.
+    """
+    return Operation(
+        method="POST",
+        path="/posts",
+        content=encode_post(post),
+        idempotent=False,
+        parse=_parse_created_post,
+    )
+
+
+def get(path: str, parse: Callable[[bytes], T], params: Sequence[tuple[str, str]] = ()) -> Operation[T]:
+    """A read: ``GET`` a path, retried freely."""
+    return Operation(method="GET", path=path, params=tuple(params), idempotent=True, parse=parse)
+
+
+def envelope(content: bytes, key: str) -> Any:  # noqa: ANN401 - JSON is untyped until shaped
+    """Return ``body[key]`` of a JSON success body.
+
+    Raises:
+        ShapeError: If the body is not a JSON object holding ``key``.
+    """
+    body = decode_json(content)
+    if not isinstance(body, dict) or key not in body:
+        msg = f"expected a JSON object with the key {key!r}"
+        raise ShapeError(msg)
+    return body[key]  # pyright: ignore[reportUnknownVariableType]

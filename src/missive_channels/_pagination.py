@@ -1,0 +1,106 @@
+"""Missive's ``until`` pagination: the page-to-page state machine, without I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from ._operations import Operation, envelope, get
+from ._responses import ShapeError
+
+__all__ = ["UntilPager"]
+
+T = TypeVar("T")
+
+
+class UntilPager(Generic[T]):
+    """Walks a newest-first listing page by page, yielding every item exactly once.
+
+    Missive pages with ``until``: the next page holds items at or before the
+    timestamp of the oldest item of the previous one. Three cases need care:
+
+    * A page may hold more than ``limit`` items (Missive keeps items with the
+      same timestamp together); only a page with fewer than ``limit`` items is
+      the last one.
+    * Items sharing the boundary timestamp may come back on the next page;
+      they are recognised by id and not repeated.
+    * A page may bring nothing new, when more items share one timestamp than
+      a page holds; then the walk steps one second further back instead of
+      asking for the same page forever.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        key: str,
+        timestamp_key: str,
+        limit: int,
+        structure: Callable[[Mapping[str, Any], str], T],
+    ) -> None:
+        """Create the pager.
+
+        Args:
+            path: The listing's path.
+            key: The envelope key holding the items, e.g. ``"messages"``.
+            timestamp_key: The item field ``until`` refers to, e.g. ``"delivered_at"``.
+            limit: Items per page to ask for.
+            structure: Builds the result from one raw item and its JSON path.
+        """
+        self._path = path
+        self._key = key
+        self._timestamp_key = timestamp_key
+        self._limit = limit
+        self._structure = structure
+        self._until: int | None = None
+        self._seen: set[str] = set()
+        self._done = False
+        self._stalled = False
+
+    def next_page(self) -> Operation[list[T]] | None:
+        """Return the request for the next page, or ``None`` once the walk is over."""
+        if self._done:
+            return None
+        params = [("limit", str(self._limit))]
+        if self._until is not None:
+            params.append(("until", str(self._until)))
+        return get(self._path, self._accept, params)
+
+    def _accept(self, content: bytes) -> list[T]:
+        items = envelope(content, self._key)
+        if not isinstance(items, list):
+            msg = "expected a list"
+            raise ShapeError(msg, path=f"$.{self._key}")
+        fresh: list[T] = []
+        fresh_ids: list[str] = []
+        oldest: int | None = None
+        for index, item in enumerate(items):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            path = f"$.{self._key}[{index}]"
+            if not isinstance(item, dict):
+                msg = "expected an object"
+                raise ShapeError(msg, path=path)
+            item_id = item.get("id")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            stamp = item.get(self._timestamp_key)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            if not isinstance(item_id, str):
+                msg = "expected a string id"
+                raise ShapeError(msg, path=f"{path}.id")
+            if type(stamp) is not int:
+                msg = "expected integer Unix seconds"
+                raise ShapeError(msg, path=f"{path}.{self._timestamp_key}")
+            oldest = stamp if oldest is None else min(oldest, stamp)
+            if item_id not in self._seen and item_id not in fresh_ids:
+                fresh.append(self._structure(item, path))  # pyright: ignore[reportUnknownArgumentType]
+                fresh_ids.append(item_id)
+        if oldest is not None and not fresh and self._stalled:
+            # After stepping back past the timestamp of everything seen, a page of
+            # seen items means `until` was not honoured; going on would loop forever.
+            msg = f"the page for until={self._until} repeats only items already listed"
+            raise ShapeError(msg, path=f"$.{self._key}")
+        # Only now, with the whole page read, may the walk move on.
+        self._seen.update(fresh_ids)
+        if oldest is None or len(items) < self._limit:  # pyright: ignore[reportUnknownArgumentType]
+            self._done = True
+        else:
+            self._stalled = not fresh
+            self._until = oldest if fresh else oldest - 1
+        return fresh
