@@ -13,6 +13,7 @@ from ._models import (
     Participant,
     TextMessage,
 )
+from ._split import encoded_size, split_attachments
 
 __version__: str = _version("missive-channels")
 
@@ -31,5 +32,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "encode_request",
+    "encoded_size",
+    "split_attachments",
     "to_request_body",
 ]

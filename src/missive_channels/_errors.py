@@ -51,18 +51,19 @@ class RequestTooLargeError(ValidationError):
         limit: The cap in bytes.
     """
 
-    def __init__(self, *, size: int, limit: int) -> None:
+    def __init__(self, *, size: int, limit: int, advice: str | None = None) -> None:
         """Create the error.
 
         Args:
             size: The encoded size in bytes.
             limit: The cap in bytes.
+            advice: What to do about it, if the default advice does not fit.
         """
-        super().__init__(
-            f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes; "
-            "send fewer or smaller attachments per message "
-            "(missive_channels.split_attachments can split them)",
-            field="attachments",
+        advice = advice or (
+            "spread the attachments over several messages "
+            "(missive_channels.split_attachments does it) or send large files as links"
         )
+        message = f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes"
+        super().__init__(f"{message}; {advice}", field="attachments")
         self.size = size
         self.limit = limit

@@ -1,0 +1,89 @@
+"""Request sizing, and splitting a message whose attachments exceed Missive's request cap."""
+
+from __future__ import annotations
+
+import sys
+from typing import TypeVar
+
+import attrs
+
+from ._converter import MAX_REQUEST_BYTES, encode_request
+from ._errors import RequestTooLargeError
+from ._models import Attachment, EmailMessage, HtmlMessage, Message, TextMessage
+
+__all__ = ["encoded_size", "split_attachments"]
+
+_M = TypeVar("_M", TextMessage, HtmlMessage, EmailMessage)
+
+
+def _base64_length(size: int) -> int:
+    return 4 * ((size + 2) // 3)
+
+
+def _without_data(message: Message) -> Message:
+    stripped = tuple(Attachment(filename=a.filename, data=b"") for a in message.attachments)
+    return attrs.evolve(message, attachments=stripped)
+
+
+def encoded_size(message: Message) -> int:
+    """Return the exact size in bytes of the message's encoded request, without encoding its files.
+
+    Args:
+        message: The message to measure.
+
+    Returns:
+        ``len(encode_request(message))``, computed without building the base64 text.
+    """
+    skeleton = len(encode_request(_without_data(message), limit=sys.maxsize))
+    return skeleton + sum(_base64_length(len(a.data)) for a in message.attachments)
+
+
+def split_attachments(message: _M, *, limit: int = MAX_REQUEST_BYTES) -> tuple[_M, ...]:
+    """Split a message whose attachments make it too large into requests under the cap.
+
+    The first part is the message itself with as many attachments as fit, in
+    order. Each further part repeats the message's routing and conversation
+    fields (account, participants, ``references``, ``conversation``, actions)
+    without the body, so every part lands in the same conversation; its
+    ``external_id``, if any, gets the suffix ``#2``, ``#3``... so each request
+    stays unique. A message that already fits is returned alone.
+
+    Args:
+        message: The message to split.
+        limit: The request size cap in bytes.
+
+    Returns:
+        One or more messages, each encoding to at most ``limit`` bytes.
+
+    Raises:
+        RequestTooLargeError: If one attachment alone, or the message without
+            attachments, exceeds ``limit``.
+    """
+    if encoded_size(message) <= limit:
+        return (message,)
+    parts: list[_M] = []
+    current: _M = _fitting(attrs.evolve(message, attachments=()), limit, "shorten the body")
+    for attachment in message.attachments:
+        candidate = attrs.evolve(current, attachments=(*current.attachments, attachment))
+        if current.attachments and encoded_size(candidate) > limit:
+            parts.append(current)
+            number = len(parts) + 1
+            candidate = attrs.evolve(
+                message,
+                body=None,
+                attachments=(attachment,),
+                external_id=None
+                if message.external_id is None
+                else f"{message.external_id}#{number}",
+            )
+        advice = f"the attachment {attachment.filename!r} is too large alone; send it as a link"
+        current = _fitting(candidate, limit, advice)
+    parts.append(current)
+    return tuple(parts)
+
+
+def _fitting(part: _M, limit: int, advice: str) -> _M:
+    size = encoded_size(part)
+    if size > limit:
+        raise RequestTooLargeError(size=size, limit=limit, advice=advice)
+    return part
