@@ -2,6 +2,7 @@
 
 from importlib.metadata import version as _version
 
+from ._bodies import encoded_size, split_attachments
 from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
 from ._errors import FieldTypeError, MissiveError, RequestTooLargeError, ValidationError
 from ._models import (
@@ -13,7 +14,6 @@ from ._models import (
     Participant,
     TextMessage,
 )
-from ._split import encoded_size, split_attachments
 
 __version__: str = _version("missive-channels")
 

@@ -1,9 +1,10 @@
-"""Request sizing, and splitting a message whose attachments exceed Missive's request cap."""
+"""Request bodies: exact sizing, chunked encoding, and splitting oversize attachments."""
 
 from __future__ import annotations
 
+import base64
 import sys
-from typing import TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
@@ -11,9 +12,19 @@ from ._converter import MAX_REQUEST_BYTES, encode_request
 from ._errors import RequestTooLargeError
 from ._models import Attachment, EmailMessage, HtmlMessage, Message, TextMessage
 
-__all__ = ["encoded_size", "split_attachments"]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["StreamedBody", "encoded_size", "split_attachments", "stream_request"]
 
 _M = TypeVar("_M", TextMessage, HtmlMessage, EmailMessage)
+
+
+# The compact encoder writes each attachment as {"base64_data":"...","filename":...}; inside a
+# JSON string every quote is escaped, so this byte sequence can only be that structure.
+_DATA_SLOT: Final = b'{"base64_data":"'
+# Raw bytes per base64 chunk; a multiple of 3 so that the chunks' texts join without padding.
+_CHUNK: Final = 3 * 2**16
 
 
 def _base64_length(size: int) -> int:
@@ -36,6 +47,54 @@ def encoded_size(message: Message) -> int:
     """
     skeleton = len(encode_request(_without_data(message), limit=sys.maxsize))
     return skeleton + sum(_base64_length(len(a.data)) for a in message.attachments)
+
+
+@attrs.frozen
+class StreamedBody:
+    """A message's request body, produced in chunks so attachments are never copied whole.
+
+    Iterating yields the exact bytes of `encode_request` in pieces of at most a
+    few hundred kilobytes; each iteration starts afresh, so a body can be sent again.
+
+    Attributes:
+        length: The total size in bytes (the ``Content-Length``).
+    """
+
+    _heads: tuple[bytes, ...]
+    _files: tuple[bytes, ...]
+    length: int
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Yield the body's bytes in order."""
+        for head, data in zip(self._heads, self._files, strict=False):
+            yield head
+            view = memoryview(data)
+            for start in range(0, len(view), _CHUNK):
+                yield base64.b64encode(view[start : start + _CHUNK])
+        yield self._heads[-1]
+
+
+def stream_request(message: Message, *, limit: int = MAX_REQUEST_BYTES) -> StreamedBody:
+    """Return the message's request body as a re-iterable stream of chunks.
+
+    Args:
+        message: The message to encode.
+        limit: The request size cap in bytes.
+
+    Returns:
+        The body, yielding exactly the bytes of ``encode_request(message)``.
+
+    Raises:
+        RequestTooLargeError: If the body is larger than ``limit``.
+    """
+    skeleton = encode_request(_without_data(message), limit=sys.maxsize)
+    pieces = skeleton.split(_DATA_SLOT)
+    heads = (*(piece + _DATA_SLOT for piece in pieces[:-1]), pieces[-1])
+    files = tuple(attachment.data for attachment in message.attachments)
+    length = len(skeleton) + sum(_base64_length(len(data)) for data in files)
+    if length > limit:
+        raise RequestTooLargeError(size=length, limit=limit)
+    return StreamedBody(heads, files, length)
 
 
 def split_attachments(message: _M, *, limit: int = MAX_REQUEST_BYTES) -> tuple[_M, ...]:

@@ -20,6 +20,7 @@ from missive_channels import (
     encoded_size,
     split_attachments,
 )
+from missive_channels._bodies import stream_request
 from strategies import messages
 
 SENDER = Participant(name="Marta")
@@ -39,6 +40,36 @@ def files(*sizes: int) -> list[Attachment]:
 def test_encoded_size_is_the_length_of_the_request(message: TextMessage) -> None:
     """The computed size equals the encoded request's length for any message."""
     assert encoded_size(message) == len(encode_request(message, limit=2**40))
+
+
+@given(messages)
+def test_streamed_body_yields_the_encoded_request(message: TextMessage) -> None:
+    """Joining the stream gives exactly encode_request's bytes, on every iteration."""
+    body = stream_request(message, limit=2**40)
+    expected = encode_request(message, limit=2**40)
+    assert b"".join(body) == expected
+    assert b"".join(body) == expected
+    assert body.length == len(expected)
+
+
+def test_streamed_body_chunks_large_files() -> None:
+    """A large attachment is yielded in bounded chunks that join into valid base64."""
+    data = bytes(range(256)) * 4_000
+    body = stream_request(text(attachments=[Attachment(filename="big.bin", data=data)]))
+    chunks = list(body)
+    assert max(len(chunk) for chunk in chunks) < 300_000
+    assert len(chunks) > 3
+    assert b"".join(chunks) == encode_request(
+        text(attachments=[Attachment(filename="big.bin", data=data)])
+    )
+
+
+def test_streamed_body_refuses_requests_over_the_cap() -> None:
+    """The stream is refused up front, with the exact size, when it exceeds the cap."""
+    message = text(attachments=files(8_000_000))
+    with pytest.raises(RequestTooLargeError) as info:
+        stream_request(message)
+    assert info.value.size == encoded_size(message)
 
 
 def test_a_message_that_fits_is_returned_alone() -> None:
