@@ -5,6 +5,7 @@ MissiveError
 ├── ValidationError (also ValueError)         bad input, caught before any I/O
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
 │   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+└── JournalError                              the send journal cannot be used
 ```
 
 Every error carries a message that says what was wrong and what to do about it.
@@ -13,7 +14,13 @@ Secrets (tokens, signature secrets) never appear in an error message.
 
 from __future__ import annotations
 
-__all__ = ["FieldTypeError", "MissiveError", "RequestTooLargeError", "ValidationError"]
+__all__ = [
+    "FieldTypeError",
+    "JournalError",
+    "MissiveError",
+    "RequestTooLargeError",
+    "ValidationError",
+]
 
 
 class MissiveError(Exception):
@@ -67,3 +74,11 @@ class RequestTooLargeError(ValidationError):
         super().__init__(f"{message}; {advice}", field="attachments")
         self.size = size
         self.limit = limit
+
+
+class JournalError(MissiveError):
+    """The send journal cannot be opened or written: not a journal, corrupt, or unwritable.
+
+    Nothing is sent when the journal cannot record it, so no message is sent
+    twice on a later run.
+    """
