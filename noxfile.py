@@ -9,7 +9,7 @@ import nox
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TYPED_PATHS = ["src", "tests/typing", "examples"]
@@ -47,6 +47,23 @@ def typecheck(session: nox.Session) -> None:
     install(session, "typecheck")
     session.run("mypy", "--strict", *TYPED_PATHS)
     session.run("pyright", *TYPED_PATHS)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly: any warning fails."""
+    install(session, "docs")
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks: one table of side-by-side ratios (reports, never fails on timing)."""
+    install(session, "bench")
+    session.chdir("bench")
+    session.run("python", "run.py", *session.posargs)
 
 
 @nox.session

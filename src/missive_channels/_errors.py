@@ -5,6 +5,7 @@ MissiveError
 ├── ValidationError (also ValueError)         bad input, caught before any I/O
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
 │   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+├── JournalError                              the send journal cannot be used
 ├── ClientClosedError (also RuntimeError)     the client was used after close()
 └── APIError                                  a call to Missive's API failed
     ├── APIConnectionError                    no HTTP answer (refused, reset, dropped)
@@ -40,6 +41,7 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "FieldTypeError",
+    "JournalError",
     "MissiveError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -86,21 +88,30 @@ class RequestTooLargeError(ValidationError):
         limit: The cap in bytes.
     """
 
-    def __init__(self, *, size: int, limit: int) -> None:
+    def __init__(self, *, size: int, limit: int, advice: str | None = None) -> None:
         """Create the error.
 
         Args:
             size: The encoded size in bytes.
             limit: The cap in bytes.
+            advice: What to do about it, if the default advice does not fit.
         """
-        super().__init__(
-            f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes; "
-            "send fewer or smaller attachments per message "
-            "(missive_channels.split_attachments can split them)",
-            field="attachments",
+        advice = advice or (
+            "spread the attachments over several messages "
+            "(missive_channels.split_attachments does it) or send large files as links"
         )
+        message = f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes"
+        super().__init__(f"{message}; {advice}", field="attachments")
         self.size = size
         self.limit = limit
+
+
+class JournalError(MissiveError):
+    """The send journal cannot be opened or written: not a journal, corrupt, or unwritable.
+
+    Nothing is sent when the journal cannot record it, so no message is sent
+    twice on a later run.
+    """
 
 
 class ClientClosedError(MissiveError, RuntimeError):
