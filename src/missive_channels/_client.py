@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from . import _operations as ops
-from ._core import DEFAULT_BASE_URL, ClientCore, Outcome, Send, Sleep, http_client
+from ._core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore, Outcome, Send, Sleep, http_client
+from ._operations import create_message, create_post
 from ._ratelimit import DEFAULT_RATE_LIMIT, Limiter, RateLimit
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._core import Runner
     from ._models import Message, Post
     from ._operations import CreatedMessage, CreatedPost, Operation
 
@@ -76,16 +77,16 @@ class MissiveClient:
             own_client=checked is None,
         )
         self._owns_http = checked is None
-        self._http = httpx.Client(timeout=self._core.timeout) if checked is None else checked
+        self._http = httpx.Client(timeout=DEFAULT_TIMEOUT) if checked is None else checked
         self._closed = False
         slots = self._core.max_concurrent
         self._slots: AbstractContextManager[object] = (
             nullcontext() if slots is None else threading.BoundedSemaphore(slots)
         )
         self._sleep = time.sleep
-        self.messages = Messages(self)
-        self.conversations = Conversations(self)
-        self.posts = Posts(self)
+        self.messages = Messages(self._run)
+        self.conversations = Conversations(self._run)
+        self.posts = Posts(self._run)
 
     def __repr__(self) -> str:
         """Show the base URL, never the token."""
@@ -116,11 +117,11 @@ class MissiveClient:
         try:
             while True:
                 command = flow.send(outcome)
-                outcome = (
+                if isinstance(command, Sleep):
                     self._sleep(command.seconds)
-                    if isinstance(command, Sleep)
-                    else self._send(command)
-                )
+                    outcome = None
+                else:
+                    outcome = self._send(command)
         except StopIteration as stop:
             result: T = stop.value
             return result
@@ -143,9 +144,9 @@ def _http_client(value: object) -> httpx.Client | None:
 class Messages:
     """``client.messages``: create messages in a custom channel, read messages."""
 
-    def __init__(self, client: MissiveClient) -> None:
-        """Bind to a client."""
-        self._run = client._run  # noqa: SLF001 - the resources are the client's own parts
+    def __init__(self, run: Runner) -> None:
+        """Bind to a client's request loop."""
+        self._run = run
 
     def create(self, message: Message) -> CreatedMessage:
         """Create a message in a custom channel (``POST /messages``).
@@ -163,23 +164,23 @@ class Messages:
             ValidationError: If the message is invalid or over Missive's 10 MB cap.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return self._run(ops.create_message(message))
+        return self._run(create_message(message))
 
 
 class Conversations:
     """``client.conversations``: read conversations and list their messages."""
 
-    def __init__(self, client: MissiveClient) -> None:
-        """Bind to a client."""
-        self._run = client._run  # noqa: SLF001 - the resources are the client's own parts
+    def __init__(self, run: Runner) -> None:
+        """Bind to a client's request loop."""
+        self._run = run
 
 
 class Posts:
     """``client.posts``: add posts (delivery receipts, errors, notes) to conversations."""
 
-    def __init__(self, client: MissiveClient) -> None:
-        """Bind to a client."""
-        self._run = client._run  # noqa: SLF001 - the resources are the client's own parts
+    def __init__(self, run: Runner) -> None:
+        """Bind to a client's request loop."""
+        self._run = run
 
     def create(self, post: Post) -> CreatedPost:
         """Create a post in a conversation (``POST /posts``).
@@ -197,4 +198,4 @@ class Posts:
             ValidationError: If the post is invalid.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return self._run(ops.create_post(post))
+        return self._run(create_post(post))

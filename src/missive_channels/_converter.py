@@ -6,7 +6,7 @@ import base64
 import json
 import math
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import cattrs
 
@@ -110,8 +110,10 @@ def encode_post(post: Post, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
         FieldTypeError: If ``post`` is not a `Post`.
         RequestTooLargeError: If the body is larger than ``limit``.
     """
-    if not isinstance(post, Post):  # pyright: ignore[reportUnnecessaryIsInstance]
-        msg = f"expected a Post, got {type(post).__name__}; build the post with missive_channels.Post"
+    if not isinstance(cast("object", post), Post):
+        msg = (
+            f"expected a Post, got {type(post).__name__}; build the post with missive_channels.Post"
+        )
         raise FieldTypeError(msg)
     body = _ENCODER.encode({"posts": _UNSTRUCTURE_POST(post)}).encode("utf-8")
     if len(body) > limit:

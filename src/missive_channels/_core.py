@@ -12,13 +12,14 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Final, TypeVar, Union
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 
 import attrs
 import httpx
 
 from . import __version__
+from ._bodies import StreamedBody
 from ._errors import (
     APIError,
     APIResponseValidationError,
@@ -32,7 +33,7 @@ from ._responses import ShapeError, status_error, transport_error
 from ._retry import RetryPolicy, parse_retry_after, retry_delay
 
 if TYPE_CHECKING:
-    from typing_extensions import TypeAlias
+    from typing import TypeAlias
 
     from ._operations import Operation
 
@@ -50,11 +51,12 @@ __all__ = [
 T = TypeVar("T")
 
 DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
-TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"
+TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 """Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
 
 logger: Final = logging.getLogger("missive_channels")
+_TOO_MANY: Final = 429
 
 
 @attrs.frozen
@@ -74,19 +76,37 @@ class Send:
     url: str
     params: tuple[tuple[str, str], ...]
     headers: dict[str, str] = attrs.field(repr=False)  # holds the token
-    content: bytes | None = attrs.field(repr=False)
+    content: bytes | StreamedBody | None = attrs.field(repr=False)
     timeout: httpx.Timeout | httpx._client.UseClientDefault  # pyright: ignore[reportPrivateUsage]
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         """Build the request on ``http``, so that its own defaults (cookies, headers) apply."""
+        content: bytes | StreamedBody | _AsyncBody | None = self.content
+        headers = self.headers
+        if isinstance(content, StreamedBody):
+            # A known length keeps httpx from falling back to chunked transfer encoding.
+            headers = {**headers, "Content-Length": str(content.length)}
+            if isinstance(http, httpx.AsyncClient):
+                content = _AsyncBody(content)
         return http.build_request(
             self.method,
             self.url,
             params=self.params,
-            headers=self.headers,
-            content=self.content,
+            headers=headers,
+            content=content,
             timeout=self.timeout,
         )
+
+
+class _AsyncBody:
+    """A streamed body as an async iterable only, the form httpx's async client sends."""
+
+    def __init__(self, body: StreamedBody) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._body:
+            yield chunk
 
 
 @attrs.frozen
@@ -100,28 +120,43 @@ class Sleep:
     seconds: float
 
 
-Command: TypeAlias = Union[Send, Sleep]
-Outcome: TypeAlias = Union[httpx.Response, httpx.RequestError, None]
+Command: TypeAlias = Send | Sleep
+Outcome: TypeAlias = httpx.Response | httpx.RequestError | None
 Flow: TypeAlias = Generator[Command, Outcome, T]
 
 
+class Runner(Protocol):
+    """Runs an operation to its result: a sync client's request loop."""
+
+    def __call__(self, operation: Operation[T], /) -> T:
+        """Send ``operation`` (with retries) and return its result."""
+        ...
+
+
+class AsyncRunner(Protocol):
+    """Runs an operation to its result: an async client's request loop."""
+
+    async def __call__(self, operation: Operation[T], /) -> T:
+        """Send ``operation`` (with retries) and return its result."""
+        ...
+
+
 def _token(token: str | None) -> str:
-    if token is None:
-        token = os.environ.get(TOKEN_ENV_VAR)
-    if not isinstance(token, str) or not token.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
+    found: object = os.environ.get(TOKEN_ENV_VAR) if token is None else token
+    if not isinstance(found, str) or not found.strip():
         msg = (
             f"no Missive API token: pass token=... or set the {TOKEN_ENV_VAR} environment "
             "variable (create a token in Missive under Preferences → API)"
         )
         raise ValidationError(msg, field="token")
-    if not token.isascii() or not token.isprintable() or token != token.strip():
+    if not found.isascii() or not found.isprintable() or found != found.strip():
         # Never echo the token: the message must be safe to log.
         msg = (
             "the Missive API token contains whitespace or characters that cannot go in an "
             "HTTP header; copy it again from Missive under Preferences → API"
         )
         raise ValidationError(msg, field="token")
-    return token
+    return found
 
 
 def _base_url(base_url: str) -> str:
@@ -142,11 +177,9 @@ def _base_url(base_url: str) -> str:
 def _limiter(rate_limit: RateLimit | Limiter | None) -> Limiter | None:
     if rate_limit is None or isinstance(rate_limit, Limiter):
         return rate_limit
-    if isinstance(rate_limit, RateLimit):  # pyright: ignore[reportUnnecessaryIsInstance]
+    if isinstance(cast("object", rate_limit), RateLimit):
         return SlidingWindowLimiter(rate_limit)
-    msg = (
-        f"rate_limit must be a RateLimit, a Limiter or None, got {type(rate_limit).__name__}"
-    )
+    msg = f"rate_limit must be a RateLimit, a Limiter or None, got {type(rate_limit).__name__}"
     raise ValidationError(msg, field="rate_limit")
 
 
@@ -277,12 +310,20 @@ class ClientCore:
                     outcome.headers.get("Retry-After"), now=self.wall_clock()
                 )
                 error: APIError = status_error(
-                    outcome, method=command.method, url=url, creates=creates, retry_after=retry_after
+                    outcome,
+                    method=command.method,
+                    url=url,
+                    creates=creates,
+                    retry_after=retry_after,
                 )
-                if retry_after is not None and outcome.status_code == 429 and self.limiter is not None:  # noqa: PLR2004
+                if (
+                    retry_after is not None
+                    and self.limiter is not None
+                    and outcome.status_code == _TOO_MANY
+                ):
                     # Everyone sharing the limiter holds back, not only this request; past
                     # the cap they get to ask, and raise RateLimitError themselves.
-                    self.limiter.pause(min(retry_after, self.retry.max_retry_after))
+                    self.limiter.pause(min(retry_after or 0.0, self.retry.max_retry_after))
             else:
                 assert outcome is not None  # noqa: S101 - a Send is always answered
                 logger.debug(
@@ -319,7 +360,7 @@ class ClientCore:
         except ShapeError as exc:
             msg = (
                 f"{operation.method} {url} answered {response.status_code} with a body of an "
-                f"unexpected shape: {exc}; this SDK may need an update for a change in Missive's API"
+                f"unexpected shape: {exc}; Missive's API may have changed: update missive-channels"
             )
             raise APIResponseValidationError(
                 msg, method=operation.method, url=url, status_code=response.status_code
@@ -334,5 +375,3 @@ def _reason(error: APIError) -> str:
     if isinstance(error, APIStatusError):
         return f"status {error.status_code}"
     return type(error).__name__
-
-

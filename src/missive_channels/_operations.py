@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 from urllib.parse import quote
 
 import attrs
 
-from ._converter import encode_post, encode_request
+from ._bodies import StreamedBody, stream_request
+from ._converter import encode_post
 from ._errors import FieldTypeError, ValidationError
-from ._models import Message, Post
-from ._responses import ShapeError, decode_json
+from ._responses import ShapeError, decode_json, items_of, member
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ._models import Message, Post
 
 __all__ = [
     "MAX_IDS_PER_REQUEST",
@@ -37,7 +41,7 @@ class Operation(Generic[T]):
         method: The HTTP method.
         path: The path below the base URL, ids already percent-encoded.
         params: The query parameters.
-        content: The JSON body bytes, if any.
+        content: The JSON body, if any: bytes, or a message body streamed in chunks.
         idempotent: Whether sending it twice is harmless (then it may be retried
             after any transient failure).
         parse: Turns the success body into the result; raises `ShapeError`.
@@ -47,7 +51,7 @@ class Operation(Generic[T]):
     path: str
     parse: Callable[[bytes], T]
     params: tuple[tuple[str, str], ...] = ()
-    content: bytes | None = None
+    content: bytes | StreamedBody | None = None
     idempotent: bool
 
 
@@ -104,14 +108,14 @@ def path_id(value: object, *, field: str) -> str:
 
 
 def _first(value: object) -> object:
-    if isinstance(value, list):
-        items: list[object] = value  # pyright: ignore[reportUnknownVariableType]
-        return items[0] if items else None
-    return value
+    items = items_of(value)
+    if items is None:
+        return value
+    return items[0] if items else None
 
 
 def _str_at(value: object, key: str) -> str | None:
-    found: object = value.get(key) if isinstance(value, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    found = member(value, key)
     return found if isinstance(found, str) else None
 
 
@@ -125,11 +129,11 @@ def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
         body = decode_json(content)
     except ShapeError:
         return None, None
-    created = _first(body.get(key)) if isinstance(body, dict) else None  # pyright: ignore[reportUnknownMemberType]
-    conversation: object = created.get("conversation") if isinstance(created, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    created = _first(member(body, key))
+    conversation = member(created, "conversation")
     conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")
-    if conversation_id is None and isinstance(body, dict):
-        conversation_id = _str_at(_first(body.get("conversations")), "id")  # pyright: ignore[reportUnknownMemberType]
+    if conversation_id is None:
+        conversation_id = _str_at(_first(member(body, "conversations")), "id")
     return _str_at(created, "id"), conversation_id
 
 
@@ -144,7 +148,7 @@ def _parse_created_post(content: bytes) -> CreatedPost:
 
 
 def create_message(message: Message) -> Operation[CreatedMessage]:
-    """``POST /messages``: validated and encoded before any I/O.
+    """``POST /messages``: validated and size-checked before any I/O; attachments streamed.
 
     Raises:
         FieldTypeError: If ``message`` is not a message model.
@@ -153,7 +157,7 @@ def create_message(message: Message) -> Operation[CreatedMessage]:
     return Operation(
         method="POST",
         path="/messages",
-        content=encode_request(message),
+        content=stream_request(message),
         idempotent=False,
         parse=_parse_created_message,
     )
@@ -175,19 +179,21 @@ def create_post(post: Post) -> Operation[CreatedPost]:
     )
 
 
-def get(path: str, parse: Callable[[bytes], T], params: Sequence[tuple[str, str]] = ()) -> Operation[T]:
+def get(
+    path: str, parse: Callable[[bytes], T], params: Sequence[tuple[str, str]] = ()
+) -> Operation[T]:
     """A read: ``GET`` a path, retried freely."""
     return Operation(method="GET", path=path, params=tuple(params), idempotent=True, parse=parse)
 
 
-def envelope(content: bytes, key: str) -> Any:  # noqa: ANN401 - JSON is untyped until shaped
+def envelope(content: bytes, key: str) -> object:
     """Return ``body[key]`` of a JSON success body.
 
     Raises:
         ShapeError: If the body is not a JSON object holding ``key``.
     """
-    body = decode_json(content)
-    if not isinstance(body, dict) or key not in body:
+    value = member(decode_json(content), key)
+    if value is None:
         msg = f"expected a JSON object with the key {key!r}"
         raise ShapeError(msg)
-    return body[key]  # pyright: ignore[reportUnknownVariableType]
+    return value

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._operations import Operation, envelope, get
-from ._responses import ShapeError
+from ._responses import ShapeError, items_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = ["UntilPager"]
 
@@ -67,20 +69,21 @@ class UntilPager(Generic[T]):
         return get(self._path, self._accept, params)
 
     def _accept(self, content: bytes) -> list[T]:
-        items = envelope(content, self._key)
-        if not isinstance(items, list):
+        items = items_of(envelope(content, self._key))
+        if items is None:
             msg = "expected a list"
             raise ShapeError(msg, path=f"$.{self._key}")
         fresh: list[T] = []
         fresh_ids: list[str] = []
         oldest: int | None = None
-        for index, item in enumerate(items):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        for index, item in enumerate(items):
             path = f"$.{self._key}[{index}]"
             if not isinstance(item, dict):
                 msg = "expected an object"
                 raise ShapeError(msg, path=path)
-            item_id = item.get("id")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-            stamp = item.get(self._timestamp_key)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            raw = cast("dict[str, object]", item)
+            item_id = raw.get("id")
+            stamp = raw.get(self._timestamp_key)
             if not isinstance(item_id, str):
                 msg = "expected a string id"
                 raise ShapeError(msg, path=f"{path}.id")
@@ -89,7 +92,7 @@ class UntilPager(Generic[T]):
                 raise ShapeError(msg, path=f"{path}.{self._timestamp_key}")
             oldest = stamp if oldest is None else min(oldest, stamp)
             if item_id not in self._seen and item_id not in fresh_ids:
-                fresh.append(self._structure(item, path))  # pyright: ignore[reportUnknownArgumentType]
+                fresh.append(self._structure(raw, path))
                 fresh_ids.append(item_id)
         if oldest is not None and not fresh and self._stalled:
             # After stepping back past the timestamp of everything seen, a page of
@@ -98,7 +101,7 @@ class UntilPager(Generic[T]):
             raise ShapeError(msg, path=f"$.{self._key}")
         # Only now, with the whole page read, may the walk move on.
         self._seen.update(fresh_ids)
-        if oldest is None or len(items) < self._limit:  # pyright: ignore[reportUnknownArgumentType]
+        if oldest is None or len(items) < self._limit:
             self._done = True
         else:
             self._stalled = not fresh

@@ -6,12 +6,14 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 import attrs
 
 from ._errors import ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
@@ -31,7 +33,9 @@ def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: obje
 
 def _positive_seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if not (value > 0 and math.isfinite(value)):
-        msg = f"{type(instance).__name__}.{attribute.name} must be a finite number > 0, got {value!r}"
+        msg = (
+            f"{type(instance).__name__}.{attribute.name} must be a finite number > 0, got {value!r}"
+        )
         raise ValidationError(msg, field=attribute.name)
 
 
@@ -59,7 +63,8 @@ def _windows(value: Sequence[RateWindow]) -> tuple[RateWindow, ...]:
 
 def _margin(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if not (value >= 0 and math.isfinite(value)):
-        msg = f"{type(instance).__name__}.{attribute.name} must be a finite number >= 0, got {value!r}"
+        where = f"{type(instance).__name__}.{attribute.name}"
+        msg = f"{where} must be a finite number >= 0, got {value!r}"
         raise ValidationError(msg, field=attribute.name)
 
 
@@ -151,7 +156,10 @@ class SlidingWindowLimiter:
     """
 
     def __init__(
-        self, rate_limit: RateLimit = DEFAULT_RATE_LIMIT, *, clock: Callable[[], float] | None = None
+        self,
+        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
+        *,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         """Create the limiter.
 

@@ -1,10 +1,9 @@
-"""Response interpretation: an HTTP answer or transport failure becomes a result or one of our errors."""
+"""Response interpretation: an error answer or a transport failure becomes one of our errors."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import httpx
 
@@ -22,15 +21,30 @@ from ._errors import (
     UnprocessableEntityError,
 )
 
-__all__ = ["ShapeError", "decode_json", "status_error", "transport_error"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "ShapeError",
+    "decode_json",
+    "items_of",
+    "member",
+    "status_error",
+    "transport_error",
+]
 
 # The one table that picks the error class for a status; 5xx is a range, handled below.
 _STATUS_ERRORS: Final[Mapping[int, tuple[type[APIStatusError], str]]] = {
-    400: (BadRequestError, "Missive rejected the request's parameters; check them against the error"),
+    400: (
+        BadRequestError,
+        "Missive rejected the request's parameters; check them against the error",
+    ),
     401: (
         AuthenticationError,
-        "the API token is missing, wrong or revoked; create one in Missive under "
-        "Preferences → API and pass it as token= or MISSIVE_API_TOKEN",
+        (
+            "the API token is missing, wrong or revoked; create one in Missive under "
+            "Preferences → API and pass it as token= or MISSIVE_API_TOKEN"
+        ),
     ),
     403: (
         PermissionDeniedError,
@@ -74,7 +88,7 @@ class ShapeError(Exception):
         self.path = path
 
 
-def decode_json(content: bytes) -> Any:  # noqa: ANN401 - JSON is untyped until shaped
+def decode_json(content: bytes) -> object:
     """Parse a JSON body.
 
     Args:
@@ -89,10 +103,23 @@ def decode_json(content: bytes) -> Any:  # noqa: ANN401 - JSON is untyped until 
     if not content.strip():
         return None
     try:
-        return json.loads(content)
+        value: object = json.loads(content)
     except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
         msg = "the body is not JSON"
         raise ShapeError(msg) from exc
+    return value
+
+
+def member(value: object, key: str) -> object:
+    """Return ``value[key]`` when ``value`` is a JSON object, else ``None``."""
+    if isinstance(value, dict):
+        return cast("dict[str, object]", value).get(key)
+    return None
+
+
+def items_of(value: object) -> list[object] | None:
+    """Return ``value`` when it is a JSON array, else ``None``."""
+    return cast("list[object]", value) if isinstance(value, list) else None
 
 
 def _error_body(response: httpx.Response) -> object:
@@ -103,12 +130,10 @@ def _error_body(response: httpx.Response) -> object:
 
 
 def _detail(body: object) -> str | None:
-    if isinstance(body, dict):
-        for key in ("errors", "error", "message"):
-            value: object = body.get(key)  # pyright: ignore[reportUnknownMemberType]
-            if isinstance(value, str) and value:
-                return value
-        return json.dumps(body, ensure_ascii=False)
+    for key in ("errors", "error", "message"):
+        value = member(body, key)
+        if isinstance(value, str) and value:
+            return value
     if body is None or body == "":
         return None
     return body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
@@ -186,9 +211,7 @@ def status_error(
     )
 
 
-def transport_error(
-    exc: httpx.RequestError, *, method: str, url: str, creates: bool
-) -> APIError:
+def transport_error(exc: httpx.RequestError, *, method: str, url: str, creates: bool) -> APIError:
     """Return the error for a request that got no HTTP answer.
 
     Args:

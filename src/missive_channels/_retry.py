@@ -23,7 +23,8 @@ _RETRYABLE_STATUSES: Final = frozenset({408, 429})
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (value >= 0 and math.isfinite(value)):
-        msg = f"{type(instance).__name__}.{attribute.name} must be a finite number >= 0, got {value!r}"
+        where = f"{type(instance).__name__}.{attribute.name}"
+        msg = f"{where} must be a finite number >= 0, got {value!r}"
         raise ValidationError(msg, field=attribute.name)
 
 
