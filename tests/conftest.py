@@ -44,24 +44,27 @@ async def make_client(
 ) -> AsyncIterator[Callable[..., Any]]:
     """Return a factory of clients of one kind (sync or async) that never really sleep.
 
-    Each client records its sleeps in ``client.sleeps``; jitter is zero and the
-    wall clock is `NOW`. Every client made is closed after the test.
+    Each client records its sleeps in ``client.sleeps`` (and advances ``clock``,
+    a one-item list, when given); jitter is zero and the wall clock is `NOW`.
+    Every client made is closed after the test.
     """
     made: list[Any] = []
 
-    def make(**kwargs: Any) -> Any:
+    def make(clock: list[float] | None = None, **kwargs: Any) -> Any:
         kwargs.setdefault("token", TOKEN)
         cls = MissiveClient if request.param == "sync" else AsyncMissiveClient
         client: Any = cls(**kwargs)
         sleeps = Sleeps()
-        if request.param == "sync":
-            client._sleep = sleeps.append
-        else:
 
-            async def sleep(seconds: float) -> None:
-                sleeps.append(seconds)
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            if clock is not None:
+                clock[0] += seconds
 
-            client._sleep = sleep
+        async def async_sleep(seconds: float) -> None:
+            sleep(seconds)
+
+        client._sleep = sleep if request.param == "sync" else async_sleep
         client._core.random = lambda: 0.0
         client._core.wall_clock = lambda: NOW
         client.sleeps = sleeps

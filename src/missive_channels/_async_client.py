@@ -8,18 +8,37 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from ._core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore, Outcome, Send, Sleep, http_client
-from ._operations import create_message, create_post
+from ._core import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    ClientCore,
+    Flow,
+    Outcome,
+    Send,
+    Sleep,
+    http_client,
+)
+from ._operations import (
+    create_message,
+    create_post,
+    get_conversation,
+    get_message,
+    get_messages,
+)
+from ._pagination import conversation_messages
 from ._ratelimit import DEFAULT_RATE_LIMIT, Limiter, RateLimit
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable
     from types import TracebackType
 
     from typing_extensions import Self
 
     from ._core import AsyncRunner
     from ._models import Message, Post
-    from ._operations import CreatedMessage, CreatedPost, Operation
+    from ._operations import CreatedMessage, CreatedPost
+    from ._pagination import UntilPager
+    from ._reads import Conversation, MissiveMessage
 
 __all__ = ["AsyncMissiveClient"]
 
@@ -83,9 +102,9 @@ class AsyncMissiveClient:
             nullcontext() if slots is None else asyncio.BoundedSemaphore(slots)
         )
         self._sleep = asyncio.sleep
-        self.messages = AsyncMessages(self._run)
-        self.conversations = AsyncConversations(self._run)
-        self.posts = AsyncPosts(self._run)
+        self.messages = AsyncMessages(self._run, self._core)
+        self.conversations = AsyncConversations(self._run, self._core)
+        self.posts = AsyncPosts(self._run, self._core)
 
     def __repr__(self) -> str:
         """Show the base URL, never the token."""
@@ -110,8 +129,7 @@ class AsyncMissiveClient:
         """Close the client."""
         await self.aclose()
 
-    async def _run(self, operation: Operation[T]) -> T:
-        flow = self._core.flow(operation)
+    async def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
         try:
             while True:
@@ -143,9 +161,10 @@ def _http_client(value: object) -> httpx.AsyncClient | None:
 class AsyncMessages:
     """``client.messages``: create messages in a custom channel, read messages."""
 
-    def __init__(self, run: AsyncRunner) -> None:
-        """Bind to a client's request loop."""
+    def __init__(self, run: AsyncRunner, core: ClientCore) -> None:
+        """Bind to a client's request loop and core."""
         self._run = run
+        self._core = core
 
     async def create(self, message: Message) -> CreatedMessage:
         """Create a message in a custom channel (``POST /messages``).
@@ -163,23 +182,96 @@ class AsyncMessages:
             ValidationError: If the message is invalid or over Missive's 10 MB cap.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return await self._run(create_message(message))
+        return await self._run(self._core.flow(create_message(message)))
+
+    async def get(self, message_id: str) -> MissiveMessage:
+        """Fetch one message (``GET /messages/:id``).
+
+        Args:
+            message_id: The message's id.
+
+        Returns:
+            The message.
+
+        Raises:
+            ValidationError: If the id is empty or holds a comma.
+            NotFoundError: If Missive knows no such message.
+            APIError: If the request failed.
+        """
+        return await self._run(self._core.flow(get_message(message_id)))
+
+    async def get_many(self, message_ids: Iterable[str]) -> tuple[MissiveMessage, ...]:
+        """Fetch several messages with as few requests as possible (comma-separated ids).
+
+        Args:
+            message_ids: The ids; repeats are fetched once.
+
+        Returns:
+            The messages Missive returned, in its order.
+
+        Raises:
+            ValidationError: If an id is empty or holds a comma.
+            APIError: If a request failed.
+        """
+        return await self._run(self._core.flow_all(get_messages(message_ids)))
 
 
 class AsyncConversations:
     """``client.conversations``: read conversations and list their messages."""
 
-    def __init__(self, run: AsyncRunner) -> None:
-        """Bind to a client's request loop."""
+    def __init__(self, run: AsyncRunner, core: ClientCore) -> None:
+        """Bind to a client's request loop and core."""
         self._run = run
+        self._core = core
+
+    async def get(self, conversation_id: str) -> Conversation:
+        """Fetch one conversation (``GET /conversations/:id``).
+
+        Args:
+            conversation_id: The conversation's id; after a merge Missive may
+                answer with the surviving conversation, whose id differs.
+
+        Returns:
+            The conversation.
+
+        Raises:
+            ValidationError: If the id is empty or holds a comma.
+            NotFoundError: If Missive knows no such conversation.
+            APIError: If the request failed.
+        """
+        return await self._run(self._core.flow(get_conversation(conversation_id)))
+
+    def messages(self, conversation_id: str, *, limit: int = 10) -> AsyncIterator[MissiveMessage]:
+        """Iterate over a conversation's messages, newest first, fetching pages as needed.
+
+        Every message comes exactly once, even when pages overlap on a shared timestamp.
+
+        Args:
+            conversation_id: The conversation's id.
+            limit: Messages per request, 1 to 10.
+
+        Returns:
+            An iterator over the messages; each page is fetched when reached.
+
+        Raises:
+            ValidationError: If the id or ``limit`` is invalid (raised at once).
+            APIError: If a request failed (raised while iterating).
+        """
+        return self._walk(conversation_messages(conversation_id, limit=limit))
+
+    async def _walk(self, pager: UntilPager[MissiveMessage]) -> AsyncIterator[MissiveMessage]:
+        while (page := pager.next_page()) is not None:
+            for item in await self._run(self._core.flow(page)):
+                yield item
 
 
 class AsyncPosts:
     """``client.posts``: add posts (delivery receipts, errors, notes) to conversations."""
 
-    def __init__(self, run: AsyncRunner) -> None:
-        """Bind to a client's request loop."""
+    def __init__(self, run: AsyncRunner, core: ClientCore) -> None:
+        """Bind to a client's request loop and core."""
         self._run = run
+        self._core = core
 
     async def create(self, post: Post) -> CreatedPost:
         """Create a post in a conversation (``POST /posts``).
@@ -197,4 +289,4 @@ class AsyncPosts:
             ValidationError: If the post is invalid.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return await self._run(create_post(post))
+        return await self._run(self._core.flow(create_post(post)))

@@ -12,7 +12,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 
 import attrs
@@ -126,18 +126,18 @@ Flow: TypeAlias = Generator[Command, Outcome, T]
 
 
 class Runner(Protocol):
-    """Runs an operation to its result: a sync client's request loop."""
+    """Drives a flow to its result: a sync client's request loop."""
 
-    def __call__(self, operation: Operation[T], /) -> T:
-        """Send ``operation`` (with retries) and return its result."""
+    def __call__(self, flow: Flow[T], /) -> T:
+        """Run ``flow``, doing its I/O, and return its result."""
         ...
 
 
 class AsyncRunner(Protocol):
-    """Runs an operation to its result: an async client's request loop."""
+    """Drives a flow to its result: an async client's request loop."""
 
-    async def __call__(self, operation: Operation[T], /) -> T:
-        """Send ``operation`` (with retries) and return its result."""
+    async def __call__(self, flow: Flow[T], /) -> T:
+        """Run ``flow``, doing its I/O, and return its result."""
         ...
 
 
@@ -149,7 +149,7 @@ def _token(token: str | None) -> str:
             "variable (create a token in Missive under Preferences → API)"
         )
         raise ValidationError(msg, field="token")
-    if not found.isascii() or not found.isprintable() or found != found.strip():
+    if not found.isascii() or not found.isprintable() or any(c.isspace() for c in found):
         # Never echo the token: the message must be safe to log.
         msg = (
             "the Missive API token contains whitespace or characters that cannot go in an "
@@ -278,6 +278,13 @@ class ClientCore:
             content=operation.content,
             timeout=self.timeout,
         )
+
+    def flow_all(self, operations: Iterable[Operation[list[T]]]) -> Flow[tuple[T, ...]]:
+        """Run list-valued operations one after the other and join their results."""
+        results: list[T] = []
+        for operation in operations:
+            results.extend((yield from self.flow(operation)))
+        return tuple(results)
 
     def flow(self, operation: Operation[T]) -> Flow[T]:
         """Run ``operation`` with retries: the one request loop both clients drive.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
 from urllib.parse import quote
 
 import attrs
@@ -10,10 +10,12 @@ import attrs
 from ._bodies import StreamedBody, stream_request
 from ._converter import encode_post
 from ._errors import FieldTypeError, ValidationError
+from ._models import EmailMessage, HtmlMessage, TextMessage
+from ._reads import Conversation, MissiveMessage, conversation, message
 from ._responses import ShapeError, decode_json, items_of, member
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from ._models import Message, Post
 
@@ -24,6 +26,11 @@ __all__ = [
     "Operation",
     "create_message",
     "create_post",
+    "envelope",
+    "get",
+    "get_conversation",
+    "get_message",
+    "get_messages",
     "path_id",
 ]
 
@@ -151,9 +158,15 @@ def create_message(message: Message) -> Operation[CreatedMessage]:
     """``POST /messages``: validated and size-checked before any I/O; attachments streamed.
 
     Raises:
-        FieldTypeError: If ``message`` is not a message model.
+        FieldTypeError: If ``message`` is not one of the three message types.
         RequestTooLargeError: If the request is over Missive's cap.
     """
+    if not isinstance(cast("object", message), (TextMessage, HtmlMessage, EmailMessage)):
+        msg = (
+            "expected a TextMessage, HtmlMessage or EmailMessage, "
+            f"got {type(message).__name__}; build the message with one of those classes"
+        )
+        raise FieldTypeError(msg)
     return Operation(
         method="POST",
         path="/messages",
@@ -197,3 +210,67 @@ def envelope(content: bytes, key: str) -> object:
         msg = f"expected a JSON object with the key {key!r}"
         raise ShapeError(msg)
     return value
+
+
+def _one(content: bytes, key: str, build: Callable[[object, str], T]) -> T:
+    value = envelope(content, key)
+    items = items_of(value)
+    if items is None:
+        return build(value, f"$.{key}")
+    if not items:
+        msg = "expected one item, got an empty list"
+        raise ShapeError(msg, path=f"$.{key}")
+    return build(items[0], f"$.{key}[0]")
+
+
+def _many(content: bytes, key: str, build: Callable[[object, str], T]) -> list[T]:
+    value = envelope(content, key)
+    items = items_of(value)
+    if items is None:
+        return [build(value, f"$.{key}")]
+    return [build(item, f"$.{key}[{index}]") for index, item in enumerate(items)]
+
+
+def _parse_message(content: bytes) -> MissiveMessage:
+    return _one(content, "messages", message)
+
+
+def _parse_messages(content: bytes) -> list[MissiveMessage]:
+    return _many(content, "messages", message)
+
+
+def _parse_conversation(content: bytes) -> Conversation:
+    return _one(content, "conversations", conversation)
+
+
+def get_message(message_id: str) -> Operation[MissiveMessage]:
+    """``GET /messages/:id``.
+
+    Raises:
+        ValidationError: If the id is not one non-empty id.
+    """
+    return get(f"/messages/{path_id(message_id, field='message_id')}", _parse_message)
+
+
+def get_messages(message_ids: Iterable[str]) -> tuple[Operation[list[MissiveMessage]], ...]:
+    """``GET /messages/:id1,:id2,...``, as many requests as the ids need; repeated ids once.
+
+    Raises:
+        ValidationError: If an id is not one non-empty id without commas.
+    """
+    if isinstance(message_ids, str):
+        msg = "message_ids must be an iterable of ids, not one str; use messages.get for one id"
+        raise FieldTypeError(msg, field="message_ids")
+    ids = list(dict.fromkeys(path_id(value, field="message_ids") for value in message_ids))
+    chunks = (ids[at : at + MAX_IDS_PER_REQUEST] for at in range(0, len(ids), MAX_IDS_PER_REQUEST))
+    return tuple(get(f"/messages/{','.join(chunk)}", _parse_messages) for chunk in chunks)
+
+
+def get_conversation(conversation_id: str) -> Operation[Conversation]:
+    """``GET /conversations/:id``.
+
+    Raises:
+        ValidationError: If the id is not one non-empty id.
+    """
+    path = f"/conversations/{path_id(conversation_id, field='conversation_id')}"
+    return get(path, _parse_conversation)

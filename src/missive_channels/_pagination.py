@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
 
-from ._operations import Operation, envelope, get
+from ._errors import ValidationError
+from ._operations import Operation, envelope, get, path_id
+from ._reads import MissiveMessage, message
 from ._responses import ShapeError, items_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
-__all__ = ["UntilPager"]
+__all__ = ["MAX_MESSAGES_PER_PAGE", "UntilPager", "conversation_messages"]
 
 T = TypeVar("T")
+
+MAX_MESSAGES_PER_PAGE: Final = 10
+"""Missive's ceiling on ``limit`` for ``GET /conversations/:id/messages``."""
 
 
 class UntilPager(Generic[T]):
@@ -38,7 +43,7 @@ class UntilPager(Generic[T]):
         key: str,
         timestamp_key: str,
         limit: int,
-        structure: Callable[[Mapping[str, Any], str], T],
+        structure: Callable[[object, str], T],
     ) -> None:
         """Create the pager.
 
@@ -107,3 +112,18 @@ class UntilPager(Generic[T]):
             self._stalled = not fresh
             self._until = oldest if fresh else oldest - 1
         return fresh
+
+
+def conversation_messages(conversation_id: str, *, limit: int) -> UntilPager[MissiveMessage]:
+    """The walk over ``GET /conversations/:id/messages``, newest first.
+
+    Raises:
+        ValidationError: If the id is invalid or ``limit`` is not in 1..10.
+    """
+    if type(limit) is not int or not 1 <= limit <= MAX_MESSAGES_PER_PAGE:
+        msg = f"limit must be an int from 1 to {MAX_MESSAGES_PER_PAGE}, got {limit!r}"
+        raise ValidationError(msg, field="limit")
+    path = f"/conversations/{path_id(conversation_id, field='conversation_id')}/messages"
+    return UntilPager(
+        path, key="messages", timestamp_key="delivered_at", limit=limit, structure=message
+    )
