@@ -66,7 +66,8 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (
         r"            yield from self\._run\(self\._core\.flow\(page\)\)",
         # An async generator cannot `yield from`.
-        "            for item in await self._run(self._core.flow(page)):\n                yield item",
+        "            for item in await self._run(self._core.flow(page)):\n"  # noqa: ISC004
+        "                yield item",
     ),
 ]
 

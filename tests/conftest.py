@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from missive_channels import AsyncMissiveClient, MissiveClient
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
 
 TOKEN = "missive_pat-s3cr3t-t0ken-value"
 BASE = "https://public.missiveapp.com/v1"

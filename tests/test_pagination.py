@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from pytest_httpx import HTTPXMock
 
 from conftest import BASE, collect, resolve
 from missive_channels import APIResponseValidationError, ValidationError
 from missive_channels._pagination import UntilPager
 from missive_channels._reads import Conversation, Correspondent, MissiveMessage
+
+if TYPE_CHECKING:
+    from pytest_httpx import HTTPXMock
 
 pytestmark = pytest.mark.anyio
 
@@ -42,7 +45,8 @@ async def test_pages_are_followed_until_a_short_page(
     make_client: Any, httpx_mock: HTTPXMock
 ) -> None:
     """Each next page asks `until` the oldest timestamp; a page under `limit` ends the walk."""
-    httpx_mock.add_response(url=f"{LIST}?limit=3", json=page(raw("a", 30), raw("b", 20), raw("c", 10)))
+    first = page(raw("a", 30), raw("b", 20), raw("c", 10))
+    httpx_mock.add_response(url=f"{LIST}?limit=3", json=first)
     httpx_mock.add_response(url=f"{LIST}?limit=3&until=10", json=page(raw("c", 10), raw("d", 5)))
     assert await listed(make_client()) == ["a", "b", "c", "d"]
 
@@ -118,8 +122,6 @@ async def test_malformed_pages_name_the_bad_spot(
 
 
 def _escape(text: str) -> str:
-    import re
-
     return re.escape(text)
 
 
@@ -132,7 +134,7 @@ async def test_limit_outside_1_to_10_is_refused_at_call(make_client: Any, limit:
 
 def test_the_pager_is_done_after_the_last_page() -> None:
     """Once a short page is read, no further request is made."""
-    pager = UntilPager("/x", key="items", timestamp_key="t", limit=2, structure=lambda v, p: v)
+    pager = UntilPager("/x", key="items", timestamp_key="t", limit=2, structure=lambda v, _: v)
     first = pager.next_page()
     assert first is not None
     assert first.parse(b'{"items": [{"id": "a", "t": 1}]}') == [{"id": "a", "t": 1}]
@@ -207,7 +209,8 @@ async def test_get_many_batches_and_dedups(make_client: Any, httpx_mock: HTTPXMo
         url=f"{BASE}/messages/{','.join(ids[:25])}",
         json={"messages": [{"id": i} for i in ids[:25]]},
     )
-    httpx_mock.add_response(url=f"{BASE}/messages/m25,m26,m27,m28,m29", json={"messages": {"id": "m25"}})
+    rest = f"{BASE}/messages/m25,m26,m27,m28,m29"
+    httpx_mock.add_response(url=rest, json={"messages": {"id": "m25"}})
     got = await resolve(make_client().messages.get_many(ids))
     assert [m.id for m in got] == [*ids[:25], "m25"]
 
@@ -220,7 +223,12 @@ async def test_get_many_of_nothing_sends_nothing(make_client: Any, httpx_mock: H
 
 @pytest.mark.parametrize(
     ("ids", "match"),
-    [("m1", "not one str"), (["a,b"], "without commas"), ([""], "non-empty"), ([3], "must be a str")],
+    [
+        ("m1", "not one str"),
+        (["a,b"], "without commas"),
+        ([""], "non-empty"),
+        ([3], "must be a str"),
+    ],
 )
 async def test_get_many_refuses_bad_ids(make_client: Any, ids: Any, match: str) -> None:
     """A bare string, an empty id, an id with a comma or a non-string is refused before I/O."""
@@ -255,3 +263,19 @@ async def test_conversations_get_builds_the_conversation(
         web_url="https://mail.missiveapp.com/#c2",
         last_activity_at=datetime(1970, 1, 1, tzinfo=timezone.utc),
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"messages": "x"}, r"\$.messages: expected an object"),
+        ({"messages": {"subject": "no id"}}, r"\$.messages.id: expected a string id"),
+    ],
+)
+async def test_a_message_without_an_id_is_a_shape_error(
+    make_client: Any, httpx_mock: HTTPXMock, body: dict[str, Any], where: str
+) -> None:
+    """A message must at least be an object with a string id."""
+    httpx_mock.add_response(json=body)
+    with pytest.raises(APIResponseValidationError, match=where):
+        await resolve(make_client().messages.get("m1"))

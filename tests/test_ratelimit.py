@@ -46,8 +46,9 @@ def run(limiter: SlidingWindowLimiter, clock: Clock, arrivals: list[float]) -> l
 
 def test_defaults_are_missives_published_limits() -> None:
     """5 concurrent, 300 per minute, 900 per 15 minutes."""
-    assert DEFAULT_RATE_LIMIT == RateLimit(
-        max_concurrent=5, windows=(RateWindow(300, 60.0), RateWindow(900, 900.0))
+    assert (
+        RateLimit(max_concurrent=5, windows=(RateWindow(300, 60.0), RateWindow(900, 900.0)))
+        == DEFAULT_RATE_LIMIT
     )
     assert isinstance(SlidingWindowLimiter(), Limiter)
     assert repr(SlidingWindowLimiter()).startswith("SlidingWindowLimiter(RateLimit(")
@@ -80,7 +81,7 @@ def test_a_steady_stream_never_exceeds_any_window() -> None:
 def test_any_arrival_pattern_keeps_every_window(
     gaps: list[float], limits: list[tuple[int, float]]
 ) -> None:
-    """Whatever the arrivals and windows, no stretch of any window's length holds too many starts."""
+    """Whatever the arrivals and windows, no stretch of a window's length holds too many starts."""
     clock = Clock()
     windows = [RateWindow(n, seconds) for n, seconds in limits]
     limiter = SlidingWindowLimiter(RateLimit(windows=windows, margin=0.0), clock=clock)

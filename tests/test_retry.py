@@ -38,8 +38,10 @@ POLICY = RetryPolicy()
         ("Mon, 10 Jun 2024 14:53:30 -0000", None),
     ],
 )
-def test_retry_after_reads_seconds_and_http_dates(value: str | None, expected: float | None) -> None:
-    """Seconds and HTTP dates are read; past dates mean now; garbage and naive dates mean unknown."""
+def test_retry_after_reads_seconds_and_http_dates(
+    value: str | None, expected: float | None
+) -> None:
+    """Seconds and HTTP dates are read; past dates mean now; garbage or naive dates, unknown."""
     assert parse_retry_after(value, now=NOW) == expected
 
 
@@ -101,8 +103,9 @@ def test_the_retry_matrix(error: APIError, read: bool, write: bool) -> None:
 def test_retry_after_is_honoured_up_to_the_cap() -> None:
     """A server-given wait replaces the backoff, unless it exceeds max_retry_after."""
     limited = status(429)
-    assert retry_delay(POLICY, limited, retry=1, idempotent=False, retry_after=60.0, random=0) == 60
-    assert retry_delay(POLICY, limited, retry=1, idempotent=False, retry_after=61.0, random=0) is None
+    kwargs = {"retry": 1, "idempotent": False, "random": 0.0}
+    assert retry_delay(POLICY, limited, retry_after=60.0, **kwargs) == 60.0  # type: ignore[arg-type]
+    assert retry_delay(POLICY, limited, retry_after=61.0, **kwargs) is None  # type: ignore[arg-type]
 
 
 def test_retries_stop_at_max_retries() -> None:
