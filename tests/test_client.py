@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
@@ -720,3 +721,34 @@ def _any_operation() -> Any:
 
 async def _list(client: Any) -> list[Any]:
     return await collect(client.conversations.messages("c1"))
+
+
+def test_threads_sharing_a_client_keep_max_concurrent() -> None:
+    """Eight threads sending through one client never have more than two requests in flight."""
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    both_busy = threading.Event()
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight == 2:
+                both_busy.set()
+        # Hold the slot until a second request is in flight, so a broken bound would show.
+        both_busy.wait(timeout=5)
+        with lock:
+            in_flight -= 1
+        return httpx.Response(201)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
+    threads = [threading.Thread(target=client.messages.create, args=(MESSAGE,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    http.close()
+    assert 1 <= peak <= 2
