@@ -22,9 +22,11 @@ class Clock:
     """A clock the test moves by hand."""
 
     def __init__(self) -> None:
+        """Start at an arbitrary instant."""
         self.now = 1000.0
 
     def __call__(self) -> float:
+        """Return the current time."""
         return self.now
 
 
@@ -145,15 +147,19 @@ class AsyncStore:
     """An async deduplicator over the in-memory one, as a network store would look."""
 
     def __init__(self) -> None:
+        """Wrap a fresh in-memory store."""
         self.inner = InMemoryDeduplicator()
 
     async def claim(self, key: str) -> Delivery:
+        """Claim the key."""
         return self.inner.claim(key)
 
     async def complete(self, key: str) -> None:
+        """Complete the key."""
         self.inner.complete(key)
 
     async def release(self, key: str) -> None:
+        """Release the key."""
         self.inner.release(key)
 
 

@@ -323,7 +323,7 @@ def test_parse_webhook_refuses_bodies_that_are_not_bytes(body: Any) -> None:
 
 @pytest.mark.parametrize("body", [bytearray(TEXT), memoryview(TEXT)])
 def test_parse_webhook_accepts_any_bytes_like_body(body: Any) -> None:
-    """bytearray and memoryview parse like bytes."""
+    """A bytearray or memoryview body parses like bytes."""
     assert parse_webhook(body) == parse_webhook(TEXT)
 
 
@@ -370,28 +370,28 @@ def test_locate_stops_at_errors_without_notes() -> None:
 _QUICK = settings(max_examples=80, deadline=None)
 
 
+def _parse_or_error(body: bytes) -> WebhookEvent | WebhookPayloadError:
+    """Parse, returning the payload error instead of raising it (any other error escapes)."""
+    try:
+        return parse_webhook(body)
+    except WebhookPayloadError as exc:
+        return exc
+
+
 @_QUICK
 @given(st.binary(max_size=64))
 def test_arbitrary_bytes_parse_or_fail_with_a_payload_error(body: bytes) -> None:
     """Random bytes never raise anything but WebhookPayloadError."""
-    try:
-        event = parse_webhook(body)
-    except WebhookPayloadError as exc:
-        assert exc.path.startswith("$")
-    else:
-        assert isinstance(event, WebhookEvent)
+    outcome = _parse_or_error(body)
+    assert isinstance(outcome, WebhookEvent) or outcome.path.startswith("$")
 
 
 @_QUICK
 @given(json_values | st.fixed_dictionaries({"message": json_values, "conversation": json_values}))
 def test_arbitrary_json_parses_or_fails_with_a_payload_error(data: Any) -> None:
     """Random JSON never raises anything but WebhookPayloadError."""
-    try:
-        event = parse_webhook(json.dumps(data).encode())
-    except WebhookPayloadError as exc:
-        assert exc.path.startswith("$")
-    else:
-        assert isinstance(event, WebhookEvent)
+    outcome = _parse_or_error(json.dumps(data).encode())
+    assert isinstance(outcome, WebhookEvent) or outcome.path.startswith("$")
 
 
 @_QUICK
