@@ -361,10 +361,11 @@ def test_explain_finds_nothing_in_valid_input() -> None:
     assert _explain(_payload(), WebhookEvent, "$") is None
 
 
-def test_locate_stops_at_errors_without_notes() -> None:
-    """A cattrs error group without path notes is reported as is, at the current path."""
-    group = ClassValidationError("x", [ValueError("odd")], Conversation)
-    assert _locate(group, "$.c") == ("$.c", group)
+def test_locate_reports_class_level_errors_at_the_class() -> None:
+    """An error raised by a class itself (no field note) is reported at the class's path."""
+    leaf = ValueError("odd")
+    group = ClassValidationError("x", [leaf], Conversation)
+    assert _locate(group, "$.c") == ("$.c", leaf)
 
 
 _QUICK = settings(max_examples=80, deadline=None)

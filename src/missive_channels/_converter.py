@@ -372,9 +372,11 @@ _explainer: Final = _reading_converter(detailed=True)
 def _locate(exc: BaseException, path: str) -> tuple[str, BaseException]:
     """Follow cattrs' detailed errors down to the first failing value and its JSON path."""
     while isinstance(exc, (ClassValidationError, IterableValidationError)):
-        with_notes, _ = exc.group_exceptions()
+        with_notes, without_notes = exc.group_exceptions()
         if not with_notes:
-            break
+            # Raised by the class itself (a validator judging the whole object).
+            exc = without_notes[0]
+            continue
         exc, note = with_notes[0]
         if isinstance(note, AttributeValidationNote):
             path = f"{path}.{note.name}"
