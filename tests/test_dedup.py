@@ -92,7 +92,7 @@ def test_least_recently_seen_ids_are_evicted_first() -> None:
         dedup.complete(key)
     assert dedup.claim("a") is Delivery.DUPLICATE  # "a" is now the most recently seen
     dedup.claim("c")
-    assert len(dedup) == 2
+    assert dedup.size == 2
     assert dedup.claim("a") is Delivery.DUPLICATE
     assert dedup.claim("b") is Delivery.NEW
 
@@ -198,6 +198,13 @@ def test_bad_settings_are_refused(kwargs: dict[str, Any], error: type[Exception]
     """Durations must be positive numbers and the size a positive int."""
     with pytest.raises(error):
         InMemoryDeduplicator(**kwargs)
+
+
+def test_an_empty_deduplicator_is_truthy() -> None:
+    """`dedup or default` keeps an empty store (it is not a collection)."""
+    dedup = InMemoryDeduplicator()
+    assert dedup
+    assert dedup.size == 0
 
 
 def test_repr_shows_settings_and_size() -> None:

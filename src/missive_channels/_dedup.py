@@ -226,8 +226,9 @@ class InMemoryDeduplicator:
         # key -> (handled?, expiry time), least recently seen first.
         self._entries: OrderedDict[str, tuple[bool, float]] = OrderedDict()
 
-    def __len__(self) -> int:
-        """Count the ids remembered (claimed or handled), expired ones included until evicted."""
+    @property
+    def size(self) -> int:
+        """How many ids are remembered (claimed or handled), expired ones until evicted."""
         return len(self._entries)
 
     def _put(self, key: str, *, handled: bool, now: float) -> None:
