@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,11 +18,11 @@ from missive_channels import (
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 
-import receive_aiohttp  # noqa: E402
-import receive_django  # noqa: E402
-import receive_fastapi  # noqa: E402
-import receive_flask  # noqa: E402
-import receive_wsgi  # noqa: E402
+import receive_aiohttp
+import receive_django
+import receive_fastapi
+import receive_flask
+import receive_wsgi
 
 SECRET = "framework-test-secret"  # noqa: S105 - a test value
 BODY = (Path(__file__).parent / "fixtures" / "webhook_text.json").read_bytes()
@@ -122,10 +121,10 @@ RECIPES["django"] = _django
 
 
 @pytest.fixture(params=sorted(RECIPES))
-def recipe(request: pytest.FixtureRequest) -> Iterator[tuple[Post, Recorder]]:
+def recipe(request: pytest.FixtureRequest) -> tuple[Post, Recorder]:
     """Each framework's recipe, fresh, with a recording handler."""
     handler = Recorder()
-    yield RECIPES[request.param](WebhookVerifier(SECRET), handler), handler
+    return RECIPES[request.param](WebhookVerifier(SECRET), handler), handler
 
 
 def test_a_signed_delivery_is_handled_once(recipe: tuple[Post, Recorder]) -> None:
