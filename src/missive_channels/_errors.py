@@ -5,6 +5,9 @@ MissiveError
 ├── ValidationError (also ValueError)         bad input, caught before any I/O
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
 │   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+└── FakeMissiveError                          missive_channels.testing was misused
+    ├── SendRefusedError                      the channel's settings forbid what the fake user sent
+    └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
 ```
 
 Every error carries a message that says what was wrong and what to do about it.
@@ -13,7 +16,15 @@ Secrets (tokens, signature secrets) never appear in an error message.
 
 from __future__ import annotations
 
-__all__ = ["FieldTypeError", "MissiveError", "RequestTooLargeError", "ValidationError"]
+__all__ = [
+    "FakeMissiveError",
+    "FieldTypeError",
+    "MissiveError",
+    "RequestTooLargeError",
+    "SendRefusedError",
+    "ValidationError",
+    "WebhookDeliveryError",
+]
 
 
 class MissiveError(Exception):
@@ -66,3 +77,37 @@ class RequestTooLargeError(ValidationError):
         )
         self.size = size
         self.limit = limit
+
+
+# Errors of the testing kit (missive_channels.testing); re-exported from there only.
+
+
+class FakeMissiveError(MissiveError):
+    """`FakeMissive` was used in a way it cannot honour, e.g. an unknown conversation id."""
+
+
+class SendRefusedError(FakeMissiveError):
+    """The channel's settings forbid what the fake Missive user tried to send.
+
+    Real Missive would not offer the action in its interface: replies or new
+    messages disallowed, an alias the channel does not have, too many
+    recipients, or an Email channel (which never sends webhooks).
+    """
+
+
+class WebhookDeliveryError(FakeMissiveError):
+    """The fake could not deliver a webhook: the receiver was unreachable or too slow.
+
+    Attributes:
+        url: The webhook URL the delivery was for.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong.
+            url: The webhook URL the delivery was for.
+        """
+        super().__init__(message)
+        self.url = url
