@@ -480,6 +480,7 @@ def test_a_chunked_body_over_the_cap_gets_413(text: str) -> None:
         (b"Content-Length: -4\r\n\r\n", b"Content-Length is negative"),
         (b"Content-Length: 50\r\n\r\n{}", b"the request body ended early"),
         (b"Transfer-Encoding: chunked\r\n\r\nzz\r\n", b"malformed chunked request body"),
+        (b"Transfer-Encoding: chunked\r\n\r\n4", b"malformed chunked request body"),
         (b"Transfer-Encoding: chunked\r\n\r\n4\r\n{}", b"the request body ended early"),
     ],
 )
