@@ -59,6 +59,14 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks: one table of side-by-side ratios (reports, never fails on timing)."""
+    install(session, "bench")
+    session.chdir("bench")
+    session.run("python", "run.py", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """Run the end-to-end demo."""
     session.install("-e", ".")

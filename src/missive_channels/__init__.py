@@ -2,8 +2,16 @@
 
 from importlib.metadata import version as _version
 
+from ._bodies import encoded_size, split_attachments
 from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
-from ._errors import FieldTypeError, MissiveError, RequestTooLargeError, ValidationError
+from ._errors import (
+    FieldTypeError,
+    JournalError,
+    MissiveError,
+    RequestTooLargeError,
+    ValidationError,
+)
+from ._journal import Journal, JournalEntry, JournalState
 from ._models import (
     Attachment,
     EmailAddress,
@@ -23,6 +31,10 @@ __all__ = [
     "EmailMessage",
     "FieldTypeError",
     "HtmlMessage",
+    "Journal",
+    "JournalEntry",
+    "JournalError",
+    "JournalState",
     "Message",
     "MissiveError",
     "Participant",
@@ -31,5 +43,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "encode_request",
+    "encoded_size",
+    "split_attachments",
     "to_request_body",
 ]

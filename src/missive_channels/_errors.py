@@ -5,6 +5,7 @@ MissiveError
 ├── ValidationError (also ValueError)         bad input, caught before any I/O
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
 │   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+├── JournalError                              the send journal cannot be used
 └── FakeMissiveError                          missive_channels.testing was misused
     ├── SendRefusedError                      the channel's settings forbid what the fake user sent
     └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
@@ -19,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "FakeMissiveError",
     "FieldTypeError",
+    "JournalError",
     "MissiveError",
     "RequestTooLargeError",
     "SendRefusedError",
@@ -62,21 +64,30 @@ class RequestTooLargeError(ValidationError):
         limit: The cap in bytes.
     """
 
-    def __init__(self, *, size: int, limit: int) -> None:
+    def __init__(self, *, size: int, limit: int, advice: str | None = None) -> None:
         """Create the error.
 
         Args:
             size: The encoded size in bytes.
             limit: The cap in bytes.
+            advice: What to do about it, if the default advice does not fit.
         """
-        super().__init__(
-            f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes; "
-            "send fewer or smaller attachments per message "
-            "(missive_channels.split_attachments can split them)",
-            field="attachments",
+        advice = advice or (
+            "spread the attachments over several messages "
+            "(missive_channels.split_attachments does it) or send large files as links"
         )
+        message = f"the encoded request is {size:,} bytes, over Missive's cap of {limit:,} bytes"
+        super().__init__(f"{message}; {advice}", field="attachments")
         self.size = size
         self.limit = limit
+
+
+class JournalError(MissiveError):
+    """The send journal cannot be opened or written: not a journal, corrupt, or unwritable.
+
+    Nothing is sent when the journal cannot record it, so no message is sent
+    twice on a later run.
+    """
 
 
 # Errors of the testing kit (missive_channels.testing); re-exported from there only.

@@ -1,0 +1,276 @@
+"""The send journal: a SQLite file recording each message's state before and after its request."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from ._errors import JournalError
+
+if TYPE_CHECKING:
+    import os
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["Journal", "JournalEntry", "JournalState", "fingerprint"]
+
+# "MSCJ": marks a SQLite file as ours, so a foreign database is never written to.
+_APPLICATION_ID: Final = 0x4D53434A
+_SCHEMA_VERSION: Final = 1
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS messages (
+    external_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    message_id TEXT,
+    conversation_id TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+)
+"""
+
+
+class JournalState(str, enum.Enum):
+    """Where a message stands in the journal."""
+
+    SENDING = "sending"
+    """The request was about to be sent; the process may have died before knowing the outcome."""
+    SENT = "sent"
+    """Missive accepted the message."""
+    FAILED = "failed"
+    """Missive certainly did not create the message (refused it, or it was never sent)."""
+    POSSIBLY_DELIVERED = "possibly_delivered"
+    """The request was sent but no answer came back: Missive may or may not have the message."""
+
+
+@attrs.frozen(kw_only=True)
+class JournalEntry:
+    """One message's record in the journal.
+
+    Attributes:
+        external_id: The message's ``external_id``, the journal's key.
+        state: Where the message stands.
+        fingerprint: A digest of the request body, to spot an ``external_id``
+            reused for a different message.
+        message_id: Missive's message id, once sent (when Missive returned it).
+        conversation_id: Missive's conversation id, once sent (when returned).
+        error: What went wrong, for failed and possibly delivered messages.
+        attempts: How many times the message's request was started.
+    """
+
+    external_id: str
+    state: JournalState
+    fingerprint: str
+    message_id: str | None = None
+    conversation_id: str | None = None
+    error: str | None = None
+    attempts: int = 0
+
+
+def fingerprint(body: bytes) -> str:
+    """Return the digest the journal keeps of a request body.
+
+    Args:
+        body: The encoded request body.
+
+    Returns:
+        The SHA-256 hex digest of ``body``.
+    """
+    return hashlib.sha256(body).hexdigest()
+
+
+class Journal:
+    """A durable record of which messages were sent, kept in a SQLite file (WAL mode).
+
+    Each message's state is committed before its request starts and again when
+    the outcome is known, so a run stopped by a crash, a kill or Ctrl-C can be
+    resumed without sending anything twice. Safe to share between threads.
+
+    Args:
+        path: The journal file; created if missing.
+
+    Raises:
+        JournalError: If the file is not a journal (not SQLite, or another
+            application's database) or was written by a newer version.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        """Open or create the journal at ``path``."""
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            msg = (
+                f"cannot open the journal {str(self.path)!r}: {exc}; check the path and permissions"
+            )
+            raise JournalError(msg) from exc
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            msg = (
+                f"{str(self.path)!r} is not a missive-channels journal ({exc}); "
+                "give the path of a journal or of a new file"
+            )
+            raise JournalError(msg) from exc
+        except JournalError:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        application_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if tables and application_id != _APPLICATION_ID:
+            msg = (
+                f"{str(self.path)!r} is a SQLite database of another application; "
+                "refusing to write to it: give the path of a journal or of a new file"
+            )
+            raise JournalError(msg)
+        if version > _SCHEMA_VERSION:
+            msg = (
+                f"the journal {str(self.path)!r} has format {version}, newer than this "
+                f"version of missive-channels understands ({_SCHEMA_VERSION}); upgrade it"
+            )
+            raise JournalError(msg)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # Every state change must survive a power cut, not just a process crash.
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.execute(_SCHEMA)
+        self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+        self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    def get(self, external_id: str) -> JournalEntry | None:
+        """Return the entry of a message, or ``None`` if the journal has never seen it.
+
+        Args:
+            external_id: The message's ``external_id``.
+
+        Returns:
+            The entry, if any.
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT external_id, state, fingerprint, message_id, conversation_id, error, "
+                "attempts FROM messages WHERE external_id = ?",
+                (external_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return JournalEntry(
+            external_id=row[0],
+            state=JournalState(row[1]),
+            fingerprint=row[2],
+            message_id=row[3],
+            conversation_id=row[4],
+            error=row[5],
+            attempts=row[6],
+        )
+
+    def mark_sending(self, external_id: str, fingerprint: str) -> None:
+        """Record that a message's request is about to start (committed before it does).
+
+        Args:
+            external_id: The message's ``external_id``.
+            fingerprint: The digest of its request body (see `fingerprint`).
+        """
+        self._write(
+            "INSERT INTO messages (external_id, state, fingerprint, attempts, updated_at) "
+            "VALUES (?, 'sending', ?, 1, ?) ON CONFLICT (external_id) DO UPDATE SET "
+            "state = 'sending', fingerprint = excluded.fingerprint, error = NULL, "
+            "attempts = attempts + 1, updated_at = excluded.updated_at",
+            (external_id, fingerprint, time.time()),
+        )
+
+    def mark_sent(
+        self, external_id: str, *, message_id: str | None, conversation_id: str | None
+    ) -> None:
+        """Record that Missive accepted a message.
+
+        Args:
+            external_id: The message's ``external_id``.
+            message_id: Missive's message id, if the response carried it.
+            conversation_id: Missive's conversation id, if the response carried it.
+        """
+        self._write(
+            "UPDATE messages SET state = 'sent', message_id = ?, conversation_id = ?, "
+            "error = NULL, updated_at = ? WHERE external_id = ?",
+            (message_id, conversation_id, time.time(), external_id),
+        )
+
+    def mark_failed(self, external_id: str, error: str) -> None:
+        """Record that Missive certainly did not create a message.
+
+        Args:
+            external_id: The message's ``external_id``.
+            error: What went wrong.
+        """
+        self._set_error_state(external_id, JournalState.FAILED, error)
+
+    def mark_possibly_delivered(self, external_id: str, error: str) -> None:
+        """Record that a message's request was sent but its outcome is unknown.
+
+        Args:
+            external_id: The message's ``external_id``.
+            error: What went wrong.
+        """
+        self._set_error_state(external_id, JournalState.POSSIBLY_DELIVERED, error)
+
+    def counts(self) -> dict[JournalState, int]:
+        """Return how many messages are in each state.
+
+        Returns:
+            A count for every state, zero included.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT state, count(*) FROM messages GROUP BY state"
+            ).fetchall()
+        found = {JournalState(state): count for state, count in rows}
+        return {state: found.get(state, 0) for state in JournalState}
+
+    def close(self) -> None:
+        """Close the journal file."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        """Return the journal, to close it on leaving the block."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the journal."""
+        self.close()
+
+    def __repr__(self) -> str:
+        """Show the journal's path."""
+        return f"Journal({str(self.path)!r})"
+
+    def _set_error_state(self, external_id: str, state: JournalState, error: str) -> None:
+        self._write(
+            "UPDATE messages SET state = ?, error = ?, updated_at = ? WHERE external_id = ?",
+            (state.value, error, time.time(), external_id),
+        )
+
+    def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
+        with self._lock:
+            try:
+                self._db.execute(sql, parameters)
+            except sqlite3.Error as exc:
+                msg = f"cannot write to the journal {str(self.path)!r}: {exc}"
+                raise JournalError(msg) from exc

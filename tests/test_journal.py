@@ -1,0 +1,148 @@
+"""The send journal: durable states, safe reopening, and refusal of files that are not journals."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import TYPE_CHECKING
+
+import pytest
+
+from missive_channels import Journal, JournalEntry, JournalError, JournalState
+from missive_channels._journal import fingerprint
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_a_message_moves_through_its_states(tmp_path: Path) -> None:
+    """Each state change is recorded with its details and attempt count."""
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert journal.get("m-1") is None
+        journal.mark_sending("m-1", "fp")
+        assert journal.get("m-1") == JournalEntry(
+            external_id="m-1", state=JournalState.SENDING, fingerprint="fp", attempts=1
+        )
+        journal.mark_possibly_delivered("m-1", "timed out")
+        assert journal.get("m-1") == JournalEntry(
+            external_id="m-1",
+            state=JournalState.POSSIBLY_DELIVERED,
+            fingerprint="fp",
+            error="timed out",
+            attempts=1,
+        )
+        journal.mark_sending("m-1", "fp")
+        journal.mark_sent("m-1", message_id="msg-9", conversation_id="conv-3")
+        assert journal.get("m-1") == JournalEntry(
+            external_id="m-1",
+            state=JournalState.SENT,
+            fingerprint="fp",
+            message_id="msg-9",
+            conversation_id="conv-3",
+            attempts=2,
+        )
+
+
+def test_states_survive_reopening(tmp_path: Path) -> None:
+    """A new Journal on the same file sees what the previous one recorded."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        journal.mark_sending("a", "fa")
+        journal.mark_sending("b", "fb")
+        journal.mark_failed("b", "400 bad request")
+        journal.mark_sending("c", "fc")
+    with Journal(path) as journal:
+        assert journal.get("a") is not None
+        assert journal.counts() == {
+            JournalState.SENDING: 2,
+            JournalState.SENT: 0,
+            JournalState.FAILED: 1,
+            JournalState.POSSIBLY_DELIVERED: 0,
+        }
+        entry = journal.get("b")
+        assert entry is not None
+        assert entry.error == "400 bad request"
+
+
+def test_the_journal_uses_write_ahead_logging(tmp_path: Path) -> None:
+    """The file is in WAL mode, so a killed writer never leaves it half-written."""
+    path = tmp_path / "j.sqlite"
+    Journal(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    """Random bytes are reported as not a journal, and the file is left untouched."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"these are my notes, not a database" * 100)
+    with pytest.raises(JournalError, match=r"notes\.txt' is not a missive-channels journal"):
+        Journal(path)
+    assert path.read_bytes().startswith(b"these are my notes")
+
+
+def test_another_applications_database_is_refused(tmp_path: Path) -> None:
+    """A SQLite database without our application id is never written to."""
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE users (id INTEGER)")
+    with pytest.raises(JournalError, match="another application"):
+        Journal(path)
+    with sqlite3.connect(path) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["users"]
+
+
+def test_a_journal_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    """A journal in a newer format is refused with advice to upgrade."""
+    path = tmp_path / "j.sqlite"
+    Journal(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(JournalError, match="upgrade"):
+        Journal(path)
+
+
+def test_an_unopenable_path_is_a_journal_error(tmp_path: Path) -> None:
+    """A path in a missing directory gives our error, not sqlite3's."""
+    with pytest.raises(JournalError, match="cannot open the journal"):
+        Journal(tmp_path / "missing" / "j.sqlite")
+
+
+def test_writing_to_a_closed_journal_is_a_journal_error(tmp_path: Path) -> None:
+    """A write that SQLite refuses surfaces as JournalError with the cause kept."""
+    journal = Journal(tmp_path / "j.sqlite")
+    journal.close()
+    with pytest.raises(JournalError, match="cannot write") as info:
+        journal.mark_sending("m", "fp")
+    assert isinstance(info.value.__cause__, sqlite3.Error)
+
+
+def test_threads_can_share_a_journal(tmp_path: Path) -> None:
+    """Concurrent writers from several threads lose no record."""
+    with Journal(tmp_path / "j.sqlite") as journal:
+
+        def send(worker: int) -> None:
+            for index in range(25):
+                journal.mark_sending(f"{worker}-{index}", "fp")
+                journal.mark_sent(f"{worker}-{index}", message_id=None, conversation_id=None)
+
+        threads = [threading.Thread(target=send, args=(worker,)) for worker in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert journal.counts()[JournalState.SENT] == 100
+
+
+def test_fingerprint_is_the_sha256_of_the_body() -> None:
+    """The fingerprint is SHA-256 hex (known answer for b'abc', FIPS 180-2)."""
+    assert fingerprint(b"abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+def test_repr_shows_the_path(tmp_path: Path) -> None:
+    """The repr names the file."""
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert repr(journal) == f"Journal({str(tmp_path / 'j.sqlite')!r})"
