@@ -133,7 +133,7 @@ def test_repr_never_shows_the_token(fake: FakeMissive) -> None:
 
 def test_token_is_configurable_and_random_by_default() -> None:
     """A given token is used as is; default tokens differ and look like Missive's."""
-    assert FakeMissive(token="t-1").token == "t-1"  # noqa: S105, S106 - a made-up token
+    assert FakeMissive(token="t-1").token == "t-1"
     first, second = FakeMissive().token, FakeMissive().token
     assert first != second
     assert first.startswith("missive_pat-")

@@ -26,7 +26,7 @@ from missive_channels.testing import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-SECRET = "s3cr3t"  # noqa: S105 - a made-up test secret
+SECRET = "s3cr3t"
 MARTA = {"id": "cust-4471", "username": "@marta.k", "name": "Marta K."}
 SUPPORT = Participant(name="Acme Support")
 SALES = Participant(id="sales", username="@sales")

@@ -6,14 +6,14 @@ import base64
 import json
 import math
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import cattrs
 
 from ._errors import FieldTypeError, RequestTooLargeError
-from ._models import Attachment, EmailMessage, HtmlMessage, Message, TextMessage
+from ._models import Attachment, EmailMessage, HtmlMessage, Message, Post, TextMessage
 
-__all__ = ["MAX_REQUEST_BYTES", "converter", "encode_request", "to_request_body"]
+__all__ = ["MAX_REQUEST_BYTES", "converter", "encode_post", "encode_request", "to_request_body"]
 
 MAX_REQUEST_BYTES: Final = 10_000_000
 """Missive's cap on a whole request body (JSON with base64 attachments), in bytes.
@@ -88,6 +88,34 @@ def encode_request(message: Message, *, limit: int = MAX_REQUEST_BYTES) -> bytes
         RequestTooLargeError: If the body is larger than ``limit``.
     """
     body = _ENCODER.encode(to_request_body(message)).encode("utf-8")
+    if len(body) > limit:
+        raise RequestTooLargeError(size=len(body), limit=limit)
+    return body
+
+
+_UNSTRUCTURE_POST: Final = converter.get_unstructure_hook(Post)
+
+
+def encode_post(post: Post, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
+    """Return the UTF-8 JSON body of ``POST /v1/posts``, refusing oversize requests.
+
+    Args:
+        post: The post to encode.
+        limit: The request size cap in bytes.
+
+    Returns:
+        ``{"posts": {...}}`` as bytes, unset fields left out.
+
+    Raises:
+        FieldTypeError: If ``post`` is not a `Post`.
+        RequestTooLargeError: If the body is larger than ``limit``.
+    """
+    if not isinstance(cast("object", post), Post):
+        msg = (
+            f"expected a Post, got {type(post).__name__}; build the post with missive_channels.Post"
+        )
+        raise FieldTypeError(msg)
+    body = _ENCODER.encode({"posts": _UNSTRUCTURE_POST(post)}).encode("utf-8")
     if len(body) > limit:
         raise RequestTooLargeError(size=len(body), limit=limit)
     return body

@@ -6,10 +6,27 @@ MissiveError
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
 │   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
 ├── JournalError                              the send journal cannot be used
+├── ClientClosedError (also RuntimeError)     the client was used after close()
+├── APIError                                  a call to Missive's API failed
+│   ├── APIConnectionError                    no HTTP answer (refused, reset, dropped)
+│   │   └── APITimeoutError                   no HTTP answer in time
+│   ├── APIResponseValidationError            a success answer did not have the expected shape
+│   └── APIStatusError                        Missive answered with an error status
+│       ├── BadRequestError                   400
+│       ├── AuthenticationError               401
+│       ├── PermissionDeniedError             403
+│       ├── NotFoundError                     404
+│       ├── UnprocessableEntityError          422
+│       ├── RateLimitError                    429
+│       └── ServerError                       5xx
 └── FakeMissiveError                          missive_channels.testing was misused
     ├── SendRefusedError                      the channel's settings forbid what the fake user sent
     └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
 ```
+
+An `APIError` raised for a request that creates something (``POST /messages``,
+``POST /posts``) says in ``possibly_delivered`` whether Missive may have
+processed it anyway; such requests are never resent silently.
 
 Every error carries a message that says what was wrong and what to do about it.
 Secrets (tokens, signature secrets) never appear in an error message.
@@ -18,12 +35,25 @@ Secrets (tokens, signature secrets) never appear in an error message.
 from __future__ import annotations
 
 __all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
     "FakeMissiveError",
     "FieldTypeError",
     "JournalError",
     "MissiveError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
     "RequestTooLargeError",
     "SendRefusedError",
+    "ServerError",
+    "UnprocessableEntityError",
     "ValidationError",
     "WebhookDeliveryError",
 ]
@@ -88,6 +118,176 @@ class JournalError(MissiveError):
     Nothing is sent when the journal cannot record it, so no message is sent
     twice on a later run.
     """
+
+
+class ClientClosedError(MissiveError, RuntimeError):
+    """A client was used after ``close()``/``aclose()`` (also a ``RuntimeError``)."""
+
+
+class APIError(MissiveError):
+    """A call to Missive's API failed.
+
+    Attributes:
+        method: The HTTP method of the failed request, e.g. ``"POST"``.
+        url: The request URL (it never holds the token).
+        possibly_delivered: ``True`` when the request creates something
+            (``POST /messages``, ``POST /posts``) and Missive may have processed
+            it even though it failed, e.g. after a timeout or a 5xx. Check in
+            Missive before sending it again; the client never resends it by itself.
+    """
+
+    def __init__(
+        self, message: str, *, method: str, url: str, possibly_delivered: bool = False
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong and what to do about it.
+            method: The request's HTTP method.
+            url: The request URL.
+            possibly_delivered: Whether Missive may have processed the request.
+        """
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.possibly_delivered = possibly_delivered
+
+
+class APIConnectionError(APIError):
+    """No HTTP answer came back: the connection was refused, reset or dropped."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No HTTP answer came back within the configured timeout."""
+
+
+class APIResponseValidationError(APIError):
+    """Missive answered with success, but the body did not have the expected shape.
+
+    Attributes:
+        status_code: The HTTP status of the answer.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, status_code: int) -> None:
+        """Create the error.
+
+        Args:
+            message: Where the body differs from what was expected.
+            method: The request's HTTP method.
+            url: The request URL.
+            status_code: The HTTP status of the answer.
+        """
+        super().__init__(message, method=method, url=url)
+        self.status_code = status_code
+
+
+class APIStatusError(APIError):
+    """Missive answered with an error status; subclasses name the common ones.
+
+    Attributes:
+        status_code: The HTTP status, e.g. ``404``.
+        body: The error body: parsed JSON when it was JSON, else the text (``None`` if empty).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        body: object,
+        possibly_delivered: bool = False,
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong and what to do about it.
+            method: The request's HTTP method.
+            url: The request URL.
+            status_code: The HTTP status.
+            body: The parsed error body.
+            possibly_delivered: Whether Missive may have processed the request.
+        """
+        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
+        self.status_code = status_code
+        self.body = body
+
+
+class BadRequestError(APIStatusError):
+    """400: Missive rejected the request's parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API token is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token's user may not do this (plan, role or access)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist or the token's user cannot see it."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but Missive could not act on it."""
+
+
+class RateLimitError(APIStatusError):
+    """429: Missive's rate limit was hit and waiting it out was not possible.
+
+    Attributes:
+        retry_after: Seconds Missive asked to wait (``Retry-After``), if given.
+        limit: ``X-RateLimit-Limit``: the ceiling that applied, if given.
+        remaining: ``X-RateLimit-Remaining``: requests left in the window, if given.
+        reset: ``X-RateLimit-Reset``: when the window resets, Unix seconds, if given.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        body: object,
+        possibly_delivered: bool = False,
+        retry_after: float | None = None,
+        limit: int | None = None,
+        remaining: int | None = None,
+        reset: int | None = None,
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong and what to do about it.
+            method: The request's HTTP method.
+            url: The request URL.
+            status_code: The HTTP status (429).
+            body: The parsed error body.
+            possibly_delivered: Always ``False`` in practice: a 429 was not processed.
+            retry_after: Seconds to wait, from ``Retry-After``.
+            limit: The ``X-RateLimit-Limit`` value.
+            remaining: The ``X-RateLimit-Remaining`` value.
+            reset: The ``X-RateLimit-Reset`` value.
+        """
+        super().__init__(
+            message,
+            method=method,
+            url=url,
+            status_code=status_code,
+            body=body,
+            possibly_delivered=possibly_delivered,
+        )
+        self.retry_after = retry_after
+        self.limit = limit
+        self.remaining = remaining
+        self.reset = reset
+
+
+class ServerError(APIStatusError):
+    """5xx: Missive failed to handle the request."""
 
 
 # Errors of the testing kit (missive_channels.testing); re-exported from there only.

@@ -21,7 +21,9 @@ __all__ = [
     "EmailMessage",
     "HtmlMessage",
     "Message",
+    "Notification",
     "Participant",
+    "Post",
     "TextMessage",
 ]
 
@@ -397,3 +399,91 @@ class EmailMessage(_MessageBase):
 
 Message: TypeAlias = TextMessage | HtmlMessage | EmailMessage
 """Any message a custom channel accepts."""
+
+
+@attrs.frozen(kw_only=True)
+class Notification:
+    """The notification Missive shows users for a post.
+
+    Attributes:
+        title: The notification's title, e.g. ``"Delivery failed"``.
+        body: The notification's text.
+
+    Raises:
+        ValidationError: If ``title`` or ``body`` is empty.
+    """
+
+    title: str = attrs.field(validator=[_instance_of(str), _not_empty])
+    body: str = attrs.field(validator=[_instance_of(str), _not_empty])
+
+
+@attrs.frozen(kw_only=True)
+class Post:
+    """A post: a card inside a conversation, e.g. a delivery receipt or failure.
+
+    Without ``conversation`` or ``references`` Missive starts a new conversation.
+
+    Attributes:
+        notification: The notification users see; required.
+        text: The post's plain text; ``text`` or ``markdown`` is required.
+        markdown: The post's Markdown.
+        conversation: The conversation to post into.
+        references: Threading keys: post into the conversation that carries one of them.
+        username: The name shown as the post's author.
+        username_icon: URL of the author's icon.
+        conversation_icon: URL of the conversation's icon.
+        conversation_subject: The conversation's title.
+        conversation_color: ``#rgb``/``#rrggbb`` or ``good``, ``warning``, ``danger``.
+        organization: The organization to link the conversation to.
+        team: The team to link the conversation to.
+        force_team: Move the conversation to ``team`` even if it already has one.
+        add_users: User ids to give access.
+        add_assignees: User ids to assign.
+        add_shared_labels: Shared label ids to add.
+        remove_shared_labels: Shared label ids to remove.
+        add_to_inbox: Move the conversation to everyone's Inbox.
+        add_to_team_inbox: Move the conversation to the team inbox.
+        close: Close the conversation for everyone.
+        reopen: Missive's ``reopen`` flag. Despite its name, ``True`` keeps a
+            closed conversation closed; leave it unset to reopen as usual.
+
+    Raises:
+        ValidationError: If neither ``text`` nor ``markdown`` is set, or a field
+            is invalid; ``FieldTypeError`` for a wrong type.
+    """
+
+    notification: Notification = attrs.field(validator=_instance_of(Notification))
+    text: str | None = _opt_str()
+    markdown: str | None = _opt_str()
+    conversation: str | None = _opt_str()
+    references: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=[_STRINGS, _references]
+    )
+    username: str | None = _opt_str()
+    username_icon: str | None = _opt_str()
+    conversation_icon: str | None = _opt_str()
+    conversation_subject: str | None = _opt_str()
+    conversation_color: str | None = attrs.field(default=None, validator=[_OPT_STR, _color])
+    organization: str | None = _opt_str()
+    team: str | None = _opt_str()
+    force_team: bool = attrs.field(default=False, validator=_instance_of(bool))
+    add_users: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_STRINGS)
+    add_assignees: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_STRINGS)
+    add_shared_labels: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=_STRINGS
+    )
+    remove_shared_labels: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=_STRINGS
+    )
+    add_to_inbox: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
+    add_to_team_inbox: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
+    close: bool = attrs.field(default=False, validator=_instance_of(bool))
+    reopen: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.text or self.markdown):
+            msg = (
+                "Post needs `text` or `markdown`: Missive rejects a post without content "
+                "(the notification alone is not shown in the conversation)"
+            )
+            raise ValidationError(msg, field="text")

@@ -38,7 +38,7 @@ settings = ChannelSettings(
     aliases=[Participant(name="Support")],
     max_recipients=2,
     webhook_url="http://127.0.0.1:8000/hook",
-    signature_secret="secret",  # noqa: S106 - a made-up secret
+    signature_secret="secret",
 )
 assert_type(settings.type, ChannelType)
 assert_type(settings.aliases, "tuple[Participant, ...]")

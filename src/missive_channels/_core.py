@@ -1,0 +1,384 @@
+"""The sans-IO client core: configuration, request building and the retrying request flow.
+
+A request runs as a generator (a *flow*) that yields commands, `Send` or
+`Sleep`, and receives what came of each: the HTTP answer or transport failure
+for a `Send`, ``None`` for a `Sleep`. The sync and async clients each drive
+flows with a few lines of I/O; everything else, including every decision, is here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
+
+import attrs
+import httpx
+
+from . import __version__
+from ._bodies import StreamedBody
+from ._errors import (
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    ClientClosedError,
+    FieldTypeError,
+    ValidationError,
+)
+from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
+from ._responses import ShapeError, status_error, transport_error
+from ._retry import RetryPolicy, parse_retry_after, retry_delay
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ._operations import Operation
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "TOKEN_ENV_VAR",
+    "ClientCore",
+    "Flow",
+    "Send",
+    "Sleep",
+    "http_client",
+]
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
+TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
+DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
+"""Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
+
+logger: Final = logging.getLogger("missive_channels")
+_TOO_MANY: Final = 429
+
+
+@attrs.frozen
+class Send:
+    """Command: send this request, then resume the flow with the answer or the failure.
+
+    Attributes:
+        method: The HTTP method.
+        url: The absolute URL.
+        params: The query parameters.
+        headers: The request headers.
+        content: The body bytes, if any.
+        timeout: The timeout, or httpx's marker for the HTTP client's own.
+    """
+
+    method: str
+    url: str
+    params: tuple[tuple[str, str], ...]
+    headers: dict[str, str] = attrs.field(repr=False)  # holds the token
+    content: bytes | StreamedBody | None = attrs.field(repr=False)
+    timeout: httpx.Timeout | httpx._client.UseClientDefault  # pyright: ignore[reportPrivateUsage]
+
+    def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """Build the request on ``http``, so that its own defaults (cookies, headers) apply."""
+        content: bytes | StreamedBody | _AsyncBody | None = self.content
+        headers = self.headers
+        if isinstance(content, StreamedBody):
+            # A known length keeps httpx from falling back to chunked transfer encoding.
+            headers = {**headers, "Content-Length": str(content.length)}
+            if isinstance(http, httpx.AsyncClient):
+                content = _AsyncBody(content)
+        return http.build_request(
+            self.method,
+            self.url,
+            params=self.params,
+            headers=headers,
+            content=content,
+            timeout=self.timeout,
+        )
+
+
+class _AsyncBody:
+    """A streamed body as an async iterable only, the form httpx's async client sends."""
+
+    def __init__(self, body: StreamedBody) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._body:
+            yield chunk
+
+
+@attrs.frozen
+class Sleep:
+    """Command: wait this many seconds, then resume the flow with ``None``.
+
+    Attributes:
+        seconds: How long to wait.
+    """
+
+    seconds: float
+
+
+Command: TypeAlias = Send | Sleep
+Outcome: TypeAlias = httpx.Response | httpx.RequestError | None
+Flow: TypeAlias = Generator[Command, Outcome, T]
+
+
+class Runner(Protocol):
+    """Drives a flow to its result: a sync client's request loop."""
+
+    def __call__(self, flow: Flow[T], /) -> T:
+        """Run ``flow``, doing its I/O, and return its result."""
+        ...
+
+
+class AsyncRunner(Protocol):
+    """Drives a flow to its result: an async client's request loop."""
+
+    async def __call__(self, flow: Flow[T], /) -> T:
+        """Run ``flow``, doing its I/O, and return its result."""
+        ...
+
+
+def _token(token: str | None) -> str:
+    found: object = os.environ.get(TOKEN_ENV_VAR) if token is None else token
+    if not isinstance(found, str) or not found.strip():
+        msg = (
+            f"no Missive API token: pass token=... or set the {TOKEN_ENV_VAR} environment "
+            "variable (create a token in Missive under Preferences → API)"
+        )
+        raise ValidationError(msg, field="token")
+    if not found.isascii() or not found.isprintable() or any(c.isspace() for c in found):
+        # Never echo the token: the message must be safe to log.
+        msg = (
+            "the Missive API token contains whitespace or characters that cannot go in an "
+            "HTTP header; copy it again from Missive under Preferences → API"
+        )
+        raise ValidationError(msg, field="token")
+    return found
+
+
+def _base_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        msg = f"base_url {base_url!r} is not a URL; use e.g. {DEFAULT_BASE_URL!r}"
+        raise ValidationError(msg, field="base_url") from exc
+    if url.scheme not in {"http", "https"} or not url.host or url.query or url.fragment:
+        msg = (
+            f"base_url {base_url!r} must be an http(s) URL without query or fragment, "
+            f"e.g. {DEFAULT_BASE_URL!r}"
+        )
+        raise ValidationError(msg, field="base_url")
+    return base_url.rstrip("/")
+
+
+def _limiter(rate_limit: RateLimit | Limiter | None) -> Limiter | None:
+    if rate_limit is None or isinstance(rate_limit, Limiter):
+        return rate_limit
+    if isinstance(cast("object", rate_limit), RateLimit):
+        return SlidingWindowLimiter(rate_limit)
+    msg = f"rate_limit must be a RateLimit, a Limiter or None, got {type(rate_limit).__name__}"
+    raise ValidationError(msg, field="rate_limit")
+
+
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+def http_client(value: object, kind: type[H]) -> H | None:
+    """Check the ``http_client`` argument is ``None`` or of the kind the client drives.
+
+    Raises:
+        FieldTypeError: If it is something else, e.g. an ``httpx.AsyncClient`` for a sync client.
+    """
+    if value is None or isinstance(value, kind):
+        return value
+    msg = f"http_client must be an {kind.__module__}.{kind.__name__}, got {type(value).__name__}"
+    raise FieldTypeError(msg, field="http_client")
+
+
+def _timeout(
+    timeout: float | httpx.Timeout | None, *, own_client: bool
+) -> httpx.Timeout | httpx._client.UseClientDefault:  # pyright: ignore[reportPrivateUsage]
+    if timeout is None:
+        return DEFAULT_TIMEOUT if own_client else httpx.USE_CLIENT_DEFAULT
+    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+
+class ClientCore:
+    """Everything a client knows and decides, shared by the sync and async shells."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None,
+        base_url: str,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int,
+        rate_limit: RateLimit | Limiter | None,
+        own_client: bool,
+    ) -> None:
+        """Validate the configuration; see the clients for the arguments.
+
+        Raises:
+            ValidationError: If an argument is invalid or no token is found.
+        """
+        self.base_url = _base_url(base_url)
+        self.timeout = _timeout(timeout, own_client=own_client)
+        self.retry = RetryPolicy(max_retries=max_retries)
+        self.limiter = _limiter(rate_limit)
+        self.headers: Final = {
+            "Authorization": f"Bearer {_token(token)}",
+            "User-Agent": f"missive-channels/{__version__}",
+            "Accept": "application/json",
+        }
+        # Seams for tests: wall clock for HTTP-date Retry-After, randomness for jitter.
+        self.wall_clock: Callable[[], float] = time.time
+        self.random: Callable[[], float] = random.random
+
+    def __repr__(self) -> str:
+        """Show the configuration, never the token."""
+        return f"ClientCore(base_url={self.base_url!r})"
+
+    @property
+    def max_concurrent(self) -> int | None:
+        """How many requests may be in flight at once (``None``: unbounded)."""
+        return None if self.limiter is None else self.limiter.max_concurrent
+
+    def before_send(self, command: Send, *, closed: bool) -> float:
+        """Check the client is open and reserve a start; return the wait before sending.
+
+        Raises:
+            ClientClosedError: If the client (or the HTTP client it uses) is closed.
+        """
+        if closed:
+            msg = (
+                f"cannot send {command.method} {_path(command)}: the client is closed; "
+                "create a new client, or send inside its `with` block"
+            )
+            raise ClientClosedError(msg)
+        if self.limiter is None:
+            return 0.0
+        wait = self.limiter.acquire()
+        if wait > 0:
+            logger.debug("rate limit: %s %s waits %.3f s", command.method, _path(command), wait)
+        return wait
+
+    def send_command(self, operation: Operation[T]) -> Send:
+        """Return the `Send` command for one attempt of ``operation``."""
+        headers = dict(self.headers)
+        if operation.content is not None:
+            headers["Content-Type"] = "application/json"
+        return Send(
+            method=operation.method,
+            url=self.base_url + operation.path,
+            params=operation.params,
+            headers=headers,
+            content=operation.content,
+            timeout=self.timeout,
+        )
+
+    def flow_all(self, operations: Iterable[Operation[list[T]]]) -> Flow[tuple[T, ...]]:
+        """Run list-valued operations one after the other and join their results."""
+        results: list[T] = []
+        for operation in operations:
+            results.extend((yield from self.flow(operation)))
+        return tuple(results)
+
+    def flow(self, operation: Operation[T]) -> Flow[T]:
+        """Run ``operation`` with retries: the one request loop both clients drive.
+
+        Returns:
+            The operation's parsed result.
+
+        Raises:
+            APIError: The last failure, when it is not retried.
+        """
+        command = self.send_command(operation)
+        url = str(httpx.URL(command.url, params=command.params))
+        creates = not operation.idempotent
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = yield command
+            retry_after = None
+            if isinstance(outcome, httpx.Response):
+                logger.debug(
+                    "%s %s -> %d (attempt %d)",
+                    command.method,
+                    _path(command),
+                    outcome.status_code,
+                    attempt,
+                )
+                if outcome.is_success:
+                    return self._parse(operation, outcome, url)
+                retry_after = parse_retry_after(
+                    outcome.headers.get("Retry-After"), now=self.wall_clock()
+                )
+                error: APIError = status_error(
+                    outcome,
+                    method=command.method,
+                    url=url,
+                    creates=creates,
+                    retry_after=retry_after,
+                )
+                if (
+                    retry_after is not None
+                    and self.limiter is not None
+                    and outcome.status_code == _TOO_MANY
+                ):
+                    # Everyone sharing the limiter holds back, not only this request; past
+                    # the cap they get to ask, and raise RateLimitError themselves.
+                    self.limiter.pause(min(retry_after or 0.0, self.retry.max_retry_after))
+            else:
+                assert outcome is not None  # noqa: S101 - a Send is always answered
+                logger.debug(
+                    "%s %s -> %s (attempt %d)",
+                    command.method,
+                    _path(command),
+                    type(outcome).__name__,
+                    attempt,
+                )
+                error = transport_error(outcome, method=command.method, url=url, creates=creates)
+            delay = retry_delay(
+                self.retry,
+                error,
+                retry=attempt,
+                idempotent=operation.idempotent,
+                retry_after=retry_after,
+                random=self.random(),
+            )
+            if delay is None:
+                raise error
+            logger.info(
+                "retrying %s %s after attempt %d failed (%s); waiting %.3f s",
+                command.method,
+                _path(command),
+                attempt,
+                _reason(error),
+                delay,
+            )
+            yield Sleep(delay)
+
+    def _parse(self, operation: Operation[T], response: httpx.Response, url: str) -> T:
+        try:
+            return operation.parse(response.content)
+        except ShapeError as exc:
+            msg = (
+                f"{operation.method} {url} answered {response.status_code} with a body of an "
+                f"unexpected shape: {exc}; Missive's API may have changed: update missive-channels"
+            )
+            raise APIResponseValidationError(
+                msg, method=operation.method, url=url, status_code=response.status_code
+            ) from exc
+
+
+def _path(command: Send) -> str:
+    return httpx.URL(command.url).path
+
+
+def _reason(error: APIError) -> str:
+    if isinstance(error, APIStatusError):
+        return f"status {error.status_code}"
+    return type(error).__name__

@@ -1,0 +1,79 @@
+"""Fixtures shared by the client tests: both clients behind one interface, no real sleeping."""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from missive_channels import AsyncMissiveClient, MissiveClient
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+TOKEN = "missive_pat-s3cr3t-t0ken-value"
+BASE = "https://public.missiveapp.com/v1"
+#: The wall clock the clients see, for HTTP-date Retry-After headers.
+NOW = 1_718_031_200.0
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Run async tests on asyncio, the loop the async client supports."""
+    return "asyncio"
+
+
+async def resolve(value: Any) -> Any:
+    """Await a coroutine from the async client; pass a sync client's result through."""
+    return await value if inspect.isawaitable(value) else value
+
+
+async def collect(items: Any) -> list[Any]:
+    """List an iterator or an async iterator."""
+    if hasattr(items, "__aiter__"):
+        return [item async for item in items]
+    return list(items)
+
+
+class Sleeps(list[float]):
+    """Records the delays a client asked to sleep, instead of sleeping."""
+
+
+@pytest.fixture(params=["sync", "async"])
+async def make_client(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Callable[..., Any]]:
+    """Return a factory of clients of one kind (sync or async) that never really sleep.
+
+    Each client records its sleeps in ``client.sleeps`` (and advances ``clock``,
+    a one-item list, when given); jitter is zero and the wall clock is `NOW`.
+    Every client made is closed after the test.
+    """
+    made: list[Any] = []
+
+    def make(clock: list[float] | None = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("token", TOKEN)
+        cls = MissiveClient if request.param == "sync" else AsyncMissiveClient
+        client: Any = cls(**kwargs)
+        sleeps = Sleeps()
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            if clock is not None:
+                clock[0] += seconds
+
+        async def async_sleep(seconds: float) -> None:
+            sleep(seconds)
+
+        client._sleep = sleep if request.param == "sync" else async_sleep
+        client._core.random = lambda: 0.0
+        client._core.wall_clock = lambda: NOW
+        client.sleeps = sleeps
+        client.kind = request.param
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await resolve(client.close() if isinstance(client, MissiveClient) else client.aclose())

@@ -1,0 +1,754 @@
+"""Both clients, through one set of scenarios: wire format, errors, retries, limits, lifecycle."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from conftest import BASE, NOW, TOKEN, collect, resolve
+from missive_channels import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncMissiveClient,
+    Attachment,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    CreatedMessage,
+    CreatedPost,
+    FieldTypeError,
+    MissiveClient,
+    NotFoundError,
+    Notification,
+    Participant,
+    PermissionDeniedError,
+    Post,
+    RateLimit,
+    RateLimitError,
+    RateWindow,
+    RequestTooLargeError,
+    ServerError,
+    SlidingWindowLimiter,
+    TextMessage,
+    UnprocessableEntityError,
+    ValidationError,
+    __version__,
+)
+from missive_channels._converter import encode_post
+from missive_channels._operations import create_post
+
+if TYPE_CHECKING:
+    from pytest_httpx import HTTPXMock
+
+pytestmark = pytest.mark.anyio
+
+ACCOUNT = "0c7d2a51-8f3e-4b6a-9d12-5e4f3a2b1c90"
+MESSAGE = TextMessage(
+    account=ACCOUNT,
+    from_field=Participant(id="cust-4471", name="Marta K."),
+    body="Hello!",
+    attachments=[Attachment(filename="a.txt", data=b"hello")],
+)
+POST = Post(notification=Notification(title="Delivered", body="to +1 555"), markdown="**ok**")
+
+
+async def create(client: Any) -> Any:
+    """Send `MESSAGE` with the client, sync or async."""
+    return await resolve(client.messages.create(MESSAGE))
+
+
+# --- wire format ---------------------------------------------------------------------------
+
+
+async def test_create_message_sends_the_exact_request(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """POST /messages carries the JSON envelope, bearer token, user agent and content type."""
+    httpx_mock.add_response(method="POST", url=f"{BASE}/messages", status_code=201)
+    await create(make_client())
+    [request] = httpx_mock.get_requests()
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["User-Agent"] == f"missive-channels/{__version__}"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["Accept"] == "application/json"
+    assert "Transfer-Encoding" not in request.headers
+    body = json.loads(request.content)
+    assert body == {
+        "messages": {
+            "account": ACCOUNT,
+            "from_field": {"id": "cust-4471", "name": "Marta K."},
+            "body": "Hello!",
+            "attachments": [{"base64_data": "aGVsbG8=", "filename": "a.txt"}],
+        }
+    }
+    assert request.headers["Content-Length"] == str(len(request.content))
+
+
+async def test_create_post_sends_the_posts_envelope(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """POST /posts carries {"posts": {...}} with the notification and content."""
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/posts", status_code=201, json={"posts": {"id": "p1"}}
+    )
+    created = await resolve(make_client().posts.create(POST))
+    assert created == CreatedPost(id="p1", conversation_id=None)
+    [request] = httpx_mock.get_requests()
+    assert json.loads(request.content) == {
+        "posts": {"notification": {"title": "Delivered", "body": "to +1 555"}, "markdown": "**ok**"}
+    }
+    assert request.headers["Content-Type"] == "application/json"
+
+
+async def test_base_url_may_end_with_a_slash(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A trailing slash on base_url does not double the path separator."""
+    httpx_mock.add_response(url="http://localhost:8080/v1/messages", status_code=201)
+    await create(make_client(base_url="http://localhost:8080/v1/"))
+    assert httpx_mock.get_requests()[0].url.path == "/v1/messages"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"", CreatedMessage()),
+        (b"   ", CreatedMessage()),
+        (b"not json", CreatedMessage()),
+        (b"[1, 2]", CreatedMessage()),
+        (
+            b'{"messages": {"id": "m1", "conversation": "c1"}}',
+            CreatedMessage(id="m1", conversation_id="c1"),
+        ),
+        (
+            b'{"messages": {"id": "m1", "conversation": {"id": "c2"}}}',
+            CreatedMessage(id="m1", conversation_id="c2"),
+        ),
+        (
+            b'{"messages": [{"id": "m1"}], "conversations": [{"id": "c3"}]}',
+            CreatedMessage(id="m1", conversation_id="c3"),
+        ),
+        (b'{"messages": [], "conversations": []}', CreatedMessage()),
+        (b'{"messages": {"id": 7, "conversation": 8}}', CreatedMessage()),
+    ],
+)
+async def test_created_message_reads_whatever_the_201_holds(
+    make_client: Any, httpx_mock: HTTPXMock, body: bytes, expected: CreatedMessage
+) -> None:
+    """An empty, odd or partial 201 body never fails: the message exists; never invite a resend."""
+    httpx_mock.add_response(status_code=201, content=body)
+    assert await create(make_client()) == expected
+
+
+async def test_invalid_input_fails_before_any_request(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A wrong type or an oversize message raises our errors and sends nothing."""
+    client = make_client()
+    with pytest.raises(FieldTypeError, match="TextMessage, HtmlMessage or EmailMessage"):
+        await resolve(client.messages.create({"messages": {}}))
+    with pytest.raises(FieldTypeError, match="expected a Post"):
+        await resolve(client.posts.create("hello"))
+    big = TextMessage(
+        account=ACCOUNT,
+        from_field=Participant(id="x"),
+        attachments=[Attachment(filename="big.bin", data=bytes(8_000_000))],
+    )
+    with pytest.raises(RequestTooLargeError):
+        await resolve(client.messages.create(big))
+    assert httpx_mock.get_requests() == []
+
+
+def test_posts_over_the_cap_are_refused() -> None:
+    """encode_post applies the same size cap as messages."""
+    with pytest.raises(RequestTooLargeError, match="over Missive's cap of 10 bytes"):
+        encode_post(POST, limit=10)
+
+
+def test_post_needs_text_or_markdown() -> None:
+    """A post with only a notification is refused at construction, naming the fix."""
+    with pytest.raises(ValidationError, match="`text` or `markdown`"):
+        Post(notification=Notification(title="t", body="b"))
+    with pytest.raises(ValidationError, match="must not be empty"):
+        Notification(title=" ", body="b")
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, APIStatusError),
+        (413, APIStatusError),
+        (422, UnprocessableEntityError),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (599, ServerError),
+    ],
+)
+async def test_each_status_maps_to_its_error(
+    make_client: Any, httpx_mock: HTTPXMock, status: int, cls: type[APIStatusError]
+) -> None:
+    """Every error status raises its class, carrying status, parsed body, method and URL."""
+    httpx_mock.add_response(status_code=status, json={"error": "bad things"})
+    with pytest.raises(APIStatusError) as caught:
+        await create(make_client(max_retries=0))
+    error = caught.value
+    assert type(error) is cls
+    assert error.status_code == status
+    assert error.body == {"error": "bad things"}
+    assert error.method == "POST"
+    assert error.url == f"{BASE}/messages"
+    assert f"POST {BASE}/messages answered {status}" in str(error)
+    assert "bad things" in str(error)
+    assert error.possibly_delivered is (status >= 500)
+
+
+@pytest.mark.parametrize(
+    ("content", "body", "detail"),
+    [
+        (b"<html>Bad Gateway</html>", "<html>Bad Gateway</html>", "<html>Bad Gateway</html>"),
+        (b"", None, None),
+        (b'{"errors": "bad account"}', {"errors": "bad account"}, "bad account"),
+        (b'{"message": "nope"}', {"message": "nope"}, "nope"),
+        (b'{"other": 1}', {"other": 1}, '{"other": 1}'),
+        (b'["a"]', ["a"], '["a"]'),
+        (b"\xff\xfe", "\ufffd\ufffd", "\ufffd\ufffd"),
+    ],
+)
+async def test_error_bodies_of_any_shape_are_kept(
+    make_client: Any, httpx_mock: HTTPXMock, content: bytes, body: object, detail: str | None
+) -> None:
+    """JSON, text and empty error bodies are all kept, and the readable part quoted."""
+    httpx_mock.add_response(status_code=400, content=content)
+    with pytest.raises(BadRequestError) as caught:
+        await create(make_client())
+    assert caught.value.body == body
+    message = str(caught.value)
+    if detail is None:
+        assert message.startswith(f"POST {BASE}/messages answered 400 Bad Request; ")
+    else:
+        assert f"answered 400 Bad Request: {detail};" in message
+    assert "safe to send again" in message
+
+
+async def test_long_error_details_are_cut(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """An error message quotes at most 300 characters of the body."""
+    httpx_mock.add_response(status_code=400, text="x" * 1000)
+    with pytest.raises(BadRequestError) as caught:
+        await create(make_client())
+    assert "x" * 300 + "…" in str(caught.value)
+    assert "x" * 301 not in str(caught.value)
+
+
+async def test_rate_limit_error_carries_the_headers(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A 429 past the retry budget raises RateLimitError with Retry-After and X-RateLimit-*."""
+    headers = {
+        "Retry-After": "2",
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": "1718031260",
+    }
+    httpx_mock.add_response(status_code=429, headers=headers, json={"error": "slow down"})
+    with pytest.raises(RateLimitError) as caught:
+        await create(make_client(max_retries=0))
+    error = caught.value
+    assert (error.retry_after, error.limit, error.remaining) == (2.0, 300, 0)
+    assert error.reset == 1718031260
+    assert error.possibly_delivered is False
+    assert "Missive asked to wait 2 s" in str(error)
+
+
+async def test_rate_limit_headers_may_be_missing_or_garbled(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Unreadable X-RateLimit-* values and Retry-After become None instead of failing."""
+    httpx_mock.add_response(
+        status_code=429, headers={"Retry-After": "soon", "X-RateLimit-Limit": "many"}
+    )
+    with pytest.raises(RateLimitError) as caught:
+        await create(make_client(max_retries=0))
+    error = caught.value
+    assert [error.retry_after, error.limit, error.remaining, error.reset] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls", "possibly_delivered"),
+    [
+        (httpx.ConnectError("refused"), APIConnectionError, False),
+        (httpx.ConnectTimeout("slow connect"), APITimeoutError, False),
+        (httpx.PoolTimeout("pool"), APITimeoutError, False),
+        (httpx.ReadTimeout("slow read"), APITimeoutError, True),
+        (httpx.WriteTimeout("slow write"), APITimeoutError, True),
+        (httpx.RemoteProtocolError("server disconnected"), APIConnectionError, True),
+        (httpx.ReadError("reset"), APIConnectionError, True),
+    ],
+)
+async def test_transport_failures_become_our_errors(
+    make_client: Any,
+    httpx_mock: HTTPXMock,
+    exc: httpx.RequestError,
+    cls: type[APIError],
+    possibly_delivered: bool,
+) -> None:
+    """Httpx exceptions never escape; the original stays as __cause__."""
+    httpx_mock.add_exception(exc)
+    with pytest.raises(APIConnectionError) as caught:
+        await create(make_client(max_retries=0))
+    error = caught.value
+    assert type(error) is cls
+    assert error.__cause__ is exc
+    assert error.possibly_delivered is possibly_delivered
+    assert error.method == "POST"
+    assert ("check in Missive before sending it again" in str(error)) is possibly_delivered
+
+
+async def test_malformed_success_body_of_a_read_raises(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A read whose 200 body has the wrong shape raises APIResponseValidationError with a path."""
+    httpx_mock.add_response(json={"messages": "nope"})
+    client = make_client()
+    with pytest.raises(APIResponseValidationError) as caught:
+        await resolve(_first_page(client))
+    assert caught.value.status_code == 200
+    assert "$.messages: expected a list" in str(caught.value)
+
+
+async def _first_page(client: Any) -> Any:
+    items = client.conversations.messages("c1")
+    if hasattr(items, "__anext__"):
+        return await items.__anext__()
+    return next(items)
+
+
+# --- retries ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+async def test_reads_are_retried_on_transient_statuses(
+    make_client: Any, httpx_mock: HTTPXMock, status: int
+) -> None:
+    """A GET answered 408, 429 or 5xx is sent again after an exponential backoff."""
+    httpx_mock.add_response(status_code=status)
+    httpx_mock.add_response(status_code=status)
+    httpx_mock.add_response(json={"messages": []})
+    client = make_client()
+    assert await _list(client) == []
+    assert client.sleeps == [0.5, 1.0]
+    assert len(httpx_mock.get_requests()) == 3
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("gone")],
+)
+async def test_reads_are_retried_on_transport_failures(
+    make_client: Any, httpx_mock: HTTPXMock, exc: httpx.RequestError
+) -> None:
+    """A GET that got no answer is sent again."""
+    httpx_mock.add_exception(exc)
+    httpx_mock.add_response(json={"messages": []})
+    client = make_client()
+    assert await _list(client) == []
+    assert client.sleeps == [0.5]
+
+
+async def test_reads_give_up_after_max_retries(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """After max_retries retries the last failure is raised; backoff doubles up to the cap."""
+    for _ in range(6):
+        httpx_mock.add_response(status_code=503)
+    client = make_client(max_retries=5)
+    with pytest.raises(ServerError):
+        await _list(client)
+    assert client.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+async def test_jitter_shortens_the_backoff(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """The injected random number takes up to a quarter off each backoff."""
+    httpx_mock.add_response(status_code=503)
+    httpx_mock.add_response(json={"messages": []})
+    client = make_client()
+    client._core.random = lambda: 0.5
+    await _list(client)
+    assert client.sleeps == [0.5 * (1 - 0.25 * 0.5)]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+async def test_reads_are_not_retried_on_client_errors(
+    make_client: Any, httpx_mock: HTTPXMock, status: int
+) -> None:
+    """A 4xx other than 408 and 429 is final."""
+    httpx_mock.add_response(status_code=status)
+    client = make_client()
+    with pytest.raises(APIStatusError):
+        await _list(client)
+    assert client.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "exc", [httpx.ConnectError("refused"), httpx.ConnectTimeout("t"), httpx.PoolTimeout("t")]
+)
+async def test_posts_are_retried_when_never_sent(
+    make_client: Any, httpx_mock: HTTPXMock, exc: httpx.RequestError
+) -> None:
+    """POST /messages is resent when the connection failed before the request left."""
+    httpx_mock.add_exception(exc)
+    httpx_mock.add_response(status_code=201, json={"messages": {"id": "m1"}})
+    client = make_client()
+    assert await create(client) == CreatedMessage(id="m1")
+    assert len(httpx_mock.get_requests()) == 2
+
+
+async def test_posts_are_retried_after_429(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A 429 means Missive did not process the message: it is resent after Retry-After."""
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "3"})
+    httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=None)
+    assert await create(client) == CreatedMessage()
+    assert client.sleeps == [3.0]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "cls"),
+    [
+        (httpx.ReadTimeout("slow"), APITimeoutError),
+        (httpx.WriteTimeout("slow"), APITimeoutError),
+        (httpx.RemoteProtocolError("gone"), APIConnectionError),
+        (httpx.ReadError("reset"), APIConnectionError),
+        (500, ServerError),
+        (502, ServerError),
+        (503, ServerError),
+        (408, APIStatusError),
+    ],
+)
+async def test_posts_are_never_resent_when_possibly_processed(
+    make_client: Any, httpx_mock: HTTPXMock, outcome: Any, cls: type[APIError]
+) -> None:
+    """After a sent request timed out, dropped or got a 5xx, the client raises, never resends."""
+    if isinstance(outcome, int):
+        httpx_mock.add_response(status_code=outcome)
+    else:
+        httpx_mock.add_exception(outcome)
+    client = make_client()
+    with pytest.raises(APIError) as caught:
+        await create(client)
+    assert type(caught.value) is cls
+    assert caught.value.possibly_delivered is (outcome != 408)
+    assert len(httpx_mock.get_requests()) == 1
+    assert client.sleeps == []
+
+
+async def test_posts_to_posts_follow_the_same_rules(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """POST /posts is not resent after a 503 either."""
+    httpx_mock.add_response(status_code=503)
+    with pytest.raises(ServerError) as caught:
+        await resolve(make_client().posts.create(POST))
+    assert caught.value.possibly_delivered is True
+    assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_retry_after_as_http_date_is_honoured(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Retry-After given as an HTTP date waits until that date."""
+    when = format_datetime(datetime.fromtimestamp(NOW + 7, tz=timezone.utc), usegmt=True)
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": when})
+    httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=None)
+    await create(client)
+    assert client.sleeps == [7.0]
+
+
+async def test_retry_after_on_5xx_replaces_the_backoff(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A 503 with Retry-After waits as asked, not the backoff."""
+    httpx_mock.add_response(status_code=503, headers={"Retry-After": "4"})
+    httpx_mock.add_response(json={"messages": []})
+    client = make_client()
+    await _list(client)
+    assert client.sleeps == [4.0]
+
+
+async def test_a_429_without_retry_after_backs_off(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """Without Retry-After the usual backoff applies."""
+    httpx_mock.add_response(status_code=429)
+    httpx_mock.add_response(status_code=201)
+    client = make_client()
+    await create(client)
+    assert client.sleeps == [0.5]
+
+
+async def test_a_long_retry_after_raises_instead_of_sleeping(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Retry-After beyond 60 s raises RateLimitError at once, carrying the wait for the caller."""
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "3600"})
+    client = make_client()
+    with pytest.raises(RateLimitError) as caught:
+        await create(client)
+    assert caught.value.retry_after == 3600.0
+    assert client.sleeps == []
+
+
+async def test_max_retries_zero_disables_retries(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """With max_retries=0 even a 429 with a short Retry-After is raised."""
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"})
+    client = make_client(max_retries=0)
+    with pytest.raises(RateLimitError):
+        await create(client)
+    assert client.sleeps == []
+
+
+# --- rate limiting ---------------------------------------------------------------------------
+
+
+async def test_the_limiter_spaces_requests_out(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """With 2 requests per 10 s, the third waits for the window, measured on the limiter's clock."""
+    clock = [100.0]
+    limiter = SlidingWindowLimiter(
+        RateLimit(max_concurrent=None, windows=[RateWindow(2, 10.0)], margin=0.0),
+        clock=lambda: clock[0],
+    )
+    for _ in range(3):
+        httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=limiter)
+    await create(client)
+    clock[0] += 1.0
+    await create(client)
+    await create(client)
+    assert client.sleeps == [9.0]
+
+
+async def test_a_429_pauses_everyone_sharing_the_limiter(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Retry-After on a 429 holds back the next start of every client sharing the limiter."""
+    clock = [0.0]
+    limiter = SlidingWindowLimiter(clock=lambda: clock[0])
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "5"})
+    httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=limiter, clock=clock)
+    await create(client)
+    assert client.sleeps == [5.0]
+    assert limiter._paused_until == 5.0
+
+
+async def test_concurrency_is_bounded(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """The client takes one of max_concurrent slots per request and gives it back."""
+    httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=RateLimit(max_concurrent=1))
+    await create(client)
+    assert client._slots._value == 1
+
+
+async def test_no_rate_limit_means_no_slots(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """rate_limit=None sends without limiter or semaphore."""
+    httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=None)
+    await create(client)
+    assert client._core.limiter is None
+    assert client._core.max_concurrent is None
+
+
+# --- configuration and lifecycle -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_token_defaults_to_the_environment(cls: type[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without token=, MISSIVE_API_TOKEN is used; without either, construction fails clearly."""
+    monkeypatch.setenv("MISSIVE_API_TOKEN", "from-env")
+    assert cls()._core.headers["Authorization"] == "Bearer from-env"
+    monkeypatch.delenv("MISSIVE_API_TOKEN")
+    with pytest.raises(ValidationError, match="MISSIVE_API_TOKEN") as caught:
+        cls()
+    assert caught.value.field == "token"
+    with pytest.raises(ValidationError, match="no Missive API token"):
+        cls(token="  ")
+
+
+@pytest.mark.parametrize("token", ["with space", "new\nline", "caf\u00e9", " padded"])
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_unsendable_tokens_are_refused_without_echoing_them(cls: type[Any], token: str) -> None:
+    """A token that cannot go in a header is refused, and the message never repeats it."""
+    with pytest.raises(ValidationError, match="copy it again") as caught:
+        cls(token=token)
+    assert token not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"base_url": "ftp://example.com"}, "must be an http"),
+        ({"base_url": "https://"}, "must be an http"),
+        ({"base_url": "https://example.com/v1?x=1"}, "without query"),
+        ({"base_url": "http://[::1"}, "is not a URL"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 1.5}, "max_retries"),
+        ({"rate_limit": 5}, "rate_limit must be"),
+    ],
+)
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_bad_configuration_is_refused(cls: type[Any], kwargs: dict[str, Any], match: str) -> None:
+    """Each invalid constructor argument raises ValidationError naming it."""
+    with pytest.raises(ValidationError, match=match):
+        cls(token=TOKEN, **kwargs)
+
+
+def test_the_wrong_kind_of_http_client_is_refused() -> None:
+    """A sync client refuses an httpx.AsyncClient and the other way round."""
+    with pytest.raises(FieldTypeError, match=r"httpx\.Client"):
+        MissiveClient(token=TOKEN, http_client=httpx.AsyncClient())  # type: ignore[arg-type]
+    with pytest.raises(FieldTypeError, match=r"httpx\.AsyncClient"):
+        AsyncMissiveClient(token=TOKEN, http_client=httpx.Client())  # type: ignore[arg-type]
+
+
+def test_the_sync_client_closes_only_what_it_created() -> None:
+    """close() closes the client's own httpx client, never one it was given."""
+    given = httpx.Client()
+    with MissiveClient(token=TOKEN, http_client=given):
+        pass
+    assert not given.is_closed
+    given.close()
+    with MissiveClient(token=TOKEN) as own:
+        pass
+    assert own._http.is_closed
+
+
+async def test_the_async_client_closes_only_what_it_created() -> None:
+    """aclose() closes the client's own httpx client, never one it was given."""
+    given = httpx.AsyncClient()
+    async with AsyncMissiveClient(token=TOKEN, http_client=given) as client:
+        pass
+    assert not given.is_closed
+    await given.aclose()
+    async with AsyncMissiveClient(token=TOKEN) as own:
+        pass
+    assert own._http.is_closed
+    assert client._closed
+
+
+async def test_a_closed_client_refuses_to_send(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """Using a client after close raises ClientClosedError, even with a borrowed httpx client."""
+    client = make_client()
+    await resolve(client.close() if client.kind == "sync" else client.aclose())
+    with pytest.raises(ClientClosedError, match="the client is closed"):
+        await create(client)
+    assert httpx_mock.get_requests() == []
+
+
+async def test_timeouts_reach_the_request(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A float timeout applies to every phase; the default is 60 s with 10 s to connect."""
+    httpx_mock.add_response(status_code=201)
+    httpx_mock.add_response(status_code=201)
+    await create(make_client(timeout=2.5))
+    await create(make_client())
+    short, default = httpx_mock.get_requests()
+    assert short.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
+    assert default.extensions["timeout"] == httpx.Timeout(60.0, connect=10.0).as_dict()
+
+
+async def test_a_given_http_client_keeps_its_own_timeout(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Without timeout=, a borrowed httpx client's timeout applies."""
+    httpx_mock.add_response(status_code=201)
+    probe = make_client()
+    kind = httpx.Client if probe.kind == "sync" else httpx.AsyncClient
+    http = kind(timeout=httpx.Timeout(3.0))
+    await create(make_client(http_client=http))
+    assert httpx_mock.get_requests()[0].extensions["timeout"] == httpx.Timeout(3.0).as_dict()
+    await resolve(http.close() if probe.kind == "sync" else http.aclose())
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+async def test_the_token_never_shows(
+    make_client: Any, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The token appears in no repr, log record or error message, even on failures and retries."""
+    caplog.set_level(logging.DEBUG, logger="missive_channels")
+    httpx_mock.add_response(status_code=503)
+    httpx_mock.add_response(status_code=401, json={"error": "bad token"})
+    client = make_client()
+    with pytest.raises(AuthenticationError) as caught:
+        await _list(client)
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"))
+    with pytest.raises(APITimeoutError) as timeout:
+        await create(client)
+    shown = [
+        repr(client),
+        str(client),
+        repr(client._core),
+        repr(client._core.send_command(_any_operation())),
+        str(caught.value),
+        repr(caught.value),
+        str(timeout.value),
+        caplog.text,
+        *(record.getMessage() for record in caplog.records),
+    ]
+    assert all(TOKEN not in text for text in shown)
+    assert "Bearer" not in caplog.text
+    assert "-> 503 (attempt 1)" in caplog.text
+    assert "retrying GET /v1/conversations/c1/messages after attempt 1 failed (status 503)" in (
+        caplog.text
+    )
+
+
+def _any_operation() -> Any:
+    return create_post(POST)
+
+
+async def _list(client: Any) -> list[Any]:
+    return await collect(client.conversations.messages("c1"))
+
+
+def test_threads_sharing_a_client_keep_max_concurrent() -> None:
+    """Eight threads sending through one client never have more than two requests in flight."""
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    both_busy = threading.Event()
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight == 2:
+                both_busy.set()
+        # Hold the slot until a second request is in flight, so a broken bound would show.
+        both_busy.wait(timeout=5)
+        with lock:
+            in_flight -= 1
+        return httpx.Response(201)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
+    threads = [threading.Thread(target=client.messages.create, args=(MESSAGE,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    http.close()
+    assert 1 <= peak <= 2

@@ -1,0 +1,169 @@
+"""The limiter: exact window arithmetic under an injected clock, shared by threads."""
+
+from __future__ import annotations
+
+import math
+import threading
+from bisect import bisect_left
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from missive_channels import Limiter, RateLimit, RateWindow, SlidingWindowLimiter, ValidationError
+from missive_channels._ratelimit import DEFAULT_RATE_LIMIT, earliest_start
+
+
+class Clock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        """Start at zero."""
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        """Return the current time."""
+        return self.now
+
+
+def max_in_any_window(starts: list[float], seconds: float) -> int:
+    """The most starts in any half-open stretch [t, t + seconds)."""
+    ordered = sorted(starts)
+    return max(
+        (bisect_left(ordered, first + seconds) - index for index, first in enumerate(ordered)),
+        default=0,
+    )
+
+
+def run(limiter: SlidingWindowLimiter, clock: Clock, arrivals: list[float]) -> list[float]:
+    """Let one caller arrive at each time (in order) and return when each may start."""
+    starts = []
+    for arrival in arrivals:
+        clock.now = max(clock.now, arrival)
+        starts.append(clock.now + limiter.acquire())
+    return starts
+
+
+def test_defaults_are_missives_published_limits() -> None:
+    """5 concurrent, 300 per minute, 900 per 15 minutes."""
+    assert (
+        RateLimit(max_concurrent=5, windows=(RateWindow(300, 60.0), RateWindow(900, 900.0)))
+        == DEFAULT_RATE_LIMIT
+    )
+    assert isinstance(SlidingWindowLimiter(), Limiter)
+    assert repr(SlidingWindowLimiter()).startswith("SlidingWindowLimiter(RateLimit(")
+
+
+def test_a_burst_gets_300_at_once_then_waits_a_minute() -> None:
+    """300 immediate starts pass; the 301st waits for the minute window (plus the margin)."""
+    clock = Clock()
+    limiter = SlidingWindowLimiter(clock=clock)
+    waits = [limiter.acquire() for _ in range(301)]
+    assert waits[:300] == [0.0] * 300
+    assert waits[300] == 61.0
+
+
+def test_a_steady_stream_never_exceeds_any_window() -> None:
+    """2,000 requests arriving 5 per second are spread so no window is ever overrun."""
+    clock = Clock()
+    limiter = SlidingWindowLimiter(RateLimit(margin=0.0), clock=clock)
+    starts = run(limiter, clock, [i * 0.2 for i in range(2_000)])
+    assert max_in_any_window(starts, 60.0) == 300
+    assert max_in_any_window(starts, 900.0) == 900
+    assert starts == sorted(starts)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    gaps=st.lists(st.floats(0, 5, allow_nan=False), min_size=1, max_size=120),
+    limits=st.lists(st.tuples(st.integers(1, 8), st.floats(0.5, 30)), min_size=1, max_size=3),
+)
+def test_any_arrival_pattern_keeps_every_window(
+    gaps: list[float], limits: list[tuple[int, float]]
+) -> None:
+    """Whatever the arrivals and windows, no stretch of a window's length holds too many starts."""
+    clock = Clock()
+    windows = [RateWindow(n, seconds) for n, seconds in limits]
+    limiter = SlidingWindowLimiter(RateLimit(windows=windows, margin=0.0), clock=clock)
+    arrivals = [sum(gaps[: i + 1]) for i in range(len(gaps))]
+    starts = run(limiter, clock, arrivals)
+    for window in windows:
+        # Callers compute their start as now + wait: allow for that float rounding.
+        assert max_in_any_window(starts, window.seconds - 1e-9) <= window.requests
+    assert all(start >= arrival for start, arrival in zip(starts, arrivals, strict=True))
+
+
+def test_the_margin_widens_every_window() -> None:
+    """With a 1 s margin, the third of 2-per-10-s waits 11 s, not 10."""
+    clock = Clock()
+    limiter = SlidingWindowLimiter(RateLimit(windows=[RateWindow(2, 10)]), clock=clock)
+    assert [limiter.acquire() for _ in range(3)] == [0.0, 0.0, 11.0]
+
+
+def test_pause_holds_back_later_starts() -> None:
+    """After pause(5), the next start is 5 s away; pauses never shorten one another."""
+    clock = Clock()
+    limiter = SlidingWindowLimiter(clock=clock)
+    limiter.pause(5)
+    limiter.pause(1)
+    assert limiter.acquire() == 5.0
+    clock.now = 7.0
+    assert limiter.acquire() == 0.0
+
+
+def test_no_windows_means_no_waiting() -> None:
+    """A limit with only concurrency never delays a start."""
+    limiter = SlidingWindowLimiter(RateLimit(windows=[], max_concurrent=2), clock=Clock())
+    assert [limiter.acquire() for _ in range(1_000)] == [0.0] * 1_000
+    assert limiter.max_concurrent == 2
+
+
+def test_earliest_start_is_plain_arithmetic() -> None:
+    """The n-th most recent start plus the window length, or now if the window has room."""
+    windows = [RateWindow(2, 10.0)]
+    assert earliest_start([], windows, now=3.0) == 3.0
+    assert earliest_start([1.0], windows, now=3.0) == 3.0
+    assert earliest_start([1.0, 2.0], windows, now=3.0) == 11.0
+    assert earliest_start([1.0, 2.0], windows, now=3.0, margin=0.5) == 11.5
+    assert earliest_start([1.0, 2.0], windows, now=30.0) == 30.0
+
+
+def test_threads_sharing_a_limiter_never_overrun_it() -> None:
+    """Eight threads reserving at once get distinct starts that keep the window."""
+    clock = Clock()
+    limiter = SlidingWindowLimiter(RateLimit(windows=[RateWindow(10, 60.0)], margin=0), clock=clock)
+    waits: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        barrier.wait()
+        for _ in range(25):
+            wait = limiter.acquire()
+            with lock:
+                waits.append(wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == [60.0 * (i // 10) for i in range(200)]
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: RateWindow(0, 60), "requests"),
+        (lambda: RateWindow(1.5, 60), "requests"),  # type: ignore[arg-type]
+        (lambda: RateWindow(5, 0), "seconds"),
+        (lambda: RateWindow(5, math.inf), "seconds"),
+        (lambda: RateLimit(max_concurrent=0), "max_concurrent"),
+        (lambda: RateLimit(margin=-1), "margin"),
+    ],
+)
+def test_limits_are_validated(make: object, field: str) -> None:
+    """Nonsense limits raise ValidationError naming the field."""
+    with pytest.raises(ValidationError) as caught:
+        make()  # type: ignore[operator]
+    assert caught.value.field == field

@@ -1,0 +1,86 @@
+"""Type-checked, never run: each client method's type (sync: T, async: an awaitable of T)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Iterator
+
+import httpx
+from typing_extensions import assert_type
+
+from missive_channels import (
+    APIError,
+    AsyncMissiveClient,
+    CreatedMessage,
+    CreatedPost,
+    Limiter,
+    MissiveClient,
+    Notification,
+    Participant,
+    Post,
+    RateLimit,
+    RateLimitError,
+    RateWindow,
+    SlidingWindowLimiter,
+    TextMessage,
+)
+from missive_channels._reads import Conversation, MissiveMessage
+
+message = TextMessage(account="a", from_field=Participant(id="x"))
+post = Post(notification=Notification(title="t", body="b"), text="x")
+
+client = MissiveClient(
+    token="t",
+    base_url="https://public.missiveapp.com/v1",
+    timeout=httpx.Timeout(5.0),
+    max_retries=2,
+    rate_limit=RateLimit(max_concurrent=2, windows=[RateWindow(60, 60.0)]),
+    http_client=httpx.Client(),
+)
+assert_type(client.messages.create(message), CreatedMessage)
+assert_type(client.messages.get("m"), MissiveMessage)
+assert_type(client.messages.get_many(["m", "n"]), tuple[MissiveMessage, ...])
+assert_type(client.conversations.get("c"), Conversation)
+assert_type(client.conversations.messages("c", limit=5), Iterator[MissiveMessage])
+assert_type(client.posts.create(post), CreatedPost)
+assert_type(client.close(), None)
+with MissiveClient(rate_limit=None) as entered:
+    assert_type(entered, MissiveClient)
+
+aclient = AsyncMissiveClient(timeout=3.0, rate_limit=SlidingWindowLimiter())
+
+
+async def use_async() -> None:
+    """Each coroutine method is an awaitable of its result; the listing is an async iterator."""
+    created: Awaitable[CreatedMessage] = aclient.messages.create(message)
+    assert_type(await created, CreatedMessage)
+    fetched: Awaitable[MissiveMessage] = aclient.messages.get("m")
+    assert_type(await fetched, MissiveMessage)
+    many: Awaitable[tuple[MissiveMessage, ...]] = aclient.messages.get_many(("m",))
+    assert_type(await many, tuple[MissiveMessage, ...])
+    conversation: Awaitable[Conversation] = aclient.conversations.get("c")
+    assert_type(await conversation, Conversation)
+    assert_type(aclient.conversations.messages("c"), AsyncIterator[MissiveMessage])
+    async for item in aclient.conversations.messages("c", limit=3):
+        assert_type(item, MissiveMessage)
+    posted: Awaitable[CreatedPost] = aclient.posts.create(post)
+    assert_type(await posted, CreatedPost)
+    closing: Awaitable[None] = aclient.aclose()
+    await closing
+    async with AsyncMissiveClient() as entered_async:
+        assert_type(entered_async, AsyncMissiveClient)
+
+
+limiter: Limiter = SlidingWindowLimiter(RateLimit(), clock=lambda: 0.0)
+assert_type(limiter.acquire(), float)
+assert_type(limiter.max_concurrent, int | None)
+
+try:
+    client.messages.create(message)
+except RateLimitError as error:
+    assert_type(error.retry_after, float | None)
+except APIError as error:
+    assert_type(error.possibly_delivered, bool)
+
+MissiveClient(http_client=httpx.AsyncClient())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+AsyncMissiveClient(http_client=httpx.Client())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+client.messages.create(post)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
