@@ -69,7 +69,7 @@ def test_the_sync_client_sends_threads_and_reads(fake: FakeMissive) -> None:
             )
         )
         assert post.conversation_id == first.conversation_id
-    assert [m.id for m in fake.messages][0] == first.id
+    assert fake.messages[0].id == first.id
     assert len(fake.posts) == 1
 
 
