@@ -10,18 +10,21 @@ MissiveError
 ├── WebhookError                              a webhook delivery cannot be accepted
 │   ├── InvalidSignatureError (also ValueError)   signature missing, malformed or wrong
 │   └── WebhookPayloadError (also ValueError)     the body is not a webhook delivery
-└── APIError                                  a call to Missive's API failed
-    ├── APIConnectionError                    no HTTP answer (refused, reset, dropped)
-    │   └── APITimeoutError                   no HTTP answer in time
-    ├── APIResponseValidationError            a success answer did not have the expected shape
-    └── APIStatusError                        Missive answered with an error status
-        ├── BadRequestError                   400
-        ├── AuthenticationError               401
-        ├── PermissionDeniedError             403
-        ├── NotFoundError                     404
-        ├── UnprocessableEntityError          422
-        ├── RateLimitError                    429
-        └── ServerError                       5xx
+├── APIError                                  a call to Missive's API failed
+│   ├── APIConnectionError                    no HTTP answer (refused, reset, dropped)
+│   │   └── APITimeoutError                   no HTTP answer in time
+│   ├── APIResponseValidationError            a success answer did not have the expected shape
+│   └── APIStatusError                        Missive answered with an error status
+│       ├── BadRequestError                   400
+│       ├── AuthenticationError               401
+│       ├── PermissionDeniedError             403
+│       ├── NotFoundError                     404
+│       ├── UnprocessableEntityError          422
+│       ├── RateLimitError                    429
+│       └── ServerError                       5xx
+└── FakeMissiveError                          missive_channels.testing was misused
+    ├── SendRefusedError                      the channel's settings forbid what the fake user sent
+    └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
 ```
 
 An `APIError` raised for a request that creates something (``POST /messages``,
@@ -45,6 +48,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "FakeMissiveError",
     "FieldTypeError",
     "InvalidSignatureError",
     "JournalError",
@@ -53,10 +57,12 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "SendRefusedError",
     "ServerError",
     "SignatureFailure",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookDeliveryError",
     "WebhookError",
     "WebhookPayloadError",
 ]
@@ -351,3 +357,37 @@ class WebhookPayloadError(WebhookError, ValueError):
         super().__init__(f"invalid webhook payload at {path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+# Errors of the testing kit (missive_channels.testing); re-exported from there only.
+
+
+class FakeMissiveError(MissiveError):
+    """`FakeMissive` was used in a way it cannot honour, e.g. an unknown conversation id."""
+
+
+class SendRefusedError(FakeMissiveError):
+    """The channel's settings forbid what the fake Missive user tried to send.
+
+    Real Missive would not offer the action in its interface: replies or new
+    messages disallowed, an alias the channel does not have, too many
+    recipients, or an Email channel (which never sends webhooks).
+    """
+
+
+class WebhookDeliveryError(FakeMissiveError):
+    """The fake could not deliver a webhook: the receiver was unreachable or too slow.
+
+    Attributes:
+        url: The webhook URL the delivery was for.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong.
+            url: The webhook URL the delivery was for.
+        """
+        super().__init__(message)
+        self.url = url
