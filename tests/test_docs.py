@@ -18,7 +18,7 @@ INCLUDE = re.compile(r'^--8<-- "(.+)"$', re.MULTILINE)
 ACCOUNT = "0c7d2a51-8f3e-4b6a-9d12-5e4f3a2b1c90"
 #: Pages whose snippets send through `MissiveClient()` as configured by the environment: the
 #: page's FakeMissive must have accepted messages, so that none of them merely defines code.
-SENDING_PAGES = {"README.md", "index.md", "sending.md"}
+SENDING_PAGES = {"README.md", "index.md", "rate-limits.md", "sending.md"}
 
 
 def snippets(page: Path) -> list[tuple[int, str]]:
