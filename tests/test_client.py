@@ -586,6 +586,34 @@ def test_token_defaults_to_the_environment(cls: type[Any], monkeypatch: pytest.M
         cls(token="  ")
 
 
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_base_url_defaults_to_the_environment(
+    cls: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without base_url=, MISSIVE_BASE_URL is used if set and not empty, else Missive's URL."""
+    monkeypatch.setenv("MISSIVE_BASE_URL", "http://127.0.0.1:8080/v1/")
+    assert cls(token=TOKEN)._core.base_url == "http://127.0.0.1:8080/v1"
+    assert cls(token=TOKEN, base_url=BASE)._core.base_url == BASE  # the argument wins
+    monkeypatch.setenv("MISSIVE_BASE_URL", "")
+    assert cls(token=TOKEN)._core.base_url == BASE
+    monkeypatch.delenv("MISSIVE_BASE_URL")
+    assert cls(token=TOKEN)._core.base_url == BASE
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [("ftp://example.com", "must be an http"), ("http://[::1", "is not a URL")],
+)
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_a_bad_base_url_in_the_environment_is_refused_naming_it(
+    cls: type[Any], value: str, match: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MISSIVE_BASE_URL is validated like base_url, and the error names the variable."""
+    monkeypatch.setenv("MISSIVE_BASE_URL", value)
+    with pytest.raises(ValidationError, match=f"MISSIVE_BASE_URL environment variable .*{match}"):
+        cls(token=TOKEN)
+
+
 @pytest.mark.parametrize("token", ["with space", "new\nline", "caf\u00e9", " padded"])
 @pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
 def test_unsendable_tokens_are_refused_without_echoing_them(cls: type[Any], token: str) -> None:

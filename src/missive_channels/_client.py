@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from ._core import (
-    DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     ClientCore,
     Flow,
@@ -64,7 +63,7 @@ class MissiveClient:
         self,
         *,
         token: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
         rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
@@ -74,7 +73,9 @@ class MissiveClient:
 
         Args:
             token: The API token; defaults to the ``MISSIVE_API_TOKEN`` environment variable.
-            base_url: The API root.
+            base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
+                variable when it is set and not empty, else Missive's
+                ``https://public.missiveapp.com/v1``.
             timeout: Seconds (or an ``httpx.Timeout``) per request; by default 60 s
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
