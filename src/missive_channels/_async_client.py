@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._core import AsyncRunner
+    from ._events import Conversation, StoredMessage
     from ._models import Message, Post
     from ._operations import CreatedMessage, CreatedPost
     from ._pagination import UntilPager
-    from ._reads import Conversation, MissiveMessage
 
 __all__ = ["AsyncMissiveClient"]
 
@@ -185,7 +185,7 @@ class AsyncMessages:
         """
         return await self._run(self._core.flow(create_message(message)))
 
-    async def get(self, message_id: str) -> MissiveMessage:
+    async def get(self, message_id: str) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
@@ -201,7 +201,7 @@ class AsyncMessages:
         """
         return await self._run(self._core.flow(get_message(message_id)))
 
-    async def get_many(self, message_ids: Iterable[str]) -> tuple[MissiveMessage, ...]:
+    async def get_many(self, message_ids: Iterable[str]) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
@@ -242,7 +242,7 @@ class AsyncConversations:
         """
         return await self._run(self._core.flow(get_conversation(conversation_id)))
 
-    def messages(self, conversation_id: str, *, limit: int = 10) -> AsyncIterator[MissiveMessage]:
+    def messages(self, conversation_id: str, *, limit: int = 10) -> AsyncIterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
         Every message comes exactly once, even when pages overlap on a shared timestamp.
@@ -260,7 +260,7 @@ class AsyncConversations:
         """
         return self._walk(conversation_messages(conversation_id, limit=limit))
 
-    async def _walk(self, pager: UntilPager[MissiveMessage]) -> AsyncIterator[MissiveMessage]:
+    async def _walk(self, pager: UntilPager[StoredMessage]) -> AsyncIterator[StoredMessage]:
         while (page := pager.next_page()) is not None:
             for item in await self._run(self._core.flow(page)):
                 yield item

@@ -35,10 +35,10 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._core import Runner
+    from ._events import Conversation, StoredMessage
     from ._models import Message, Post
     from ._operations import CreatedMessage, CreatedPost
     from ._pagination import UntilPager
-    from ._reads import Conversation, MissiveMessage
 
 __all__ = ["MissiveClient"]
 
@@ -186,7 +186,7 @@ class Messages:
         """
         return self._run(self._core.flow(create_message(message)))
 
-    def get(self, message_id: str) -> MissiveMessage:
+    def get(self, message_id: str) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
@@ -202,7 +202,7 @@ class Messages:
         """
         return self._run(self._core.flow(get_message(message_id)))
 
-    def get_many(self, message_ids: Iterable[str]) -> tuple[MissiveMessage, ...]:
+    def get_many(self, message_ids: Iterable[str]) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
@@ -243,7 +243,7 @@ class Conversations:
         """
         return self._run(self._core.flow(get_conversation(conversation_id)))
 
-    def messages(self, conversation_id: str, *, limit: int = 10) -> Iterator[MissiveMessage]:
+    def messages(self, conversation_id: str, *, limit: int = 10) -> Iterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
         Every message comes exactly once, even when pages overlap on a shared timestamp.
@@ -261,7 +261,7 @@ class Conversations:
         """
         return self._walk(conversation_messages(conversation_id, limit=limit))
 
-    def _walk(self, pager: UntilPager[MissiveMessage]) -> Iterator[MissiveMessage]:
+    def _walk(self, pager: UntilPager[StoredMessage]) -> Iterator[StoredMessage]:
         while (page := pager.next_page()) is not None:
             yield from self._run(self._core.flow(page))
 
