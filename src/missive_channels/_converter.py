@@ -81,10 +81,18 @@ converter.register_unstructure_hook(datetime, _unstructure_datetime)
 
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-# Resolve each message class's unstructure function once instead of per call.
-_UNSTRUCTURE: Final = {
-    cls: converter.get_unstructure_hook(cls) for cls in (TextMessage, HtmlMessage, EmailMessage)
-}
+_MESSAGE_CLASSES: Final = (TextMessage, HtmlMessage, EmailMessage)
+
+# Each class's unstructure function, resolved on first use (not at import, which
+# webhook handlers pay for) and then kept instead of being looked up per call.
+_UNSTRUCTURE: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {}
+
+
+def _unstructure_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
+    hook = _UNSTRUCTURE.get(cls)
+    if hook is None:
+        hook = _UNSTRUCTURE[cls] = converter.get_unstructure_hook(cls)
+    return hook
 
 
 def to_request_body(message: Message) -> dict[str, Any]:
@@ -102,9 +110,9 @@ def to_request_body(message: Message) -> dict[str, Any]:
     Raises:
         FieldTypeError: If ``message`` is not one of the three message types.
     """
-    for cls, unstructure in _UNSTRUCTURE.items():
-        if isinstance(message, cls):  # pyright: ignore[reportUnnecessaryIsInstance]
-            return {"messages": unstructure(message)}
+    for cls in _MESSAGE_CLASSES:
+        if isinstance(message, cls):
+            return {"messages": _unstructure_hook(cls)(message)}
     msg = (
         "expected a TextMessage, HtmlMessage or EmailMessage, "
         f"got {type(message).__name__}; build the message with one of those classes"
@@ -132,9 +140,6 @@ def encode_request(message: Message, *, limit: int = MAX_REQUEST_BYTES) -> bytes
     return body
 
 
-_UNSTRUCTURE_POST: Final = converter.get_unstructure_hook(Post)
-
-
 def encode_post(post: Post, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
     """Return the UTF-8 JSON body of ``POST /v1/posts``, refusing oversize requests.
 
@@ -154,7 +159,7 @@ def encode_post(post: Post, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
             f"expected a Post, got {type(post).__name__}; build the post with missive_channels.Post"
         )
         raise FieldTypeError(msg)
-    body = _ENCODER.encode({"posts": _UNSTRUCTURE_POST(post)}).encode("utf-8")
+    body = _ENCODER.encode({"posts": _unstructure_hook(Post)(post)}).encode("utf-8")
     if len(body) > limit:
         raise RequestTooLargeError(size=len(body), limit=limit)
     return body
@@ -285,31 +290,12 @@ def _tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
     return explain if conv.detailed_validation else read
 
 
-def _participant_reader(conv: cattrs.Converter) -> Hook:
-    set_id, set_username, set_name = (
-        getattr(Participant, name).__set__ for name in ("id", "username", "name")
-    )
-
-    def read(value: object, _: object) -> Participant | None:
-        if type(value) is not dict:
-            raise _ShapeError(expected="an object", got=value)
-        get = cast("dict[str, object]", value).get
-        id_, username, name = get("id"), get("username"), get("name")
-        for key in (id_, username, name):
-            if key is not None and type(key) is not str:
-                raise _MismatchError  # the explainer says which key and why
-        # Missive may send an alias with every key null; Participant refuses that
-        # (there is nothing to address), so it reads as "no participant".
-        if not (id_ or username or name):
-            return None
-        # The checks above are exactly Participant's validators, so its __init__
-        # (the costliest step here) has nothing left to check.
-        participant = object.__new__(Participant)
-        set_id(participant, id_)
-        set_username(participant, username)
-        set_name(participant, name)
-        return participant
-
+def _participant_reader(_: object, conv: cattrs.Converter) -> Hook:
+    if not conv.detailed_validation:
+        # The inline checks are exactly Participant's validators, and an alias naming
+        # nobody (Missive may send every key null) reads as "no participant", so the
+        # fast reader never needs Participant's __init__ (the costliest step here).
+        return _attrs_reader(Participant, conv, trusted=True, named=_PARTICIPANT_KEYS)
     generated = make_dict_structure_fn(Participant, conv)
 
     def explain(value: object, _: object) -> Participant | None:
@@ -321,8 +307,10 @@ def _participant_reader(conv: cattrs.Converter) -> Hook:
             return None
         return generated(cast("dict[str, object]", value), Participant)
 
-    return explain if conv.detailed_validation else read
+    return explain
 
+
+_PARTICIPANT_KEYS: Final = ("id", "username", "name")
 
 # Inline checks for the generated readers; each mirrors one scalar hook above.
 _INLINE_CHECKS: Final[dict[Any, str]] = {
@@ -333,44 +321,138 @@ _INLINE_CHECKS: Final[dict[Any, str]] = {
 }
 
 
-def _attrs_reader(cls: type[Any], conv: cattrs.Converter) -> Hook:
-    """Generate the fast reader of an attrs class: type checks inline, hooks for the rest."""
+def _builder(cls: type[Any]) -> type[Any] | None:
+    """Return a mutable twin of a frozen attrs class, or None where CPython's rules forbid one.
+
+    Setting a frozen class's slots goes through a method-wrapper call per field,
+    the bulk of a reader's time. The twin subclass adds no slots and sets
+    attributes the plain way (a specialized store), and an instance of it becomes
+    a ``cls`` with one ``__class__`` assignment, which CPython allows between
+    classes of identical layout. The probe below checks that on this interpreter.
+    """
+    names = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    try:
+        twin = type(cls.__name__, (cls,), names)
+        probe = object.__new__(twin)
+        for field in attrs.fields(cls):
+            setattr(probe, field.name, None)
+        probe.__class__ = cls
+    except (TypeError, AttributeError):
+        return None
+    return twin
+
+
+def _convert(n: int, type_: Any, conv: cattrs.Converter, namespace: dict[str, Any]) -> list[str]:  # noqa: ANN401
+    """Lines turning the JSON value ``v`` into field ``n``'s value, or raising."""
+    if type_ in _INLINE_CHECKS:
+        return [_INLINE_CHECKS[type_]]
+    item_type = _item_of(type_)
+    if item_type is not None:
+        # Lists are read in place; anything else (null reads as empty) goes to the hook.
+        namespace[f"h{n}"], namespace[f"t{n}"] = conv.get_structure_hook(type_), type_
+        if item_type is str:
+            items = ["for x in v:", "    if x.__class__ is not str: raise Bad", "v = tuple(v)"]
+        else:
+            namespace[f"i{n}"] = conv.get_structure_hook(item_type)
+            namespace[f"u{n}"] = item_type
+            if item_type is Participant or item_type is Correspondent:
+                # Those naming nobody come back as None and are left out.
+                items = [f"v = tuple([x for y in v if (x := i{n}(y, u{n})) is not None])"]
+            else:
+                items = [f"v = tuple([i{n}(y, u{n}) for y in v])"]
+        return [
+            "if v.__class__ is list:",
+            *(
+                f"    {line}"
+                for line in ["if v:", *(f"    {line}" for line in items), "else: v = ()"]
+            ),
+            f"else: v = h{n}(v, t{n})",
+        ]
+    inner = _optional_of(type_)
+    target = type_ if inner is None else inner
+    namespace[f"h{n}"], namespace[f"t{n}"] = conv.get_structure_hook(target), target
+    call = f"v = h{n}(v, t{n})"
+    if target is datetime:
+        # Whole Unix seconds are the common case: convert them here, the rest in the hook.
+        call = f"v = fromts(v, utc) if v.__class__ is int else h{n}(v, t{n})"
+    return [call] if inner is None else [f"if v is not None: {call}"]
+
+
+def _attrs_reader(
+    cls: type[Any],
+    conv: cattrs.Converter,
+    *,
+    trusted: bool = False,
+    named: tuple[str, ...] = (),
+) -> Hook:
+    """Generate the fast reader of an attrs class: type checks inline, hooks for the rest.
+
+    Args:
+        cls: The class.
+        conv: The converter holding the hooks of the fields' types.
+        trusted: The inline checks are exactly the class's validators, so its
+            ``__init__`` has nothing left to check and is skipped.
+        named: Fields of which at least one must be non-empty, else the reader
+            returns None (an object naming nobody).
+    """
     hints = get_type_hints(cls)
-    plain = not hasattr(cls, "__attrs_post_init__") and all(
-        field.validator is None and field.converter is None for field in attrs.fields(cls)
+    fields = attrs.fields(cls)
+    plain = trusted or (
+        not hasattr(cls, "__attrs_post_init__")
+        and all(field.validator is None and field.converter is None for field in fields)
     )
-    namespace: dict[str, Any] = {"Bad": _MismatchError, "cls": cls, "new": object.__new__}
-    lines = ["def read(o, _):", "    if o.__class__ is not dict: raise Bad", "    g = o.get"]
-    lines.append("    i = new(cls)" if plain else "    kw = {}")
-    for n, field in enumerate(attrs.fields(cls)):
-        type_ = hints[field.name]
+    twin = _builder(cls) if plain else None
+    namespace: dict[str, Any] = {
+        "Bad": _MismatchError,
+        "cls": cls,
+        "twin": twin,
+        "new": object.__new__,
+        "fromts": datetime.fromtimestamp,
+        "utc": timezone.utc,
+    }
+    body = ["if o.__class__ is not dict: raise Bad", "g = o.get"]
+    if plain:
+        body.append("i = new(cls if twin is None else twin)")
+    else:
+        body.append("kw = {}")
+    for n, field in enumerate(fields):
+        convert = _convert(n, hints[field.name], conv, namespace)
         if field.default is attrs.NOTHING:
-            lines.append(f"    v = o[{field.name!r}]")
+            body += [f"v = o[{field.name!r}]", *convert]
         elif field.default is None or field.default == ():
-            lines.append(f"    v = g({field.name!r})")
+            body += [f"v = g({field.name!r})", *convert]
         else:
             namespace[f"d{n}"] = field.default
-            lines.append(f"    v = g({field.name!r}, d{n})")
-        if type_ in _INLINE_CHECKS:
-            lines.append(f"    {_INLINE_CHECKS[type_]}")
-        elif _item_of(type_) is not None:
-            namespace[f"h{n}"] = conv.get_structure_hook(type_)
-            namespace[f"t{n}"] = type_
-            # Empty lists are the common case: skip the hook call for them.
-            lines.append(f"    v = h{n}(v, t{n}) if v.__class__ is not list or v else ()")
-        else:
-            namespace[f"h{n}"] = conv.get_structure_hook(type_)
-            namespace[f"t{n}"] = type_
-            guard = "if v is not None: " if _optional_of(type_) is not None else ""
-            lines.append(f"    {guard}v = h{n}(v, t{n})")
-        if plain:
-            # Plain classes have no validators to run: set the slots directly.
+            body += [
+                f"if {field.name!r} in o:",
+                f"    v = o[{field.name!r}]",
+                *(f"    {line}" for line in convert),
+                f"else: v = d{n}",
+            ]
+        if twin is not None:
+            body.append(f"i.{field.name} = v")
+        elif plain:
+            # Without a twin, set the slots through the descriptors.
             namespace[f"s{n}"] = getattr(cls, field.name).__set__
-            lines.append(f"    s{n}(i, v)")
+            body.append(f"s{n}(i, v)")
         else:
-            lines.append(f"    kw[{field.name!r}] = v")
-    lines.append("    return i" if plain else "    return cls(**kw)")
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built above from field names only
+            body.append(f"kw[{field.name!r}] = v")
+    if named:
+        body.append(f"if not ({' or '.join(f'i.{name}' for name in named)}): return None")
+    if twin is not None:
+        body.append("i.__class__ = cls")
+    body.append("return i" if plain else "return cls(**kw)")
+    source = "\n".join(
+        [
+            "def read(o, _):",
+            "    try:",
+            *(f"        {line}" for line in body),
+            # fromtimestamp's failures on absurd seconds; the explainer names them.
+            "    except (OverflowError, OSError):",
+            "        raise Bad from None",
+        ]
+    )
+    exec(source, namespace)  # noqa: S102 - code built above from field names only
     read: Hook = namespace["read"]
     return read
 
@@ -386,9 +468,10 @@ def _detailed_attrs_reader(cls: type[_T], conv: cattrs.Converter) -> Hook:
     return read
 
 
-def _correspondent_reader(conv: cattrs.Converter) -> Hook:
-    reader = _detailed_attrs_reader if conv.detailed_validation else _attrs_reader
-    build = reader(Correspondent, conv)
+def _correspondent_reader(_: object, conv: cattrs.Converter) -> Hook:
+    if not conv.detailed_validation:
+        return _attrs_reader(Correspondent, conv, named=_CORRESPONDENT_KEYS)
+    build = _detailed_attrs_reader(Correspondent, conv)
 
     def read(value: object, _: object) -> Correspondent | None:
         found: Correspondent = build(value, Correspondent)
@@ -397,6 +480,9 @@ def _correspondent_reader(conv: cattrs.Converter) -> Hook:
         return found if named else None
 
     return read
+
+
+_CORRESPONDENT_KEYS: Final = ("id", "username", "name", "address")
 
 
 def _reading_converter(*, detailed: bool) -> cattrs.Converter:
@@ -410,8 +496,9 @@ def _reading_converter(*, detailed: bool) -> cattrs.Converter:
     )
     conv.register_structure_hook_factory(lambda t: _optional_of(t) is not None, _optional_hook)
     conv.register_structure_hook_factory(lambda t: _item_of(t) is not None, _tuple_hook)
-    conv.register_structure_hook(Participant, _participant_reader(conv))
-    conv.register_structure_hook(Correspondent, _correspondent_reader(conv))
+    # Factories, like the ones above, so that no hook is built before it is first needed.
+    conv.register_structure_hook_factory(lambda t: t is Participant, _participant_reader)
+    conv.register_structure_hook_factory(lambda t: t is Correspondent, _correspondent_reader)
     return conv
 
 
@@ -490,7 +577,8 @@ def structure_payload(
         raise error(problem, where) from exc
 
 
-_read_event: Final = _reader.get_structure_hook(WebhookEvent)
+# The event's reader, generated on the first webhook rather than at import.
+_EVENT_READER: Final[list[Hook]] = []
 
 
 def structure_webhook_event(data: object) -> WebhookEvent:
@@ -505,8 +593,10 @@ def structure_webhook_event(data: object) -> WebhookEvent:
     Raises:
         WebhookPayloadError: If the body is not shaped like a webhook delivery.
     """
+    if not _EVENT_READER:
+        _EVENT_READER.append(_reader.get_structure_hook(WebhookEvent))
     try:
-        event: WebhookEvent = _read_event(data, WebhookEvent)
+        event: WebhookEvent = _EVENT_READER[0](data, WebhookEvent)
     except _SHAPE_FAILURES:
         return structure_payload(data, WebhookEvent)
     return event
