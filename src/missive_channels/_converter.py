@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import (
     Any,
     Final,
+    NamedTuple,
     TypeAlias,
     TypeVar,
     Union,
@@ -295,7 +296,7 @@ def _participant_reader(_: object, conv: cattrs.Converter) -> Hook:
         # The inline checks are exactly Participant's validators, and an alias naming
         # nobody (Missive may send every key null) reads as "no participant", so the
         # fast reader never needs Participant's __init__ (the costliest step here).
-        return _attrs_reader(Participant, conv, trusted=True, named=_PARTICIPANT_KEYS)
+        return _attrs_reader(Participant, conv)
     generated = make_dict_structure_fn(Participant, conv)
 
     def explain(value: object, _: object) -> Participant | None:
@@ -310,14 +311,13 @@ def _participant_reader(_: object, conv: cattrs.Converter) -> Hook:
     return explain
 
 
-_PARTICIPANT_KEYS: Final = ("id", "username", "name")
-
-# Inline checks for the generated readers; each mirrors one scalar hook above.
+# Inline checks for the generated readers; each mirrors one scalar hook above. The
+# class test comes first: it settles the common case, a value of the right type.
 _INLINE_CHECKS: Final[dict[Any, str]] = {
-    str: "if v.__class__ is not str: raise Bad",
-    str | None: "if v is not None and v.__class__ is not str: raise Bad",
-    int | None: "if v is not None and v.__class__ is not int: raise Bad",
-    bool | None: "if v is not None and v.__class__ is not bool: raise Bad",
+    str: "if {v}.__class__ is not str: raise Bad",
+    str | None: "if {v}.__class__ is not str and {v} is not None: raise Bad",
+    int | None: "if {v}.__class__ is not int and {v} is not None: raise Bad",
+    bool | None: "if {v}.__class__ is not bool and {v} is not None: raise Bad",
 }
 
 
@@ -342,117 +342,173 @@ def _builder(cls: type[Any]) -> type[Any] | None:
     return twin
 
 
-def _convert(n: int, type_: Any, conv: cattrs.Converter, namespace: dict[str, Any]) -> list[str]:  # noqa: ANN401
-    """Lines turning the JSON value ``v`` into field ``n``'s value, or raising."""
-    if type_ in _INLINE_CHECKS:
-        return [_INLINE_CHECKS[type_]]
-    item_type = _item_of(type_)
-    if item_type is not None:
-        # Lists are read in place; anything else (null reads as empty) goes to the hook.
-        namespace[f"h{n}"], namespace[f"t{n}"] = conv.get_structure_hook(type_), type_
-        if item_type is str:
-            items = ["for x in v:", "    if x.__class__ is not str: raise Bad", "v = tuple(v)"]
-        else:
-            namespace[f"i{n}"] = conv.get_structure_hook(item_type)
-            namespace[f"u{n}"] = item_type
-            if item_type is Participant or item_type is Correspondent:
-                # Those naming nobody come back as None and are left out.
-                items = [f"v = tuple([x for y in v if (x := i{n}(y, u{n})) is not None])"]
-            else:
-                items = [f"v = tuple([i{n}(y, u{n}) for y in v])"]
-        return [
-            "if v.__class__ is list:",
-            *(
-                f"    {line}"
-                for line in ["if v:", *(f"    {line}" for line in items), "else: v = ()"]
-            ),
-            f"else: v = h{n}(v, t{n})",
-        ]
-    inner = _optional_of(type_)
-    target = type_ if inner is None else inner
-    namespace[f"h{n}"], namespace[f"t{n}"] = conv.get_structure_hook(target), target
-    call = f"v = h{n}(v, t{n})"
-    if target is datetime:
-        # Whole Unix seconds are the common case: convert them here, the rest in the hook.
-        call = f"v = fromts(v, utc) if v.__class__ is int else h{n}(v, t{n})"
-    return [call] if inner is None else [f"if v is not None: {call}"]
-
-
-def _attrs_reader(
-    cls: type[Any],
-    conv: cattrs.Converter,
-    *,
-    trusted: bool = False,
-    named: tuple[str, ...] = (),
-) -> Hook:
-    """Generate the fast reader of an attrs class: type checks inline, hooks for the rest.
-
-    Args:
-        cls: The class.
-        conv: The converter holding the hooks of the fields' types.
-        trusted: The inline checks are exactly the class's validators, so its
-            ``__init__`` has nothing left to check and is skipped.
-        named: Fields of which at least one must be non-empty, else the reader
-            returns None (an object naming nobody).
-    """
-    hints = get_type_hints(cls)
-    fields = attrs.fields(cls)
-    plain = trusted or (
-        not hasattr(cls, "__attrs_post_init__")
-        and all(field.validator is None and field.converter is None for field in fields)
+def _plain(cls: type[Any]) -> bool:
+    """Whether a class has nothing to check: no validators, converters or post-init."""
+    return not hasattr(cls, "__attrs_post_init__") and all(
+        field.validator is None and field.converter is None for field in attrs.fields(cls)
     )
-    twin = _builder(cls) if plain else None
-    namespace: dict[str, Any] = {
-        "Bad": _MismatchError,
-        "cls": cls,
-        "twin": twin,
-        "new": object.__new__,
-        "fromts": datetime.fromtimestamp,
-        "utc": timezone.utc,
-    }
-    body = ["if o.__class__ is not dict: raise Bad", "g = o.get"]
-    if plain:
-        body.append("i = new(cls if twin is None else twin)")
-    else:
-        body.append("kw = {}")
-    for n, field in enumerate(fields):
-        convert = _convert(n, hints[field.name], conv, namespace)
-        if field.default is attrs.NOTHING:
-            body += [f"v = o[{field.name!r}]", *convert]
-        elif field.default is None or field.default == ():
-            body += [f"v = g({field.name!r})", *convert]
-        else:
-            namespace[f"d{n}"] = field.default
-            body += [
-                f"if {field.name!r} in o:",
-                f"    v = o[{field.name!r}]",
-                *(f"    {line}" for line in convert),
-                f"else: v = d{n}",
-            ]
+
+
+class _Options(NamedTuple):
+    trusted: bool
+    """The inline checks are exactly the class's validators: its __init__ can be skipped."""
+    named: tuple[str, ...]
+    """At least one of these fields must be non-empty, else the object reads as None."""
+
+
+# Participants and correspondents naming nobody read as "nobody": None, left out of lists.
+_OPTIONS: Final[dict[type, _Options]] = {
+    Participant: _Options(trusted=True, named=("id", "username", "name")),
+    Correspondent: _Options(trusted=False, named=("id", "username", "name", "address")),
+}
+_DEFAULT_OPTIONS: Final = _Options(trusted=False, named=())
+
+
+class _ReaderSource:
+    """Writes the source of one fast reader; nested plain classes are read inline.
+
+    Reading nested objects in the same function, rather than calling their own
+    readers, saves a call per object, and most of a small object's reading time
+    is that call.
+    """
+
+    def __init__(self, conv: cattrs.Converter) -> None:
+        self.conv = conv
+        self.namespace: dict[str, Any] = {
+            "Bad": _MismatchError,
+            "new": object.__new__,
+            "fromts": datetime.fromtimestamp,
+            "utc": timezone.utc,
+        }
+        self.lines: list[str] = []
+        self._objects = 0
+        self._open: list[type] = []
+
+    def _add(self, indent: int, *lines: str) -> None:
+        self.lines.extend("    " * indent + line for line in lines)
+
+    def _inline(self, type_: Any) -> bool:  # noqa: ANN401 - any type expression
+        if not attrs.has(type_) or type_ in self._open:
+            return False
+        return _OPTIONS.get(type_, _DEFAULT_OPTIONS).trusted or _plain(type_)
+
+    def _hook(self, tag: str, type_: Any) -> str:  # noqa: ANN401 - any type expression
+        self.namespace[f"h{tag}"] = self.conv.get_structure_hook(type_)
+        self.namespace[f"t{tag}"] = type_
+        return f"h{tag}"
+
+    def read(self, cls: type[Any], src: str, dst: str, indent: int) -> None:
+        """Write lines reading the JSON object in ``src`` into a ``cls`` in ``dst``."""
+        options = _OPTIONS.get(cls, _DEFAULT_OPTIONS)
+        plain = options.trusted or _plain(cls)
+        k = self._objects
+        self._objects += 1
+        twin = _builder(cls) if plain else None
+        self.namespace[f"C{k}"] = cls
+        self.namespace[f"M{k}"] = twin or cls
+        hints = get_type_hints(cls)
+        self._add(indent, f"if {src}.__class__ is not dict: raise Bad")
+        self._add(indent, f"i{k} = new(M{k})" if plain else f"kw{k} = {{}}")
+        self._open.append(cls)
+        for n, field in enumerate(attrs.fields(cls)):
+            v, key = f"f{k}_{n}", field.name
+            if field.default is attrs.NOTHING:
+                self._add(indent, f"{v} = {src}[{key!r}]")
+                self._convert(v, f"{k}_{n}", hints[key], indent)
+            elif field.default is None or field.default == ():
+                self._add(indent, f"{v} = {src}.get({key!r})")
+                self._convert(v, f"{k}_{n}", hints[key], indent)
+            else:
+                self.namespace[f"d{k}_{n}"] = field.default
+                self._add(indent, f"if {key!r} in {src}:", f"    {v} = {src}[{key!r}]")
+                self._convert(v, f"{k}_{n}", hints[key], indent + 1)
+                self._add(indent, f"else: {v} = d{k}_{n}")
+            if twin is not None:
+                self._add(indent, f"i{k}.{key} = {v}")
+            elif plain:
+                # Without a twin, set the slots through the descriptors.
+                self.namespace[f"s{k}_{n}"] = getattr(cls, key).__set__
+                self._add(indent, f"s{k}_{n}(i{k}, {v})")
+            else:
+                self._add(indent, f"kw{k}[{key!r}] = {v}")
+        self._open.pop()
+        if not plain:
+            self._add(indent, f"{dst} = C{k}(**kw{k})")
+            return
+        if options.named:
+            named = " or ".join(f"i{k}.{name}" for name in options.named)
+            self._add(indent, f"if not ({named}): {dst} = None", "else:")
+            indent += 1
         if twin is not None:
-            body.append(f"i.{field.name} = v")
-        elif plain:
-            # Without a twin, set the slots through the descriptors.
-            namespace[f"s{n}"] = getattr(cls, field.name).__set__
-            body.append(f"s{n}(i, v)")
+            self._add(indent, f"i{k}.__class__ = C{k}")
+        self._add(indent, f"{dst} = i{k}")
+
+    def _convert(self, v: str, tag: str, type_: Any, indent: int) -> None:  # noqa: ANN401
+        """Write lines turning the JSON value in ``v`` into the field's value, or raising."""
+        if type_ in _INLINE_CHECKS:
+            self._add(indent, _INLINE_CHECKS[type_].format(v=v))
+            return
+        item_type = _item_of(type_)
+        if item_type is not None:
+            self._items(v, tag, type_, item_type, indent)
+            return
+        inner = _optional_of(type_)
+        target = type_ if inner is None else inner
+        if inner is not None:
+            self._add(indent, f"if {v} is not None:")
+            indent += 1
+        if self._inline(target):
+            self.read(target, v, v, indent)
+        elif target is datetime:
+            # Whole Unix seconds are the common case: convert them here, the rest in the hook.
+            hook = self._hook(tag, target)
+            self._add(
+                indent, f"{v} = fromts({v}, utc) if {v}.__class__ is int else {hook}({v}, t{tag})"
+            )
         else:
-            body.append(f"kw[{field.name!r}] = v")
-    if named:
-        body.append(f"if not ({' or '.join(f'i.{name}' for name in named)}): return None")
-    if twin is not None:
-        body.append("i.__class__ = cls")
-    body.append("return i" if plain else "return cls(**kw)")
-    source = "\n".join(
+            self._add(indent, f"{v} = {self._hook(tag, target)}({v}, t{tag})")
+
+    def _items(self, v: str, tag: str, type_: Any, item_type: Any, indent: int) -> None:  # noqa: ANN401
+        # Lists are read in place; anything else (null reads as empty) goes to the hook.
+        hook = self._hook(tag, type_)
+        self._add(indent, f"if {v}.__class__ is list:", f"    if {v}:")
+        body = indent + 2
+        if item_type is str:
+            self._add(body, f"for x in {v}:", "    if x.__class__ is not str: raise Bad")
+            self._add(body, f"{v} = tuple({v})")
+        elif self._inline(item_type):
+            self._add(body, f"a{tag} = []", f"for y{tag} in {v}:")
+            self.read(item_type, f"y{tag}", f"z{tag}", body + 1)
+            keep = (
+                ""
+                if not _OPTIONS.get(item_type, _DEFAULT_OPTIONS).named
+                else f"if z{tag} is not None: "
+            )
+            self._add(body + 1, f"{keep}a{tag}.append(z{tag})")
+            self._add(body, f"{v} = tuple(a{tag})")
+        else:
+            item = self._hook(f"{tag}_item", item_type)
+            self._add(body, f"{v} = tuple([{item}(y, t{tag}_item) for y in {v}])")
+        self._add(indent, f"    else: {v} = ()", f"else: {v} = {hook}({v}, t{tag})")
+
+
+def _attrs_reader(cls: type[Any], conv: cattrs.Converter) -> Hook:
+    """Generate the fast reader of an attrs class: type checks inline, hooks for the rest."""
+    source = _ReaderSource(conv)
+    source.read(cls, "o", "r", indent=2)
+    text = "\n".join(
         [
             "def read(o, _):",
             "    try:",
-            *(f"        {line}" for line in body),
+            *source.lines,
+            "        return r",
             # fromtimestamp's failures on absurd seconds; the explainer names them.
             "    except (OverflowError, OSError):",
             "        raise Bad from None",
         ]
     )
-    exec(source, namespace)  # noqa: S102 - code built above from field names only
+    namespace = source.namespace
+    exec(text, namespace)  # noqa: S102 - code built above from field names only
     read: Hook = namespace["read"]
     return read
 
@@ -470,7 +526,7 @@ def _detailed_attrs_reader(cls: type[_T], conv: cattrs.Converter) -> Hook:
 
 def _correspondent_reader(_: object, conv: cattrs.Converter) -> Hook:
     if not conv.detailed_validation:
-        return _attrs_reader(Correspondent, conv, named=_CORRESPONDENT_KEYS)
+        return _attrs_reader(Correspondent, conv)
     build = _detailed_attrs_reader(Correspondent, conv)
 
     def read(value: object, _: object) -> Correspondent | None:
@@ -480,9 +536,6 @@ def _correspondent_reader(_: object, conv: cattrs.Converter) -> Hook:
         return found if named else None
 
     return read
-
-
-_CORRESPONDENT_KEYS: Final = ("id", "username", "name", "address")
 
 
 def _reading_converter(*, detailed: bool) -> cattrs.Converter:

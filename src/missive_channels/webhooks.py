@@ -184,26 +184,6 @@ def _match(body: Body, given: bytes, keys: tuple[bytes, ...]) -> int:
     raise InvalidSignatureError(msg, reason="mismatch")
 
 
-def _fast_index(body: object, signature: object, keys: tuple[bytes, ...]) -> int | None:
-    """Check the usual request in as few steps as the bare standard-library check.
-
-    The usual request has a bytes body and a signature of exactly ``sha256=`` and
-    64 lowercase hex digits: that is compared as text with the expected header
-    value, with no parsing. Anything else, including every failure, returns None,
-    and the thorough path decides and explains.
-    """
-    if type(body) is bytes and type(signature) is str:
-        try:
-            for index, key in enumerate(keys):
-                if hmac.compare_digest(
-                    _PREFIX + hmac.new(key, body, _SHA256).hexdigest(), signature
-                ):
-                    return index
-        except TypeError:  # compare_digest refuses non-ASCII text
-            pass
-    return None
-
-
 def compute_signature(body: Body, secret: str) -> str:
     """Return the signature Missive sends for a body: ``"sha256=<lowercase hex>"``.
 
@@ -251,7 +231,10 @@ def verify_signature(body: Body, signature: str | bytes | None, secret: str | Se
         FieldTypeError: If ``secret`` is neither a str nor a sequence of str.
     """
     if type(secret) is str and secret and type(body) is bytes and type(signature) is str:
-        # The usual call, checked inline: see _fast_index.
+        # The usual call: a signature of exactly "sha256=" and 64 lowercase hex digits
+        # is compared as text with the expected header value, with no parsing, in as
+        # few steps as the bare standard-library check. Anything else, every failure
+        # included, takes the thorough path below, which decides and explains.
         try:
             expected = _PREFIX + hmac.new(secret.encode("utf-8"), body, _SHA256).hexdigest()
             if hmac.compare_digest(expected, signature):
@@ -321,7 +304,7 @@ def _payload_bytes(body: object) -> bytes | bytearray:
     raise WebhookPayloadError(msg)
 
 
-_DECODER: Final = json.JSONDecoder()
+_SCAN: Final = json.JSONDecoder().scan_once
 _JSON_SPACE: Final = " \t\n\r"
 
 
@@ -336,8 +319,8 @@ def _decode_json(raw: bytes | bytearray) -> object:
     if raw[:1] == b"{" and raw[1:2] != b"\0":
         try:
             text = raw.decode("utf-8", "surrogatepass")
-            data, end = _DECODER.raw_decode(text)
-        except (ValueError, RecursionError):
+            data, end = _SCAN(text, 0)
+        except (ValueError, RecursionError, StopIteration):
             pass
         else:
             if not text[end:].strip(_JSON_SPACE):
@@ -452,15 +435,21 @@ class WebhookVerifier:
         return SignatureMatch(secret_index=index, header=header)
 
     def _check(self, body: Body, headers: Headers) -> tuple[int, str]:
-        raw = _body_bytes(body, "verify")
+        raw = body if type(body) is bytes else _body_bytes(body, "verify")
         found = _find_signature(headers)
         if found is None:
             raise _missing_signature(headers)
         header, value = found
-        index = _fast_index(raw, value, self._keys)
-        if index is None:
-            index = _match(raw, _given_digest(value), self._keys)
-        return index, header
+        if type(raw) is bytes and type(value) is str:
+            # The usual request, as in verify_signature: compared as text first.
+            try:
+                for index, key in enumerate(self._keys):
+                    expected = _PREFIX + hmac.new(key, raw, _SHA256).hexdigest()
+                    if hmac.compare_digest(expected, value):
+                        return index, header
+            except TypeError:  # compare_digest refuses non-ASCII text
+                pass
+        return _match(raw, _given_digest(value), self._keys), header
 
     def unwrap(self, body: Body, headers: Headers) -> WebhookEvent:
         """Verify a request's signature, then parse its body.
