@@ -15,6 +15,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
+    ExternalIdConflictError,
     FieldTypeError,
     JournalError,
     MissiveError,
@@ -42,6 +43,7 @@ from ._ratelimit import Limiter, RateLimit, RateWindow, SlidingWindowLimiter
 
 if _typing.TYPE_CHECKING:
     from ._async_client import AsyncMissiveClient
+    from ._bulk import SendCounts, SendOutcome, SendStatus
     from ._client import MissiveClient
     from ._operations import CreatedMessage, CreatedPost
 
@@ -63,6 +65,7 @@ __all__ = [
     "CreatedPost",
     "EmailAddress",
     "EmailMessage",
+    "ExternalIdConflictError",
     "FieldTypeError",
     "HtmlMessage",
     "Journal",
@@ -82,6 +85,9 @@ __all__ = [
     "RateLimitError",
     "RateWindow",
     "RequestTooLargeError",
+    "SendCounts",
+    "SendOutcome",
+    "SendStatus",
     "ServerError",
     "SlidingWindowLimiter",
     "TextMessage",
@@ -101,6 +107,9 @@ _LAZY: dict[str, str] = {
     "CreatedMessage": "._operations",
     "CreatedPost": "._operations",
     "MissiveClient": "._client",
+    "SendCounts": "._bulk",
+    "SendOutcome": "._bulk",
+    "SendStatus": "._bulk",
 }
 
 
