@@ -112,3 +112,71 @@ email_messages = st.builds(
     **common_fields(),
 )
 messages = text_messages | html_messages | email_messages
+
+
+# Webhook payloads -------------------------------------------------------------
+
+#: Any JSON document, as `json.loads` would return it.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+_optional_text = st.none() | st.text(max_size=12)
+_timestamps = st.none() | st.integers(0, 2**32)
+_json_participants = st.fixed_dictionaries(
+    {},
+    optional={"id": _optional_text, "username": _optional_text, "name": _optional_text},
+)
+_users = st.fixed_dictionaries(
+    {"id": st.text(max_size=8)},
+    optional={
+        flag: st.none() | st.booleans()
+        for flag in ("unassigned", "closed", "archived", "trashed", "assigned", "flagged")
+    },
+)
+
+#: Valid webhook bodies (decoded): required ids, any subset of the optional keys,
+#: nulls where Missive may send them, and unknown keys.
+webhook_payloads = st.fixed_dictionaries(
+    {
+        "message": st.fixed_dictionaries(
+            {"id": st.text(max_size=12)},
+            optional={
+                "type": _optional_text,
+                "body": _optional_text,
+                "preview": _optional_text,
+                "from_field": st.none() | _json_participants,
+                "to_fields": st.none() | st.lists(_json_participants, max_size=3),
+                "references": st.none() | st.lists(st.text(max_size=8), max_size=2),
+                "attachments": st.none()
+                | st.lists(
+                    st.fixed_dictionaries(
+                        {}, optional={"filename": _optional_text, "size": st.none() | st.integers()}
+                    ),
+                    max_size=2,
+                ),
+                "delivered_at": _timestamps,
+                "created_at": _timestamps,
+                "updated_at": _timestamps,
+                "unknown_key": json_values,
+            },
+        ),
+        "conversation": st.fixed_dictionaries(
+            {"id": st.text(max_size=12)},
+            optional={
+                "subject": _optional_text,
+                "messages_count": st.none() | st.integers(0, 100),
+                "users": st.none() | st.lists(_users, max_size=2),
+                "organization": st.none()
+                | st.fixed_dictionaries({"id": st.text(max_size=4), "name": _optional_text}),
+                "last_activity_at": _timestamps,
+                "unknown_key": json_values,
+            },
+        ),
+    },
+    optional={"unknown_top_level": json_values},
+)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 
@@ -21,9 +22,11 @@ from missive_channels import (
     Participant,
     RequestTooLargeError,
     TextMessage,
+    WebhookPayloadError,
     encode_request,
     to_request_body,
 )
+from missive_channels._converter import structure_payload
 from strategies import messages
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -193,3 +196,25 @@ def _values_only(value: Any) -> Any:
 
 def _text(**fields: Any) -> TextMessage:
     return TextMessage(**{"account": "acc", "from_field": Participant(name="M"), **fields})
+
+
+@attrs.frozen(kw_only=True)
+class _Checked:
+    """A read model with a validator and a non-empty default, as API models may have."""
+
+    name: str = attrs.field(validator=attrs.validators.min_len(2))
+    limit: int | None = 10
+    tags: tuple[str, ...] = ()
+
+
+def test_reader_runs_validators_and_keeps_defaults_of_richer_models() -> None:
+    """Models with validators are built through __init__; absent keys keep their defaults."""
+    assert structure_payload({"name": "ab", "tags": ["x"]}, _Checked) == _Checked(
+        name="ab", limit=10, tags=("x",)
+    )
+    assert structure_payload({"name": "ab", "limit": None}, _Checked).limit is None
+    with pytest.raises(WebhookPayloadError) as info:
+        structure_payload({"name": "a"}, _Checked, path="$.thing")
+    # A validator judges the whole object, so the path is the object's.
+    assert info.value.path == "$.thing"
+    assert "Length of 'name' must be >= 2" in info.value.problem

@@ -31,6 +31,7 @@ def test_pages_have_snippets() -> None:
 def test_snippets_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's blocks run in order in one namespace, as a reader would paste them."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MISSIVE_WEBHOOK_SECRET", "docs-secret")
     namespace: dict[str, object] = {"__name__": f"snippets_{page.stem}"}
     for line, code in snippets(page):
         padded = "\n" * (line - 1) + code  # tracebacks point at the page's own line numbers

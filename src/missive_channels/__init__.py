@@ -6,6 +6,14 @@ from importlib.metadata import version as _version
 
 from ._bodies import encoded_size, split_attachments
 from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
+from ._dedup import (
+    AsyncDeduplicator,
+    Deduplicator,
+    Delivery,
+    InMemoryDeduplicator,
+    handle_once,
+    handle_once_async,
+)
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -17,6 +25,7 @@ from ._errors import (
     ClientClosedError,
     ExternalIdConflictError,
     FieldTypeError,
+    InvalidSignatureError,
     JournalError,
     MissiveError,
     NotFoundError,
@@ -24,8 +33,23 @@ from ._errors import (
     RateLimitError,
     RequestTooLargeError,
     ServerError,
+    SignatureFailure,
     UnprocessableEntityError,
     ValidationError,
+    WebhookError,
+    WebhookPayloadError,
+)
+from ._events import (
+    Author,
+    Conversation,
+    ConversationAuthor,
+    ConversationUser,
+    MessageAttachment,
+    Organization,
+    SharedLabel,
+    Team,
+    WebhookEvent,
+    WebhookMessage,
 )
 from ._journal import Journal, JournalEntry, JournalState
 from ._models import (
@@ -40,6 +64,13 @@ from ._models import (
     TextMessage,
 )
 from ._ratelimit import Limiter, RateLimit, RateWindow, SlidingWindowLimiter
+from .webhooks import (
+    SignatureMatch,
+    WebhookVerifier,
+    compute_signature,
+    parse_webhook,
+    verify_signature,
+)
 
 if _typing.TYPE_CHECKING:
     from ._async_client import AsyncMissiveClient
@@ -56,28 +87,39 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncDeduplicator",
     "AsyncMissiveClient",
     "Attachment",
     "AuthenticationError",
+    "Author",
     "BadRequestError",
     "ClientClosedError",
+    "Conversation",
+    "ConversationAuthor",
+    "ConversationUser",
     "CreatedMessage",
     "CreatedPost",
+    "Deduplicator",
+    "Delivery",
     "EmailAddress",
     "EmailMessage",
     "ExternalIdConflictError",
     "FieldTypeError",
     "HtmlMessage",
+    "InMemoryDeduplicator",
+    "InvalidSignatureError",
     "Journal",
     "JournalEntry",
     "JournalError",
     "JournalState",
     "Limiter",
     "Message",
+    "MessageAttachment",
     "MissiveClient",
     "MissiveError",
     "NotFoundError",
     "Notification",
+    "Organization",
     "Participant",
     "PermissionDeniedError",
     "Post",
@@ -89,15 +131,29 @@ __all__ = [
     "SendOutcome",
     "SendStatus",
     "ServerError",
+    "SharedLabel",
+    "SignatureFailure",
+    "SignatureMatch",
     "SlidingWindowLimiter",
+    "Team",
     "TextMessage",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookError",
+    "WebhookEvent",
+    "WebhookMessage",
+    "WebhookPayloadError",
+    "WebhookVerifier",
     "__version__",
+    "compute_signature",
     "encode_request",
     "encoded_size",
+    "handle_once",
+    "handle_once_async",
+    "parse_webhook",
     "split_attachments",
     "to_request_body",
+    "verify_signature",
 ]
 
 # The clients and their result types import httpx; load them on first use so that

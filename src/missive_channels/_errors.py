@@ -8,18 +8,24 @@ MissiveError
 │   └── ExternalIdConflictError               a journaled external_id reused for another message
 ├── JournalError                              the send journal cannot be used
 ├── ClientClosedError (also RuntimeError)     the client was used after close()
-└── APIError                                  a call to Missive's API failed
-    ├── APIConnectionError                    no HTTP answer (refused, reset, dropped)
-    │   └── APITimeoutError                   no HTTP answer in time
-    ├── APIResponseValidationError            a success answer did not have the expected shape
-    └── APIStatusError                        Missive answered with an error status
-        ├── BadRequestError                   400
-        ├── AuthenticationError               401
-        ├── PermissionDeniedError             403
-        ├── NotFoundError                     404
-        ├── UnprocessableEntityError          422
-        ├── RateLimitError                    429
-        └── ServerError                       5xx
+├── WebhookError                              a webhook delivery cannot be accepted
+│   ├── InvalidSignatureError (also ValueError)   signature missing, malformed or wrong
+│   └── WebhookPayloadError (also ValueError)     the body is not a webhook delivery
+├── APIError                                  a call to Missive's API failed
+│   ├── APIConnectionError                    no HTTP answer (refused, reset, dropped)
+│   │   └── APITimeoutError                   no HTTP answer in time
+│   ├── APIResponseValidationError            a success answer did not have the expected shape
+│   └── APIStatusError                        Missive answered with an error status
+│       ├── BadRequestError                   400
+│       ├── AuthenticationError               401
+│       ├── PermissionDeniedError             403
+│       ├── NotFoundError                     404
+│       ├── UnprocessableEntityError          422
+│       ├── RateLimitError                    429
+│       └── ServerError                       5xx
+└── FakeMissiveError                          missive_channels.testing was misused
+    ├── SendRefusedError                      the channel's settings forbid what the fake user sent
+    └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
 ```
 
 An `APIError` raised for a request that creates something (``POST /messages``,
@@ -32,6 +38,8 @@ Secrets (tokens, signature secrets) never appear in an error message.
 
 from __future__ import annotations
 
+from typing import Literal, TypeAlias
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -42,16 +50,23 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ExternalIdConflictError",
+    "FakeMissiveError",
     "FieldTypeError",
+    "InvalidSignatureError",
     "JournalError",
     "MissiveError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "SendRefusedError",
     "ServerError",
+    "SignatureFailure",
     "UnprocessableEntityError",
     "ValidationError",
+    "WebhookDeliveryError",
+    "WebhookError",
+    "WebhookPayloadError",
 ]
 
 
@@ -309,3 +324,97 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     """5xx: Missive failed to handle the request."""
+
+
+SignatureFailure: TypeAlias = Literal[
+    "missing_signature", "malformed_signature", "mismatch", "empty_secret", "body_not_bytes"
+]
+"""Why a webhook signature check failed (`InvalidSignatureError.reason`).
+
+- ``missing_signature``: neither ``X-Hook-Signature`` nor ``X-Missive-Signature`` was sent.
+- ``malformed_signature``: the header is not ``sha256=`` and 64 hex digits.
+- ``mismatch``: the signature does not match the body under any configured secret.
+- ``empty_secret``: no secret, or an empty one, was configured.
+- ``body_not_bytes``: the body was given as text or parsed JSON, not the raw bytes.
+"""
+
+
+class WebhookError(MissiveError):
+    """A webhook delivery cannot be accepted."""
+
+
+class InvalidSignatureError(WebhookError, ValueError):
+    """A webhook's signature is missing, malformed or wrong, or cannot be checked.
+
+    Answer such a request with HTTP 401 and do not act on it.
+
+    Attributes:
+        reason: Why the check failed, one of `SignatureFailure`.
+    """
+
+    def __init__(self, message: str, *, reason: SignatureFailure) -> None:
+        """Create the error.
+
+        Args:
+            message: What was wrong and what to do about it (never a secret).
+            reason: The machine-readable reason.
+        """
+        super().__init__(message)
+        self.reason: SignatureFailure = reason
+
+
+class WebhookPayloadError(WebhookError, ValueError):
+    """A webhook body is not a delivery this SDK can read: not JSON, or wrongly shaped.
+
+    Answer such a request with HTTP 400.
+
+    Attributes:
+        path: The JSON path of the first problem, e.g. ``$.message.to_fields[0].id``
+            (``$`` for the whole body).
+        problem: What is wrong at ``path``.
+    """
+
+    def __init__(self, problem: str, *, path: str = "$") -> None:
+        """Create the error.
+
+        Args:
+            problem: What is wrong at ``path``, e.g. ``"expected a string, got null"``.
+            path: The JSON path of the offending value.
+        """
+        super().__init__(f"invalid webhook payload at {path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+# Errors of the testing kit (missive_channels.testing); re-exported from there only.
+
+
+class FakeMissiveError(MissiveError):
+    """`FakeMissive` was used in a way it cannot honour, e.g. an unknown conversation id."""
+
+
+class SendRefusedError(FakeMissiveError):
+    """The channel's settings forbid what the fake Missive user tried to send.
+
+    Real Missive would not offer the action in its interface: replies or new
+    messages disallowed, an alias the channel does not have, too many
+    recipients, or an Email channel (which never sends webhooks).
+    """
+
+
+class WebhookDeliveryError(FakeMissiveError):
+    """The fake could not deliver a webhook: the receiver was unreachable or too slow.
+
+    Attributes:
+        url: The webhook URL the delivery was for.
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong.
+            url: The webhook URL the delivery was for.
+        """
+        super().__init__(message)
+        self.url = url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from ._reads import Conversation, MissiveMessage, conversation, message
 from ._responses import ShapeError, decode_json, items_of, member
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
 
     from ._models import Message, Post
 

@@ -1,0 +1,282 @@
+"""Read-side models: the webhook event, the message a Missive user sent, its conversation.
+
+These classes describe what Missive sends *out* (webhooks) and returns from reads.
+They are plain frozen data: every field but the ids is optional, because Missive
+documents few guarantees and adds fields over time. Structuring them from JSON is
+the converter's job (``_converter.structure_payload``), which tolerates unknown
+keys, missing keys and ``null`` values, so the same classes serve any response
+that embeds a conversation, a message author or message attachments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from ._models import Participant
+
+__all__ = [
+    "Author",
+    "Conversation",
+    "ConversationAuthor",
+    "ConversationUser",
+    "MessageAttachment",
+    "Organization",
+    "SharedLabel",
+    "Team",
+    "WebhookEvent",
+    "WebhookMessage",
+]
+
+
+@attrs.frozen(kw_only=True)
+class MessageAttachment:
+    """A file attached to a message, as Missive describes it (it is not inlined).
+
+    Missive has not documented this shape for webhooks; it mirrors the attachments
+    of ``GET /messages/:id``, so every field may be missing.
+
+    Attributes:
+        id: Missive's attachment id.
+        filename: The file's name, e.g. ``"invoice.pdf"``.
+        extension: The file name extension, e.g. ``"pdf"``.
+        url: Where to download the file.
+        media_type: The MIME top-level type, e.g. ``"image"``.
+        sub_type: The MIME subtype, e.g. ``"png"``.
+        size: The size in bytes.
+        width: The width in pixels, for images.
+        height: The height in pixels, for images.
+    """
+
+    id: str | None = None
+    filename: str | None = None
+    extension: str | None = None
+    url: str | None = None
+    media_type: str | None = None
+    sub_type: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Author:
+    """The Missive user who wrote a message.
+
+    Attributes:
+        id: The user's Missive id.
+        name: The user's display name.
+        email: The user's email address.
+        avatar_url: The URL of the user's avatar image.
+    """
+
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    avatar_url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WebhookMessage:
+    """The message a Missive user sent or replied from a Text or HTML custom channel.
+
+    Attributes:
+        id: Missive's message id; use it to recognise redelivered webhooks.
+        type: The message type: ``"custom_text"`` for Text channels, likely
+            ``"custom_html"`` for HTML channels; kept as an open string so new
+            types never fail parsing.
+        subject: The subject, if any.
+        body: Plain text (Text channels) or HTML (HTML channels).
+        preview: A short plain-text preview of the body.
+        from_field: The alias the user sent as; ``None`` when Missive gave none
+            or gave one with no id, username or name (nothing to address).
+        to_fields: The recipients. Recipients with no id, username or name carry
+            nothing to address and are left out.
+        references: Threading keys; may be empty even in an existing thread, so
+            prefer the conversation id to find your thread.
+        external_id: Your id for the message, if one was set.
+        attachments: The attached files.
+        author: The Missive user who sent the message.
+        delivered_at: When the message was sent (aware, UTC).
+        created_at: When the message (or its draft) was created (aware, UTC);
+            may precede ``delivered_at``.
+        updated_at: When the message last changed (aware, UTC).
+    """
+
+    id: str
+    type: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    preview: str | None = None
+    from_field: Participant | None = None
+    to_fields: tuple[Participant, ...] = ()
+    references: tuple[str, ...] = ()
+    external_id: str | None = None
+    attachments: tuple[MessageAttachment, ...] = ()
+    author: Author | None = None
+    delivered_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Organization:
+    """A Missive organization.
+
+    Attributes:
+        id: The organization's id.
+        name: The organization's name.
+    """
+
+    id: str | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Team:
+    """A Missive team.
+
+    Attributes:
+        id: The team's id.
+        name: The team's name.
+        organization: The id of the organization the team belongs to.
+    """
+
+    id: str | None = None
+    name: str | None = None
+    organization: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SharedLabel:
+    """A shared label applied to a conversation.
+
+    Attributes:
+        id: The label's id.
+        name: The label's own name.
+        name_with_parent_names: The name prefixed with its parents' names.
+        color: The label's colour, e.g. ``"#1f8a70"``.
+        parent_id: The id of the parent label, for nested labels.
+    """
+
+    id: str | None = None
+    name: str | None = None
+    name_with_parent_names: str | None = None
+    color: str | None = None
+    parent_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConversationUser:
+    """A Missive user with access to a conversation, and where it sits in their mailbox.
+
+    Each state flag is ``None`` when Missive did not send it.
+
+    Attributes:
+        id: The user's Missive id.
+        name: The user's display name.
+        email: The user's email address.
+        unassigned: The conversation is in the user's unassigned view.
+        closed: The user closed the conversation.
+        archived: The user archived the conversation.
+        trashed: The user trashed the conversation.
+        junked: The user marked the conversation as spam.
+        assigned: The conversation is assigned to the user.
+        flagged: The user starred the conversation.
+        snoozed: The user snoozed the conversation.
+    """
+
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    unassigned: bool | None = None
+    closed: bool | None = None
+    archived: bool | None = None
+    trashed: bool | None = None
+    junked: bool | None = None
+    assigned: bool | None = None
+    flagged: bool | None = None
+    snoozed: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConversationAuthor:
+    """Someone who wrote in a conversation, as listed on the conversation.
+
+    Attributes:
+        name: The author's display name.
+        address: The author's address (``None`` on custom channels).
+    """
+
+    name: str | None = None
+    address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Conversation:
+    """A Missive conversation: the thread a message belongs to.
+
+    Attributes:
+        id: The conversation's id; store it to append your next message with
+            ``conversation=`` (more reliable than references).
+        subject: The conversation's subject, if one was set.
+        latest_message_subject: The subject of the newest message.
+        color: The conversation's colour, if any.
+        organization: The organization the conversation belongs to.
+        team: The team the conversation belongs to.
+        assignees: The users the conversation is assigned to.
+        users: The users with access, with their mailbox state.
+        authors: Who wrote in the conversation.
+        shared_labels: The shared labels applied.
+        attachments_count: How many attachments the conversation holds.
+        messages_count: How many messages the conversation holds.
+        drafts_count: How many drafts the conversation holds.
+        send_later_messages_count: How many messages are scheduled to be sent.
+        tasks_count: How many tasks the conversation holds.
+        completed_tasks_count: How many of those tasks are completed.
+        web_url: The conversation's URL in Missive's web app.
+        app_url: The conversation's URL in Missive's desktop app.
+        assignee_names: The assignees' names, comma-separated.
+        assignee_emails: The assignees' emails, comma-separated.
+        shared_label_names: The shared labels' names, comma-separated.
+        created_at: When the conversation was created (aware, UTC), where sent.
+        last_activity_at: When the conversation last changed (aware, UTC), where sent.
+    """
+
+    id: str
+    subject: str | None = None
+    latest_message_subject: str | None = None
+    color: str | None = None
+    organization: Organization | None = None
+    team: Team | None = None
+    assignees: tuple[ConversationUser, ...] = ()
+    users: tuple[ConversationUser, ...] = ()
+    authors: tuple[ConversationAuthor, ...] = ()
+    shared_labels: tuple[SharedLabel, ...] = ()
+    attachments_count: int | None = None
+    messages_count: int | None = None
+    drafts_count: int | None = None
+    send_later_messages_count: int | None = None
+    tasks_count: int | None = None
+    completed_tasks_count: int | None = None
+    web_url: str | None = None
+    app_url: str | None = None
+    assignee_names: str | None = None
+    assignee_emails: str | None = None
+    shared_label_names: str | None = None
+    created_at: datetime | None = None
+    last_activity_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WebhookEvent:
+    """One delivery of a custom channel's webhook: a message and its conversation.
+
+    Attributes:
+        message: The message the Missive user sent.
+        conversation: The conversation it belongs to.
+    """
+
+    message: WebhookMessage
+    conversation: Conversation

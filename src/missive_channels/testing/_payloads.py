@@ -1,0 +1,307 @@
+"""Missive's JSON shapes built by hand (conversations, messages, webhooks) and webhook signing.
+
+This module deliberately shares no code with the SDK's parsers: it is the
+independent oracle the parsers are tested against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
+
+from missive_channels._errors import FieldTypeError, ValidationError
+from missive_channels._models import Participant
+
+from ._settings import MissiveUser
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+__all__ = [
+    "DEFAULT_SIGNATURE_HEADER",
+    "signed_webhook_request",
+    "webhook_payload",
+    "webhook_signature",
+]
+
+DEFAULT_SIGNATURE_HEADER: Final = "X-Hook-Signature"
+"""The header Missive's custom-channel webhooks carry the signature in.
+
+Working integrations read ``X-Hook-Signature``; one newer Missive page says
+``X-Missive-Signature``. Both the fake and the factories take the name as a
+parameter.
+"""
+
+DEFAULT_AUTHOR: Final = MissiveUser(
+    id="5a0c1e7e-0000-4000-8000-000000000001",
+    name="Fake Agent",
+    email="agent@example.com",
+)
+
+_TAG: Final = re.compile(r"<[^>]*>")
+_SPACE: Final = re.compile(r"\s+")
+_PREVIEW_LENGTH: Final = 200
+_WEB_APP: Final = "mail.missiveapp.com/#inbox/conversations/"
+_USER_FLAGS: Final = ("archived", "trashed", "junked", "flagged", "snoozed")
+
+
+def webhook_signature(body: bytes, secret: str) -> str:
+    """Sign a webhook body the way Missive does.
+
+    Args:
+        body: The exact request body bytes.
+        secret: The channel's signature secret.
+
+    Returns:
+        ``"sha256="`` followed by the lower-case hex HMAC-SHA256 of ``body``.
+
+    Raises:
+        FieldTypeError: If ``body`` is not bytes or ``secret`` not a str.
+    """
+    if not isinstance(cast("object", body), (bytes, bytearray, memoryview)):
+        msg = f"webhook_signature needs the body as bytes, got {type(body).__name__}"
+        raise FieldTypeError(msg, field="body")
+    if not isinstance(cast("object", secret), str):
+        msg = f"webhook_signature needs the secret as str, got {type(secret).__name__}"
+        raise FieldTypeError(msg, field="secret")
+    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def encode(payload: Mapping[str, Any]) -> bytes:
+    """Return compact UTF-8 JSON bytes for a payload."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def preview(body: str, *, rich: bool) -> str:
+    """Return Missive's short plain-text preview of a body (HTML tags stripped if ``rich``)."""
+    text = html.unescape(_TAG.sub(" ", body)) if rich else body
+    return _SPACE.sub(" ", text).strip()[:_PREVIEW_LENGTH]
+
+
+def participant_json(participant: Participant) -> dict[str, Any]:
+    """Return a Text/HTML participant as webhooks show it: all three keys, unset ones null."""
+    return {"id": participant.id, "name": participant.name, "username": participant.username}
+
+
+def author_json(user: MissiveUser) -> dict[str, Any]:
+    """Return a Missive user as a webhook's ``message.author``."""
+    return {"id": user.id, "email": user.email, "name": user.name, "avatar_url": user.avatar_url}
+
+
+def user_json(
+    user_id: str, user: MissiveUser | None, *, closed: bool, assigned: bool, unassigned: bool
+) -> dict[str, Any]:
+    """Return one entry of a conversation's ``users``: the user and their state flags."""
+    entry: dict[str, Any] = {
+        "id": user_id,
+        "name": None if user is None else user.name,
+        "email": None if user is None else user.email,
+        "unassigned": unassigned,
+        "closed": closed,
+        "assigned": assigned,
+    }
+    entry.update(dict.fromkeys(_USER_FLAGS, False))
+    return entry
+
+
+def conversation_json(
+    *,
+    id: str,
+    created_at: int,
+    last_activity_at: int,
+    subject: str | None = None,
+    latest_message_subject: str | None = None,
+    organization: str | None = None,
+    team: str | None = None,
+    color: str | None = None,
+    assignees: Sequence[Mapping[str, Any]] = (),
+    users: Sequence[Mapping[str, Any]] = (),
+    attachments_count: int = 0,
+    messages_count: int = 0,
+    authors: Sequence[Mapping[str, Any]] = (),
+    shared_labels: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Return a conversation object shaped like Missive's (webhooks and ``GET /conversations``).
+
+    Names of organizations, teams and labels are unknown to the fake and shown as null.
+    """
+    return {
+        "id": id,
+        "created_at": created_at,
+        "last_activity_at": last_activity_at,
+        "subject": subject,
+        "latest_message_subject": latest_message_subject,
+        "organization": None if organization is None else {"id": organization, "name": None},
+        "team": None if team is None else {"id": team, "name": None, "organization": organization},
+        "color": color,
+        "assignees": [dict(a) for a in assignees],
+        "users": [dict(u) for u in users],
+        "attachments_count": attachments_count,
+        "messages_count": messages_count,
+        "authors": [dict(a) for a in authors],
+        "drafts_count": 0,
+        "send_later_messages_count": 0,
+        "tasks_count": 0,
+        "completed_tasks_count": 0,
+        "web_url": f"https://{_WEB_APP}{id}",
+        "app_url": f"missive://{_WEB_APP}{id}",
+        "assignee_names": ", ".join(str(a["name"]) for a in assignees if a.get("name")),
+        "assignee_emails": ", ".join(str(a["email"]) for a in assignees if a.get("email")),
+        "shared_label_names": "",
+        "shared_labels": [{"id": label, "name": None} for label in shared_labels],
+    }
+
+
+def outgoing_message_json(
+    *,
+    id: str,
+    type: Literal["text", "html"],
+    body: str,
+    from_field: Participant,
+    to_fields: Iterable[Participant],
+    author: MissiveUser,
+    delivered_at: int,
+    created_at: int,
+    references: Iterable[str] = (),
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    """Return the ``message`` object of a custom-channel webhook."""
+    return {
+        "id": id,
+        "preview": preview(body, rich=type == "html"),
+        "type": f"custom_{type}",
+        "delivered_at": delivered_at,
+        "updated_at": delivered_at,
+        "created_at": created_at,
+        "references": list(references),
+        "body": body,
+        "from_field": participant_json(from_field),
+        "to_fields": [participant_json(p) for p in to_fields],
+        "external_id": external_id,
+        "attachments": [],
+        "author": author_json(author),
+    }
+
+
+def author_entry(participant: Participant) -> dict[str, Any]:
+    """Return a conversation ``authors`` entry for a Text/HTML participant."""
+    return {"name": participant.name or participant.username or participant.id, "address": None}
+
+
+def _check_type(type: object) -> Literal["text", "html"]:
+    if type not in ("text", "html"):
+        msg = (
+            f"type is {type!r}; webhooks exist for 'text' and 'html' channels only "
+            "(Email channels never send them)"
+        )
+        raise ValidationError(msg, field="type")
+    return type
+
+
+def webhook_payload(
+    *,
+    type: Literal["text", "html"] = "text",
+    body: str = "Thanks, it left our warehouse today.",
+    from_field: Participant | None = None,
+    to_fields: Iterable[Participant] | None = None,
+    author: MissiveUser | None = None,
+    message_id: str | None = None,
+    conversation_id: str | None = None,
+    delivered_at: int | None = None,
+    references: Iterable[str] = (),
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    """Build a custom-channel webhook payload, as Missive POSTs it when a user replies.
+
+    Every argument has a plausible default, so ``webhook_payload()`` alone is a
+    valid Text event.
+
+    Args:
+        type: The channel type, ``"text"`` (``message.type`` ``custom_text``) or
+            ``"html"`` (``custom_html``).
+        body: The message body (plain text or HTML).
+        from_field: The alias the user sent as (default ``Participant(name="Support")``).
+        to_fields: The recipients (default one customer).
+        author: The Missive user who sent it (default a fake agent).
+        message_id: The message id (default a fresh UUID).
+        conversation_id: The conversation id (default a fresh UUID).
+        delivered_at: Unix seconds (default now).
+        references: The message's references.
+        external_id: The message's external id.
+
+    Returns:
+        ``{"message": {...}, "conversation": {...}}``.
+
+    Raises:
+        ValidationError: If ``type`` is not ``"text"`` or ``"html"``.
+    """
+    kind = _check_type(type)
+    now = int(time.time()) if delivered_at is None else delivered_at
+    sender = Participant(name="Support") if from_field is None else from_field
+    recipients = (
+        (Participant(id="customer-1", name="Customer"),) if to_fields is None else tuple(to_fields)
+    )
+    user = DEFAULT_AUTHOR if author is None else author
+    conversation = conversation_id or str(uuid.uuid4())
+    message = outgoing_message_json(
+        id=message_id or str(uuid.uuid4()),
+        type=kind,
+        body=body,
+        from_field=sender,
+        to_fields=recipients,
+        author=user,
+        delivered_at=now,
+        created_at=now,
+        references=references,
+        external_id=external_id,
+    )
+    me = user_json(user.id, user, closed=False, assigned=False, unassigned=True)
+    return {
+        "message": message,
+        "conversation": conversation_json(
+            id=conversation,
+            created_at=now,
+            last_activity_at=now,
+            latest_message_subject=f"Message from {user.name}",
+            users=[me],
+            messages_count=1,
+            authors=[author_entry(sender), *map(author_entry, recipients)],
+        ),
+    }
+
+
+def signed_webhook_request(
+    secret: str,
+    *,
+    payload: Mapping[str, Any] | None = None,
+    header: str = DEFAULT_SIGNATURE_HEADER,
+    type: Literal["text", "html"] = "text",
+    body: str = "Thanks, it left our warehouse today.",
+) -> tuple[bytes, dict[str, str]]:
+    """Build the body and headers of a signed webhook request, for a receiver's tests.
+
+    Args:
+        secret: The channel's signature secret.
+        payload: The JSON payload to sign; default ``webhook_payload(type=type, body=body)``.
+        header: The signature header's name (Missive's docs disagree; see
+            `DEFAULT_SIGNATURE_HEADER`).
+        type: The channel type of the default payload.
+        body: The message body of the default payload.
+
+    Returns:
+        ``(body_bytes, headers)``: send both unchanged; the signature covers the exact bytes.
+
+    Raises:
+        ValidationError: If ``type`` is invalid.
+        FieldTypeError: If ``secret`` is not a str.
+    """
+    data = webhook_payload(type=type, body=body) if payload is None else payload
+    raw = encode(data)
+    return raw, {"Content-Type": "application/json", header: webhook_signature(raw, secret)}

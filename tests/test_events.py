@@ -1,0 +1,420 @@
+"""Parsing webhook bodies into events: every field, tolerance, and errors that name a JSON path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from cattrs.errors import ClassValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from missive_channels import (
+    Author,
+    Conversation,
+    ConversationAuthor,
+    ConversationUser,
+    MessageAttachment,
+    Organization,
+    Participant,
+    SharedLabel,
+    Team,
+    WebhookEvent,
+    WebhookMessage,
+    WebhookPayloadError,
+    parse_webhook,
+)
+from missive_channels._converter import (
+    _explain,
+    _locate,
+    structure_conversation,
+    structure_payload,
+    structure_webhook_event,
+)
+from strategies import json_values, webhook_payloads
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEXT = (FIXTURES / "webhook_text.json").read_bytes()
+HTML = (FIXTURES / "webhook_html.json").read_bytes()
+UTC = timezone.utc
+JONAS = "9e2a6c4d-1b3f-4a58-8c7d-0f1e2d3c4b5a"
+
+
+def _payload(raw: bytes = TEXT) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def test_documented_text_payload_parses_field_by_field() -> None:
+    """The spec's example delivery yields exactly these values, every field checked."""
+    event = parse_webhook(TEXT)
+    assert event == WebhookEvent(
+        message=WebhookMessage(
+            id="5b1f0c3e-2d7a-4e91-a0b4-9c8d7e6f5a41",
+            type="custom_text",
+            subject=None,
+            body="Thanks Marta, it left our warehouse today.",
+            preview="Thanks Marta, it left our warehouse today.",
+            from_field=Participant(id=None, username="Acme Support", name="Acme Support"),
+            to_fields=(Participant(id="cust-4471", username="@marta.k", name="Marta K."),),
+            references=(),
+            external_id=None,
+            attachments=(),
+            author=Author(
+                id=JONAS,
+                name="Jonas Weber",
+                email="jonas@acme.example",
+                avatar_url="https://cdn.example/avatars/jonas.png",
+            ),
+            delivered_at=datetime(2024, 6, 10, 15, 48, 20, tzinfo=UTC),
+            created_at=datetime(2024, 6, 10, 15, 48, 8, tzinfo=UTC),
+            updated_at=datetime(2024, 6, 10, 15, 48, 20, tzinfo=UTC),
+        ),
+        conversation=Conversation(
+            id="7c3e9a10-4f2b-4d6e-b8a1-2e3f4a5b6c7d",
+            subject=None,
+            latest_message_subject="Message from Jonas Weber",
+            color=None,
+            organization=None,
+            team=None,
+            assignees=(),
+            users=(
+                ConversationUser(
+                    id=JONAS,
+                    name="Jonas Weber",
+                    email="jonas@acme.example",
+                    unassigned=False,
+                    closed=False,
+                    archived=False,
+                    trashed=False,
+                    junked=False,
+                    assigned=False,
+                    flagged=False,
+                    snoozed=False,
+                ),
+            ),
+            authors=(
+                ConversationAuthor(name="Acme Support", address=None),
+                ConversationAuthor(name="Marta K.", address=None),
+            ),
+            shared_labels=(),
+            attachments_count=0,
+            messages_count=3,
+            drafts_count=0,
+            send_later_messages_count=0,
+            tasks_count=0,
+            completed_tasks_count=0,
+            web_url="https://mail.missiveapp.com/#inbox/conversations/7c3e9a10-4f2b-4d6e-b8a1-2e3f4a5b6c7d",
+            app_url="missive://mail.missiveapp.com/#inbox/conversations/7c3e9a10-4f2b-4d6e-b8a1-2e3f4a5b6c7d",
+            assignee_names="",
+            assignee_emails="",
+            shared_label_names="",
+            created_at=None,
+            last_activity_at=None,
+        ),
+    )
+    # Timestamps are aware UTC instants equal to the wire's Unix seconds.
+    assert event.message.delivered_at is not None
+    assert event.message.delivered_at.timestamp() == 1718034500
+    assert event.message.delivered_at.utcoffset() is not None
+
+
+def test_html_payload_with_every_optional_part_parses_field_by_field() -> None:
+    """Attachments, labels, team, organization and an all-null recipient all come through."""
+    event = parse_webhook(HTML)
+    message, conversation = event.message, event.conversation
+    assert message.type == "custom_html"
+    assert message.subject == "Re: order #5521"
+    assert message.body == "<p>Your parcel is <b>on its way</b>.</p>"
+    assert message.references == ("acme-thread-5521",)
+    assert message.external_id == "acme-msg-001002"
+    assert message.from_field == Participant(
+        id="acme-support", username="@acme", name="Acme Support"
+    )
+    # The all-null recipient carries nothing to address and is left out.
+    assert message.to_fields == (Participant(id="cust-4471", username="@marta.k", name="Marta K."),)
+    assert message.attachments == (
+        MessageAttachment(
+            id="att-1",
+            filename="label.png",
+            extension="png",
+            url="https://files.example/att-1",
+            media_type="image",
+            sub_type="png",
+            size=20480,
+            width=640,
+            height=480,
+        ),
+    )
+    assert message.created_at == datetime(2024, 6, 10, 16, 59, 50, tzinfo=UTC)
+    assert message.updated_at == datetime(2024, 6, 10, 17, 0, 1, tzinfo=UTC)
+    assert conversation.subject == "Order #5521"
+    assert conversation.color == "#1f8a70"
+    assert conversation.organization == Organization(id="org-1", name="Acme")
+    assert conversation.team == Team(id="team-1", name="Support", organization="org-1")
+    assert conversation.assignees == (
+        ConversationUser(id=JONAS, name="Jonas Weber", email="jonas@acme.example", assigned=True),
+    )
+    assert conversation.shared_labels == (
+        SharedLabel(
+            id="label-1",
+            name="VIP",
+            name_with_parent_names="Customers/VIP",
+            color="#ff0000",
+            parent_id="label-0",
+        ),
+    )
+    assert conversation.assignee_names == "Jonas Weber"
+    assert conversation.shared_label_names == "VIP"
+    assert conversation.created_at == datetime(2024, 6, 10, 14, 33, 20, tzinfo=UTC)
+    assert conversation.last_activity_at == datetime(2024, 6, 10, 17, 0, 1, tzinfo=UTC)
+    assert conversation.attachments_count == 1
+
+
+def test_minimal_payload_fills_defaults() -> None:
+    """Only the two ids are required; everything else becomes None or empty."""
+    event = parse_webhook(b'{"message": {"id": "m"}, "conversation": {"id": "c"}}')
+    assert event == WebhookEvent(message=WebhookMessage(id="m"), conversation=Conversation(id="c"))
+    assert event.message.to_fields == ()
+    assert event.conversation.users == ()
+
+
+def test_nulls_and_unknown_keys_are_tolerated() -> None:
+    """Null where a list or object is documented reads as empty; unknown keys are ignored."""
+    data = _payload()
+    for key in ("to_fields", "references", "attachments", "author", "from_field", "delivered_at"):
+        data["message"][key] = None
+    for key in ("users", "authors", "assignees", "shared_labels", "messages_count"):
+        data["conversation"][key] = None
+    data["message"]["brand_new"] = {"nested": [1, 2]}
+    data["conversation"]["users"] = [{"id": "u", "state": "new-flag", "closed": None}]
+    data["conversation"]["users"] = None
+    data["extra"] = True
+    event = parse_webhook(json.dumps(data).encode())
+    assert event.message.to_fields == ()
+    assert event.message.author is None
+    assert event.message.from_field is None
+    assert event.message.delivered_at is None
+    assert event.conversation.users == ()
+    assert event.conversation.messages_count is None
+
+
+def test_all_null_from_field_reads_as_no_participant() -> None:
+    """A sender alias with id, username and name all null or empty becomes None."""
+    for alias in ({"id": None, "username": None, "name": None}, {}, {"id": "", "name": ""}):
+        data = _payload()
+        data["message"]["from_field"] = alias
+        assert parse_webhook(json.dumps(data).encode()).message.from_field is None
+
+
+def test_an_unknown_message_type_is_kept_as_text() -> None:
+    """A type Missive adds later is kept verbatim, never an error."""
+    data = _payload()
+    data["message"]["type"] = "custom_carrier_pigeon"
+    assert parse_webhook(json.dumps(data).encode()).message.type == "custom_carrier_pigeon"
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "problem"),
+    [
+        (lambda d: d["message"].pop("id"), "$.message.id", "required key is missing"),
+        (lambda d: d["conversation"].pop("id"), "$.conversation.id", "required key is missing"),
+        (lambda d: d.pop("message"), "$.message", "required key is missing"),
+        (
+            lambda d: d["message"]["to_fields"][0].update(id=7),
+            "$.message.to_fields[0].id",
+            "expected a string, got a number",
+        ),
+        (
+            lambda d: d["message"].update(to_fields={"id": "x"}),
+            "$.message.to_fields",
+            "expected an array, got an object",
+        ),
+        (
+            lambda d: d["message"].update(from_field="Acme"),
+            "$.message.from_field",
+            "expected an object, got a string",
+        ),
+        (
+            lambda d: d["message"]["from_field"].update(id=False),
+            "$.message.from_field.id",
+            "expected a string, got a boolean",
+        ),
+        (
+            lambda d: d["message"].update(references=["ok", None]),
+            "$.message.references[1]",
+            "expected a string, got null",
+        ),
+        (
+            lambda d: d["message"].update(delivered_at="yesterday"),
+            "$.message.delivered_at",
+            "expected Unix seconds (a number), got a string",
+        ),
+        (
+            lambda d: d["message"].update(delivered_at=10**30),
+            "$.message.delivered_at",
+            "is out of range for Unix seconds",
+        ),
+        (
+            lambda d: d["conversation"]["users"][0].update(closed="no"),
+            "$.conversation.users[0].closed",
+            "expected true or false, got a string",
+        ),
+        (
+            lambda d: d["conversation"].update(messages_count=True),
+            "$.conversation.messages_count",
+            "expected an integer, got a boolean",
+        ),
+        (
+            lambda d: d["conversation"].update(organization=["org"]),
+            "$.conversation.organization",
+            "expected an object, got an array",
+        ),
+        (
+            lambda d: d["message"].update(id=None),
+            "$.message.id",
+            "expected a string, got null",
+        ),
+    ],
+)
+def test_broken_payloads_name_the_json_path(change: Any, path: str, problem: str) -> None:
+    """Wrong types and missing ids fail with the path of the offending value."""
+    data = _payload()
+    change(data)
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_webhook(json.dumps(data).encode())
+    assert info.value.path == path
+    assert problem in info.value.problem
+    assert str(info.value).startswith(f"invalid webhook payload at {path}: ")
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"", "not valid JSON"),
+        (b"{", "not valid JSON"),
+        (b"\xff\xfe\x00", "not valid JSON"),
+        (b"[" * 100_000, "not valid JSON"),
+        (b"[]", "expected an object, got an array"),
+        (b"null", "expected an object, got null"),
+        (b'"message"', "expected an object, got a string"),
+    ],
+)
+def test_bodies_that_are_not_json_objects_fail_at_the_root(body: bytes, problem: str) -> None:
+    """Not JSON, or JSON that is not an object, fails at path $."""
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_webhook(body)
+    assert info.value.path == "$"
+    assert problem in str(info.value)
+
+
+@pytest.mark.parametrize("body", [TEXT.decode(), _payload(), None])
+def test_parse_webhook_refuses_bodies_that_are_not_bytes(body: Any) -> None:
+    """Text or a parsed dict is refused with a hint to pass the raw body."""
+    with pytest.raises(WebhookPayloadError, match="raw request body"):
+        parse_webhook(body)
+
+
+@pytest.mark.parametrize("body", [bytearray(TEXT), memoryview(TEXT)])
+def test_parse_webhook_accepts_any_bytes_like_body(body: Any) -> None:
+    """A bytearray or memoryview body parses like bytes."""
+    assert parse_webhook(body) == parse_webhook(TEXT)
+
+
+def test_events_are_frozen() -> None:
+    """Parsed events cannot be modified."""
+    event = parse_webhook(TEXT)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        event.message.id = "other"  # type: ignore[misc]
+
+
+def test_structure_conversation_reads_a_conversation_anywhere() -> None:
+    """A conversation from any response structures alone, with paths relative to where it sits."""
+    data = _payload()["conversation"]
+    assert structure_conversation(data) == parse_webhook(TEXT).conversation
+    data["users"] = "nobody"
+    with pytest.raises(WebhookPayloadError) as info:
+        structure_conversation(data, path="$.conversations[0]")
+    assert info.value.path == "$.conversations[0].users"
+
+
+def test_structure_payload_raises_the_error_the_caller_builds() -> None:
+    """Callers reading API responses can turn shape problems into their own error."""
+
+    class ResponseShapeError(Exception):
+        pass
+
+    with pytest.raises(ResponseShapeError, match=r"^\$\.id: required key is missing$"):
+        structure_payload(
+            {}, Conversation, error=lambda problem, path: ResponseShapeError(f"{path}: {problem}")
+        )
+
+
+def test_explain_finds_nothing_in_valid_input() -> None:
+    """The explainer reports no problem for input the reader accepts."""
+    assert _explain(_payload(), WebhookEvent, "$") is None
+
+
+def test_locate_reports_class_level_errors_at_the_class() -> None:
+    """An error raised by a class itself (no field note) is reported at the class's path."""
+    leaf = ValueError("odd")
+    group = ClassValidationError("x", [leaf], Conversation)
+    assert _locate(group, "$.c") == ("$.c", leaf)
+
+
+_QUICK = settings(max_examples=80, deadline=None)
+
+
+def _parse_or_error(body: bytes) -> WebhookEvent | WebhookPayloadError:
+    """Parse, returning the payload error instead of raising it (any other error escapes)."""
+    try:
+        return parse_webhook(body)
+    except WebhookPayloadError as exc:
+        return exc
+
+
+@_QUICK
+@given(st.binary(max_size=64))
+def test_arbitrary_bytes_parse_or_fail_with_a_payload_error(body: bytes) -> None:
+    """Random bytes never raise anything but WebhookPayloadError."""
+    outcome = _parse_or_error(body)
+    assert isinstance(outcome, WebhookEvent) or outcome.path.startswith("$")
+
+
+@_QUICK
+@given(json_values | st.fixed_dictionaries({"message": json_values, "conversation": json_values}))
+def test_arbitrary_json_parses_or_fails_with_a_payload_error(data: Any) -> None:
+    """Random JSON never raises anything but WebhookPayloadError."""
+    outcome = _parse_or_error(json.dumps(data).encode())
+    assert isinstance(outcome, WebhookEvent) or outcome.path.startswith("$")
+
+
+@_QUICK
+@given(webhook_payloads)
+def test_valid_payloads_always_parse(data: dict[str, Any]) -> None:
+    """Any payload with both ids and well-typed optional fields parses; ids come through."""
+    event = structure_webhook_event(copy.deepcopy(data))
+    assert event.message.id == data["message"]["id"]
+    assert event.conversation.id == data["conversation"]["id"]
+    senders = [p for p in data["message"].get("to_fields") or [] if any(p.values())]
+    assert len(event.message.to_fields) == len(senders)
+
+
+@_QUICK
+@given(webhook_payloads, st.data())
+def test_a_wrongly_typed_value_is_reported_at_its_path(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    """Replacing a scalar with a value of another JSON type fails exactly at its path."""
+    message = data["message"]
+    key = draw.draw(st.sampled_from(["id", "type", "body", "delivered_at"]))
+    message[key] = draw.draw(st.sampled_from([[1], {"a": 1}, True]))
+    with pytest.raises(WebhookPayloadError) as info:
+        structure_webhook_event(data)
+    assert info.value.path == f"$.message.{key}"

@@ -1,0 +1,120 @@
+"""Webhook factories for users' own tests: payloads, signatures, signed requests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from fake_support import Receiver
+from missive_channels import FieldTypeError, Participant, ValidationError
+from missive_channels.testing import (
+    DEFAULT_SIGNATURE_HEADER,
+    ChannelSettings,
+    FakeMissive,
+    MissiveUser,
+    signed_webhook_request,
+    webhook_payload,
+    webhook_signature,
+)
+
+
+def test_signature_matches_a_published_hmac_sha256_vector() -> None:
+    """The well-known HMAC-SHA256 example digest, with Missive's ``sha256=`` prefix."""
+    body = b"The quick brown fox jumps over the lazy dog"
+    assert webhook_signature(body, "key") == (
+        "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+    )
+
+
+def test_signature_accepts_bytes_like_bodies() -> None:
+    """Byte arrays and memory views sign like the bytes they hold."""
+    assert webhook_signature(bytearray(b"{}"), "k") == webhook_signature(b"{}", "k")
+    assert webhook_signature(memoryview(b"{}"), "k") == webhook_signature(b"{}", "k")
+
+
+@pytest.mark.parametrize(
+    ("body", "secret", "match"),
+    [("{}", "k", "body as bytes, got str"), (b"{}", b"k", "secret as str, got bytes")],
+)
+def test_signature_refuses_wrong_types(body: object, secret: object, match: str) -> None:
+    """A str body or bytes secret is a typed error, not a silent wrong digest."""
+    with pytest.raises(FieldTypeError, match=match):
+        webhook_signature(body, secret)  # type: ignore[arg-type]
+
+
+def test_default_payload_is_a_complete_text_event() -> None:
+    """``webhook_payload()`` alone gives a plausible custom_text event."""
+    payload = webhook_payload()
+    message, conversation = payload["message"], payload["conversation"]
+    assert message["type"] == "custom_text"
+    assert message["from_field"] == {"id": None, "name": "Support", "username": None}
+    assert message["to_fields"] == [{"id": "customer-1", "name": "Customer", "username": None}]
+    assert message["author"]["name"] == "Fake Agent"
+    assert message["delivered_at"] == message["created_at"]
+    assert isinstance(message["delivered_at"], int)
+    assert conversation["messages_count"] == 1
+    assert conversation["users"][0]["id"] == message["author"]["id"]
+    assert message["id"] != conversation["id"]
+
+
+def test_payload_fields_can_be_pinned() -> None:
+    """Every field a test may care about can be set."""
+    author = MissiveUser(id="u-1", name="Jonas", email="j@example.com")
+    payload = webhook_payload(
+        type="html",
+        body="<p>Hi <b>Marta</b></p>",
+        from_field=Participant(id="alias-1"),
+        to_fields=[Participant(username="@marta")],
+        author=author,
+        message_id="m-1",
+        conversation_id="c-1",
+        delivered_at=1_718_034_500,
+        references=["r-1"],
+        external_id="e-1",
+    )
+    message = payload["message"]
+    assert message["type"] == "custom_html"
+    assert message["preview"] == "Hi Marta"
+    assert (message["id"], payload["conversation"]["id"]) == ("m-1", "c-1")
+    assert message["delivered_at"] == 1_718_034_500
+    assert (message["references"], message["external_id"]) == (["r-1"], "e-1")
+    assert message["to_fields"] == [{"id": None, "name": None, "username": "@marta"}]
+    assert message["author"]["email"] == "j@example.com"
+
+
+def test_email_payloads_do_not_exist() -> None:
+    """Email channels never send webhooks, so there is no such payload."""
+    with pytest.raises(ValidationError, match="Email channels never send them"):
+        webhook_payload(type="email")  # type: ignore[arg-type]
+
+
+def test_signed_request_verifies_independently() -> None:
+    """The body bytes and headers verify with plain hmac."""
+    body, headers = signed_webhook_request("s3", type="html", body="<p>hi</p>")
+    assert headers["Content-Type"] == "application/json"
+    digest = hmac.new(b"s3", body, hashlib.sha256).hexdigest()
+    assert headers[DEFAULT_SIGNATURE_HEADER] == f"sha256={digest}"
+    assert json.loads(body)["message"]["body"] == "<p>hi</p>"
+
+
+def test_signed_request_with_own_payload_and_header() -> None:
+    """Any payload can be signed, under another header name."""
+    body, headers = signed_webhook_request(
+        "s3", payload={"ping": True}, header="X-Missive-Signature"
+    )
+    assert body == b'{"ping":true}'
+    assert set(headers) == {"Content-Type", "X-Missive-Signature"}
+
+
+def test_factories_and_fake_deliveries_share_one_shape() -> None:
+    """A factory payload has exactly the keys of a webhook the fake really sends."""
+    with Receiver() as receiver, FakeMissive() as fake:
+        account = fake.add_channel(ChannelSettings(webhook_url=receiver.url))
+        delivered = fake.compose(account, "Hi", to=[Participant(id="c")]).payload
+    built = webhook_payload()
+    assert set(built) == set(delivered)
+    assert set(built["message"]) == set(delivered["message"])
+    assert set(built["conversation"]) == set(delivered["conversation"])

@@ -1,0 +1,100 @@
+"""Type-checked, never run: the testing kit's public types as users see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from typing_extensions import assert_type
+
+from missive_channels import Participant
+from missive_channels.testing import (
+    DEFAULT_SIGNATURE_HEADER,
+    ChannelSettings,
+    ChannelType,
+    FakeMissive,
+    FakeMissiveError,
+    Fault,
+    FaultKind,
+    FaultQueue,
+    ManualClock,
+    MissiveUser,
+    RateLimits,
+    RecordedMessage,
+    RecordedPost,
+    RecordedRequest,
+    SendRefusedError,
+    WebhookDelivery,
+    WebhookDeliveryError,
+    signed_webhook_request,
+    webhook_payload,
+    webhook_signature,
+)
+
+settings = ChannelSettings(
+    type="html",
+    allow_new_messages=False,
+    recipient_fields={"id", "name"},
+    aliases=[Participant(name="Support")],
+    max_recipients=2,
+    webhook_url="http://127.0.0.1:8000/hook",
+    signature_secret="secret",
+)
+assert_type(settings.type, ChannelType)
+assert_type(settings.aliases, "tuple[Participant, ...]")
+assert_type(settings.max_recipients, "int | None")
+
+clock = ManualClock()
+clock.advance(60)
+assert_type(clock(), float)
+
+with FakeMissive(
+    channels=[settings],
+    rate_limits=RateLimits(per_minute=10),
+    clock=clock,
+    empty_responses=True,
+    signature_header="X-Missive-Signature",
+) as fake:
+    assert_type(fake, FakeMissive)
+    assert_type(fake.base_url, str)
+    assert_type(fake.token, str)
+    assert_type(fake.clock, Callable[[], float])
+    account: str = fake.add_channel(ChannelSettings(), account="acc-1")
+    fake.faults.push(Fault.drop_after(path="/v1/messages"), Fault.delay(0.5, times=None))
+    assert_type(fake.faults, FaultQueue)
+    assert_type(fake.faults.pending, "tuple[Fault, ...]")
+    assert_type(fake.messages, list[RecordedMessage])
+    assert_type(fake.messages[0].payload, Mapping[str, Any])
+    assert_type(fake.posts, list[RecordedPost])
+    assert_type(fake.requests, list[RecordedRequest])
+    assert_type(fake.conversations, list[dict[str, Any]])
+    delivery = fake.reply("c-1", "Hi", alias=Participant(name="Support"))
+    assert_type(delivery, WebhookDelivery)
+    assert_type(delivery.status, int)
+    assert_type(delivery.body, bytes)
+    assert_type(fake.compose(account, "Hi", to=[Participant(id="c")]), WebhookDelivery)
+    assert_type(fake.user, MissiveUser)
+    fake.empty_responses = False
+
+
+async def play(fake: FakeMissive) -> None:
+    """Async variants return the same deliveries."""
+    assert_type(await fake.areply("c-1", "Hi"), WebhookDelivery)
+    assert_type(await fake.acompose("acc", "Hi", to=[Participant(id="c")]), WebhookDelivery)
+
+
+kind: FaultKind = Fault.server_error(503, recorded=True).kind
+body, headers = signed_webhook_request("secret", type="html", header=DEFAULT_SIGNATURE_HEADER)
+assert_type(body, bytes)
+assert_type(headers, dict[str, str])
+assert_type(webhook_payload(type="text", body="Hi"), dict[str, Any])
+assert_type(webhook_signature(b"{}", "secret"), str)
+
+try:
+    fake.reply("c-1", "Hi")
+except SendRefusedError as refused:
+    assert_type(refused, SendRefusedError)
+except WebhookDeliveryError as failed:
+    assert_type(failed.url, str)
+except FakeMissiveError:
+    pass

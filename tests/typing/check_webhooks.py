@@ -1,0 +1,68 @@
+"""Type-checked, never run: the webhook API's types as users see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from typing_extensions import assert_type
+
+from missive_channels import (
+    Conversation,
+    ConversationUser,
+    Delivery,
+    InMemoryDeduplicator,
+    InvalidSignatureError,
+    MessageAttachment,
+    Participant,
+    SignatureFailure,
+    SignatureMatch,
+    WebhookEvent,
+    WebhookPayloadError,
+    WebhookVerifier,
+    compute_signature,
+    handle_once,
+    parse_webhook,
+    verify_signature,
+)
+
+if TYPE_CHECKING:
+    from missive_channels.webhooks import Deduplicator
+
+body = b"{}"
+assert_type(compute_signature(body, "secret"), str)
+assert_type(verify_signature(body, "sha256=00", "secret"), int)
+assert_type(verify_signature(bytearray(body), None, ["new", "old"]), int)
+assert_type(verify_signature(memoryview(body), b"00", ("new", "old")), int)
+
+verifier = WebhookVerifier("secret")
+rotating = WebhookVerifier(secrets=["new", "old"])
+assert_type(verifier.verify(body, {"X-Hook-Signature": "x"}), SignatureMatch)
+assert_type(rotating.verify(body, [("x-hook-signature", "x")]).secret_index, int)
+assert_type(rotating.verify(body, [(b"x-hook-signature", b"x")]).header, str)
+event = verifier.unwrap(body, {"X-Hook-Signature": "x"})
+assert_type(event, WebhookEvent)
+assert_type(parse_webhook(body), WebhookEvent)
+
+assert_type(event.message.id, str)
+assert_type(event.message.type, str | None)
+assert_type(event.message.from_field, Participant | None)
+assert_type(event.message.to_fields, tuple[Participant, ...])
+assert_type(event.message.attachments, tuple[MessageAttachment, ...])
+assert_type(event.message.delivered_at, datetime | None)
+assert_type(event.conversation, Conversation)
+assert_type(event.conversation.users, tuple[ConversationUser, ...])
+assert_type(event.conversation.messages_count, int | None)
+
+try:
+    verifier.verify("text body", {})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+except InvalidSignatureError as exc:
+    assert_type(exc.reason, SignatureFailure)
+except WebhookPayloadError as exc:
+    assert_type(exc.path, str)
+
+dedup: Deduplicator = InMemoryDeduplicator(ttl=3600, clock=lambda: 0.0)
+with handle_once(dedup, event.message.id) as delivery:
+    assert_type(delivery, Delivery)
+
+parse_webhook({"message": {}})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
