@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Final, cast
 
 import attrs
 
-from ._errors import APIError, ExternalIdConflictError, FieldTypeError, ValidationError
+from ._errors import (
+    APIError,
+    ExternalIdConflictError,
+    FieldTypeError,
+    MissiveError,
+    ValidationError,
+)
 from ._journal import Journal, JournalEntry, JournalState, fingerprint
 from ._models import EmailMessage, HtmlMessage, Message, TextMessage
 from ._operations import create_message
@@ -28,7 +34,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._core import ClientCore, Flow
-    from ._errors import MissiveError
     from ._operations import CreatedMessage, Operation
 
 __all__ = [
