@@ -69,7 +69,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """Run each atheris target for a while (seconds from posargs, default 60); see fuzz/README.md."""
+    """Run each atheris target for a while (seconds from posargs, default 60); see fuzz/."""
     session.install("-e", ".", "atheris")
     seconds = session.posargs[0] if session.posargs else "60"
     corpus = Path(session.create_tmp()) / "corpus"
