@@ -658,12 +658,11 @@ async def test_the_async_client_keeps_five_requests_in_flight_and_yields_in_orde
             for _ in range(20):  # give a sixth request every chance to start
                 await asyncio.sleep(0)
             full.set()
+        # Fewer than five in flight would never open the gate: fail then, rather than hang.
+        await asyncio.wait_for(full.wait(), timeout=30)
         if external_id == "m-0":
-            await full.wait()
             for _ in range(20):  # let the others finish first
                 await asyncio.sleep(0)
-        else:
-            await full.wait()
         active -= 1
         finished.append(external_id)
         return created(request)
