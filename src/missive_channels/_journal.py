@@ -125,7 +125,7 @@ class Journal:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             msg = (
-                f"{str(self.path)!r} is not a missive-channels journal ({exc}); "
+                f"{str(self.path)!r} is not a missive-channels journal, or is damaged ({exc}); "
                 "give the path of a journal or of a new file"
             )
             raise JournalError(msg) from exc
@@ -149,12 +149,28 @@ class Journal:
                 f"version of missive-channels understands ({_SCHEMA_VERSION}); upgrade it"
             )
             raise JournalError(msg)
+        if tables:
+            self._check_integrity()
         self._db.execute("PRAGMA journal_mode = WAL")
         # Every state change must survive a power cut, not just a process crash.
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute(_SCHEMA)
         self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
         self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    def _check_integrity(self) -> None:
+        # A damaged journal could hide a sent message and have it sent again: refuse it
+        # whole, before anything is sent. quick_check reads every page once: milliseconds
+        # for a journal of many thousand messages.
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            first = " ".join(problems[0].split())
+            msg = (
+                f"the journal {str(self.path)!r} is damaged ({first}); nothing was sent. "
+                "Restore it from a backup, or check in Missive what was sent before starting "
+                "a new journal"
+            )
+            raise JournalError(msg)
 
     def get(self, external_id: str) -> JournalEntry | None:
         """Return the entry of a message, or ``None`` if the journal has never seen it.
@@ -172,9 +188,17 @@ class Journal:
         )
         if row is None:
             return None
+        try:
+            state = JournalState(row[1])
+        except ValueError as exc:
+            msg = (
+                f"the journal {str(self.path)!r} is damaged: {external_id!r} has the unknown "
+                f"state {row[1]!r}"
+            )
+            raise JournalError(msg) from exc
         return JournalEntry(
             external_id=row[0],
-            state=JournalState(row[1]),
+            state=state,
             fingerprint=row[2],
             message_id=row[3],
             conversation_id=row[4],
