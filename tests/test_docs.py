@@ -12,14 +12,21 @@ import missive_channels
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+INCLUDE = re.compile(r'^--8<-- "(.+)"$', re.MULTILINE)
 
 
 def snippets(page: Path) -> list[tuple[int, str]]:
     """Return each Python block of a page with the line it starts on."""
     text = page.read_text(encoding="utf-8")
     return [
-        (text.count("\n", 0, match.start()) + 2, match.group(1)) for match in FENCE.finditer(text)
+        (text.count("\n", 0, match.start()) + 2, _expand(match.group(1)))
+        for match in FENCE.finditer(text)
     ]
+
+
+def _expand(code: str) -> str:
+    """Replace the docs' file includes (`--8<-- "path"`) with the files they show."""
+    return INCLUDE.sub(lambda m: (ROOT / m.group(1)).read_text(encoding="utf-8"), code)
 
 
 def test_pages_have_snippets() -> None:
