@@ -64,7 +64,7 @@ def test_what_was_sent_arrived_intact(demo: tuple[DemoRun, str]) -> None:
     assert html.payload["body"].startswith("<p>Order <b>#5521</b> has been packed")
     assert email.payload["subject"] == "Pickup booked for order #5521"
     assert email.payload["cc_fields"] == [{"address": "warehouse@acme.example"}]
-    assert 'subject "Pickup booked for order #5521"' in transcript
+    assert 'cc warehouse@acme.example, subject "Pickup booked for order #5521"' in transcript
 
 
 def test_the_reply_webhook_was_delivered_verified_and_parsed(demo: tuple[DemoRun, str]) -> None:
@@ -123,7 +123,7 @@ def test_the_conversation_read_back_is_the_fakes(demo: tuple[DemoRun, str]) -> N
         ("Marta K.", "It is a birthday present, so I am a bit anxious."),
         ("Marta K.", "Hello! Is my order #5521 shipped yet?"),
     ]
-    assert "4 messages; 1 GET request(s)" in transcript
+    assert "4 messages in 1 GET request; the receipt is a post" in transcript
 
 
 def test_the_summary_counts_what_really_travelled(demo: tuple[DemoRun, str]) -> None:

@@ -254,8 +254,8 @@ def _conversation_steps(
         html, email, follow_up = run.result()
     say.row("HTML", "from Acme Shop: <p>Order <b>#5521</b> has been packed ...</p>")
     say.row("answered", _outcome(html, known))
-    say.row("Email", "from dispatch@parcels.example to support@acme.example, cc warehouse@")
-    say.row("", 'subject "Pickup booked for order #5521"')
+    say.row("Email", "from dispatch@parcels.example to support@acme.example")
+    say.row("", 'cc warehouse@acme.example, subject "Pickup booked for order #5521"')
     say.row("answered", _outcome(email, known))
     say.row("Text", f'from Marta K. with conversation={_short(chat)}: "Could you send me ..."')
     say.row("answered", _outcome(follow_up, known))
@@ -292,7 +292,7 @@ def _reply_steps(
     for line in describe_event(event, webhook.match):
         say.line(f"      {line}")
 
-    say.step("The integration delivers it and posts a receipt (MissiveClient, POST /v1/posts)")
+    say.step("The integration relays the reply and posts a receipt (MissiveClient, POST /v1/posts)")
     recipients = ", ".join(p.name or p.username or p.id or "?" for p in event.message.to_fields)
     receipt = Post(
         conversation=event.conversation.id,
@@ -325,7 +325,8 @@ def _read_back(say: _Transcript, fake: FakeMissive, client: MissiveClient, chat:
     for message in messages:
         text = (message.body or "").replace("\n", " ")
         say.row(_at(message.delivered_at), f"{_who(message.from_field):<13} {text}")
-    say.row("", f"{len(messages)} messages; {pages} GET request(s); posts are not messages")
+    requests = "request" if pages == 1 else "requests"
+    say.row("", f"{len(messages)} messages in {pages} GET {requests}; the receipt is a post")
 
 
 def _summary(say: _Transcript, fake: FakeMissive, received: list[Received], seconds: float) -> None:
