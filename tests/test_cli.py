@@ -405,7 +405,11 @@ def test_send_reports_an_unreadable_attachment(
     ("options", "expected"),
     [
         (["--reference", "two words"], "invalid message: TextMessage.references[0]"),
-        (["--to-name", "x", "--base-url", "ftp://example.com"], "invalid message: base_url"),
+        (["--base-url", "ftp://example.com"], "invalid connection option: base_url"),
+        (
+            ["--max-retries", "-1"],
+            "invalid connection option: RetryPolicy.max_retries must be an int >= 0",
+        ),
     ],
 )
 def test_send_reports_invalid_fields(
@@ -415,7 +419,7 @@ def test_send_reports_invalid_fields(
     options: list[str],
     expected: str,
 ) -> None:
-    """The models' validation errors are usage errors, and nothing is sent."""
+    """Invalid message fields and connection options are usage errors; nothing is sent."""
     monkeypatch.setenv("MISSIVE_API_TOKEN", fake.token)
     result = cli(
         "send", "--account", "a", "--from-name", "m", "--body", "b", "--base-url", fake.base_url,

@@ -319,11 +319,15 @@ def _send(args: argparse.Namespace) -> int:
 
     try:
         message = build_message(args, body, files)
+    except ValidationError as exc:
+        msg = f"invalid message: {exc}"
+        raise _UsageError(msg) from exc
+    try:
         client = MissiveClient(
             token=token, base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
         )
     except ValidationError as exc:
-        msg = f"invalid message: {exc}"
+        msg = f"invalid connection option: {exc}"
         raise _UsageError(msg) from exc
     with client:
         try:
