@@ -54,6 +54,7 @@ async def make_client(
 
     def make(clock: list[float] | None = None, **kwargs: Any) -> Any:
         kwargs.setdefault("token", TOKEN)
+        kwargs.setdefault("base_url", BASE)  # never a MISSIVE_BASE_URL from the shell
         cls = MissiveClient if request.param == "sync" else AsyncMissiveClient
         client: Any = cls(**kwargs)
         sleeps = Sleeps()

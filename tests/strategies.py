@@ -139,6 +139,25 @@ _users = st.fixed_dictionaries(
     },
 )
 
+_attachments = st.none() | st.lists(
+    st.fixed_dictionaries(
+        {}, optional={"filename": _optional_text, "size": st.none() | st.integers()}
+    ),
+    max_size=2,
+)
+_conversations = st.fixed_dictionaries(
+    {"id": st.text(max_size=12)},
+    optional={
+        "subject": _optional_text,
+        "messages_count": st.none() | st.integers(0, 100),
+        "users": st.none() | st.lists(_users, max_size=2),
+        "organization": st.none()
+        | st.fixed_dictionaries({"id": st.text(max_size=4), "name": _optional_text}),
+        "last_activity_at": _timestamps,
+        "unknown_key": json_values,
+    },
+)
+
 #: Valid webhook bodies (decoded): required ids, any subset of the optional keys,
 #: nulls where Missive may send them, and unknown keys.
 webhook_payloads = st.fixed_dictionaries(
@@ -152,31 +171,48 @@ webhook_payloads = st.fixed_dictionaries(
                 "from_field": st.none() | _json_participants,
                 "to_fields": st.none() | st.lists(_json_participants, max_size=3),
                 "references": st.none() | st.lists(st.text(max_size=8), max_size=2),
-                "attachments": st.none()
-                | st.lists(
-                    st.fixed_dictionaries(
-                        {}, optional={"filename": _optional_text, "size": st.none() | st.integers()}
-                    ),
-                    max_size=2,
-                ),
+                "attachments": _attachments,
                 "delivered_at": _timestamps,
                 "created_at": _timestamps,
                 "updated_at": _timestamps,
                 "unknown_key": json_values,
             },
         ),
-        "conversation": st.fixed_dictionaries(
-            {"id": st.text(max_size=12)},
-            optional={
-                "subject": _optional_text,
-                "messages_count": st.none() | st.integers(0, 100),
-                "users": st.none() | st.lists(_users, max_size=2),
-                "organization": st.none()
-                | st.fixed_dictionaries({"id": st.text(max_size=4), "name": _optional_text}),
-                "last_activity_at": _timestamps,
-                "unknown_key": json_values,
-            },
-        ),
+        "conversation": _conversations,
     },
     optional={"unknown_top_level": json_values},
+)
+
+
+# API read answers -------------------------------------------------------------
+
+#: Senders and recipients of either shape: Text/HTML keys, email keys, or a mix.
+_json_correspondents = st.fixed_dictionaries(
+    {}, optional=dict.fromkeys(("id", "username", "name", "address"), _optional_text)
+)
+_correspondent_lists = st.none() | st.lists(_json_correspondents, max_size=3)
+
+#: Valid ``GET /messages/:id`` bodies (decoded): the ``messages`` envelope around a
+#: message with any subset of its optional keys, nulls and unknown keys included.
+stored_message_bodies = st.fixed_dictionaries(
+    {
+        "messages": st.fixed_dictionaries(
+            {"id": st.text(max_size=12)},
+            optional={
+                "type": _optional_text,
+                "subject": _optional_text,
+                "body": _optional_text,
+                "email_message_id": _optional_text,
+                "from_field": st.none() | _json_correspondents,
+                "to_fields": _correspondent_lists,
+                "cc_fields": _correspondent_lists,
+                "reply_to_fields": _correspondent_lists,
+                "in_reply_to": st.none() | st.lists(st.text(max_size=8), max_size=2),
+                "attachments": _attachments,
+                "conversation": st.none() | _conversations,
+                "delivered_at": _timestamps,
+                "unknown_key": json_values,
+            },
+        )
+    }
 )

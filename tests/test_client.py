@@ -1,4 +1,4 @@
-"""Both clients, through one set of scenarios: wire format, errors, retries, limits, lifecycle."""
+"""Both clients, through one set of scenarios: wire format, reads, errors, retries, limits."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import logging
 import threading
 from datetime import datetime, timezone
 from email.utils import format_datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cattrs
 import httpx
 import pytest
+from hypothesis import given, settings
 
 from conftest import BASE, NOW, TOKEN, collect, resolve
 from missive_channels import (
@@ -22,14 +25,21 @@ from missive_channels import (
     AsyncMissiveClient,
     Attachment,
     AuthenticationError,
+    Author,
     BadRequestError,
     ClientClosedError,
+    Conversation,
+    ConversationAuthor,
+    ConversationUser,
+    Correspondent,
     CreatedMessage,
     CreatedPost,
     FieldTypeError,
+    MessageAttachment,
     MissiveClient,
     NotFoundError,
     Notification,
+    Organization,
     Participant,
     PermissionDeniedError,
     Post,
@@ -38,14 +48,20 @@ from missive_channels import (
     RateWindow,
     RequestTooLargeError,
     ServerError,
+    SharedLabel,
     SlidingWindowLimiter,
+    StoredMessage,
+    Team,
     TextMessage,
     UnprocessableEntityError,
     ValidationError,
     __version__,
+    parse_webhook,
 )
 from missive_channels._converter import encode_post
-from missive_channels._operations import create_post
+from missive_channels._operations import create_post, get_message
+from missive_channels._responses import ShapeError
+from strategies import json_values, stored_message_bodies
 
 if TYPE_CHECKING:
     from pytest_httpx import HTTPXMock
@@ -60,6 +76,9 @@ MESSAGE = TextMessage(
     attachments=[Attachment(filename="a.txt", data=b"hello")],
 )
 POST = Post(notification=Notification(title="Delivered", body="to +1 555"), markdown="**ok**")
+FIXTURES = Path(__file__).parent / "fixtures"
+UTC = timezone.utc
+JONAS = "9e2a6c4d-1b3f-4a58-8c7d-0f1e2d3c4b5a"
 
 
 async def create(client: Any) -> Any:
@@ -328,7 +347,7 @@ async def test_malformed_success_body_of_a_read_raises(
     with pytest.raises(APIResponseValidationError) as caught:
         await resolve(_first_page(client))
     assert caught.value.status_code == 200
-    assert "$.messages: expected a list" in str(caught.value)
+    assert "$.messages: expected an array" in str(caught.value)
 
 
 async def _first_page(client: Any) -> Any:
@@ -336,6 +355,375 @@ async def _first_page(client: Any) -> Any:
     if hasattr(items, "__anext__"):
         return await items.__anext__()
     return next(items)
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """A decoded JSON sample from tests/fixtures."""
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return data
+
+
+async def test_an_email_message_reads_field_by_field(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """GET /messages/:id of an email: address-shaped correspondents, threading, conversation."""
+    httpx_mock.add_response(url=f"{BASE}/messages/e4b7a0c2", json=fixture("get_message_email.json"))
+    conversation_id = "3f8e2d1c-0b9a-4c7d-8e6f-5a4b3c2d1e0f"
+    got = await resolve(make_client().messages.get("e4b7a0c2"))
+    assert got == StoredMessage(
+        id="e4b7a0c2-6d1f-4e3a-9b58-2c7d1e0f9a36",
+        type="email",
+        subject="Order #5521",
+        body="<p>Hello, is my order shipped yet?</p><p>The invoice is attached.</p>",
+        preview="Hello, is my order shipped yet? The invoice is attached.",
+        from_field=Correspondent(address="marta@example.com", name="Marta K."),
+        to_fields=(Correspondent(address="support@acme.example", name="Acme Support"),),
+        cc_fields=(Correspondent(address="orders@example.com"),),
+        bcc_fields=(Correspondent(address="audit@example.com", name="Audit"),),
+        reply_to_fields=(Correspondent(address="marta+orders@example.com", name="Marta K."),),
+        references=("<CAF5521.1@mail.example.com>", "<CAF5521.2@acme.example>"),
+        in_reply_to=("<CAF5521.2@acme.example>",),
+        email_message_id="<CAF5521.3@mail.example.com>",
+        external_id=None,
+        attachments=(
+            MessageAttachment(
+                id="att-9",
+                filename="invoice.pdf",
+                extension="pdf",
+                url="https://files.example/att-9",
+                media_type="application",
+                sub_type="pdf",
+                size=48213,
+            ),
+        ),
+        author=None,
+        conversation=Conversation(
+            id=conversation_id,
+            subject=None,
+            latest_message_subject="Order #5521",
+            color="#d14836",
+            organization=Organization(id="org-1", name="Acme"),
+            team=Team(id="team-1", name="Support", organization="org-1"),
+            assignees=(),
+            users=(
+                ConversationUser(
+                    id=JONAS,
+                    name="Jonas Weber",
+                    email="jonas@acme.example",
+                    unassigned=True,
+                    closed=False,
+                    archived=False,
+                    trashed=False,
+                    junked=False,
+                    assigned=False,
+                    flagged=True,
+                    snoozed=False,
+                ),
+            ),
+            authors=(
+                ConversationAuthor(name="Marta K.", address="marta@example.com"),
+                ConversationAuthor(name="Acme Support", address="support@acme.example"),
+            ),
+            shared_labels=(
+                SharedLabel(
+                    id="label-2", name="Billing", name_with_parent_names="Billing", color="#1f8a70"
+                ),
+            ),
+            attachments_count=1,
+            messages_count=3,
+            drafts_count=1,
+            send_later_messages_count=0,
+            tasks_count=2,
+            completed_tasks_count=1,
+            web_url=f"https://mail.missiveapp.com/#inbox/conversations/{conversation_id}",
+            app_url=f"missive://mail.missiveapp.com/#inbox/conversations/{conversation_id}",
+            assignee_names="",
+            assignee_emails="",
+            shared_label_names="Billing",
+            created_at=datetime(2024, 6, 10, 11, 46, 40, tzinfo=UTC),
+            last_activity_at=datetime(2024, 6, 10, 14, 54, 20, tzinfo=UTC),
+        ),
+        delivered_at=datetime(2024, 6, 10, 14, 53, 20, tzinfo=UTC),
+        created_at=datetime(2024, 6, 10, 14, 53, 15, tzinfo=UTC),
+        updated_at=datetime(2024, 6, 10, 14, 54, 20, tzinfo=UTC),
+    )
+
+
+async def test_a_text_channel_message_reads_field_by_field(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """GET /messages/:id on a Text channel: id-shaped correspondents, author, unknown keys."""
+    httpx_mock.add_response(json=fixture("get_message_text.json"))
+    conversation_id = "7c3e9a10-4f2b-4d6e-b8a1-2e3f4a5b6c7d"
+    got = await resolve(make_client().messages.get("8a4d2f6b"))
+    assert got == StoredMessage(
+        id="8a4d2f6b-1c3e-4b7a-9d05-6e2f1a3c5b79",
+        type="custom_text",
+        subject=None,
+        body="Thanks Marta, it left our warehouse today.",
+        preview="Thanks Marta, it left our warehouse today.",
+        from_field=Correspondent(id="acme-support", username="@acme", name="Acme Support"),
+        # The all-null recipient names nobody and is left out.
+        to_fields=(Correspondent(id="cust-4471", username="@marta.k", name="Marta K."),),
+        cc_fields=(),
+        bcc_fields=(),
+        reply_to_fields=(),
+        references=("acme-thread-5521",),
+        in_reply_to=(),
+        email_message_id=None,
+        external_id="acme-msg-001003",
+        attachments=(
+            MessageAttachment(
+                id="att-3",
+                filename="tracking.png",
+                extension="png",
+                url="https://files.example/att-3",
+                media_type="image",
+                sub_type="png",
+                size=20480,
+                width=640,
+                height=480,
+            ),
+        ),
+        author=Author(
+            id=JONAS,
+            name="Jonas Weber",
+            email="jonas@acme.example",
+            avatar_url="https://cdn.example/avatars/jonas.png",
+        ),
+        conversation=Conversation(
+            id=conversation_id,
+            subject="Order #5521",
+            latest_message_subject="Message from Jonas Weber",
+            color=None,
+            organization=None,
+            team=None,
+            assignees=(
+                ConversationUser(
+                    id=JONAS, name="Jonas Weber", email="jonas@acme.example", assigned=True
+                ),
+            ),
+            users=(),
+            authors=(
+                ConversationAuthor(name="Acme Support"),
+                ConversationAuthor(name="Marta K."),
+            ),
+            shared_labels=(),
+            attachments_count=1,
+            messages_count=4,
+            drafts_count=0,
+            send_later_messages_count=1,
+            tasks_count=0,
+            completed_tasks_count=0,
+            web_url=f"https://mail.missiveapp.com/#inbox/conversations/{conversation_id}",
+            app_url=f"missive://mail.missiveapp.com/#inbox/conversations/{conversation_id}",
+            assignee_names="Jonas Weber",
+            assignee_emails="jonas@acme.example",
+            shared_label_names="",
+            created_at=datetime(2024, 6, 10, 14, 33, 20, tzinfo=UTC),
+            last_activity_at=datetime(2024, 6, 10, 15, 48, 22, tzinfo=UTC),
+        ),
+        delivered_at=datetime(2024, 6, 10, 15, 48, 20, tzinfo=UTC),
+        created_at=datetime(2024, 6, 10, 15, 48, 8, tzinfo=UTC),
+        updated_at=datetime(2024, 6, 10, 15, 48, 22, tzinfo=UTC),
+    )
+
+
+async def test_nulls_and_correspondents_naming_nobody_read_as_empty(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Null lists and objects read as empty; a sender or recipient with nothing set is dropped."""
+    nobody = {"id": None, "username": "", "name": None, "address": None}
+    message = {
+        "id": "m1",
+        "from_field": nobody,
+        "to_fields": [nobody, {}],
+        "cc_fields": None,
+        "references": None,
+        "attachments": None,
+        "author": None,
+        "conversation": None,
+        "delivered_at": None,
+    }
+    httpx_mock.add_response(json={"messages": message})
+    assert await resolve(make_client().messages.get("m1")) == StoredMessage(id="m1")
+
+
+async def test_messages_get_takes_a_one_item_list(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """Missive may wrap the single message in a list; ids are percent-encoded in the path."""
+    httpx_mock.add_response(url=f"{BASE}/messages/a%2Fb", json={"messages": [{"id": "a/b"}]})
+    assert await resolve(make_client().messages.get("a/b")) == StoredMessage(id="a/b")
+
+
+async def test_messages_get_refuses_an_empty_list(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """An empty list where one message was expected is a shape error."""
+    httpx_mock.add_response(json={"messages": []})
+    with pytest.raises(APIResponseValidationError, match=r"\$.messages: expected one item"):
+        await resolve(make_client().messages.get("m1"))
+
+
+async def test_get_many_batches_and_dedups(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """Ids go 25 per request, comma-separated, each id once; results keep Missive's order."""
+    ids = [f"m{i}" for i in range(30)] + ["m0"]
+    httpx_mock.add_response(
+        url=f"{BASE}/messages/{','.join(ids[:25])}",
+        json={"messages": [{"id": i} for i in ids[:25]]},
+    )
+    rest = f"{BASE}/messages/m25,m26,m27,m28,m29"
+    httpx_mock.add_response(url=rest, json={"messages": {"id": "m25"}})
+    got = await resolve(make_client().messages.get_many(ids))
+    assert got == tuple(StoredMessage(id=i) for i in [*ids[:25], "m25"])
+
+
+async def test_get_many_of_nothing_sends_nothing(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """No ids, no request."""
+    assert await resolve(make_client().messages.get_many([])) == ()
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("ids", "match"),
+    [
+        ("m1", "not one str"),
+        (["a,b"], "without commas"),
+        ([""], "non-empty"),
+        ([3], "must be a str"),
+    ],
+)
+async def test_get_many_refuses_bad_ids(make_client: Any, ids: Any, match: str) -> None:
+    """A bare string, an empty id, an id with a comma or a non-string is refused before I/O."""
+    with pytest.raises(ValidationError, match=match):
+        await resolve(make_client().messages.get_many(ids))
+
+
+async def test_conversations_get_returns_the_webhook_conversation_model(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """GET /conversations/:id (a one-item list) reads into the Conversation webhooks carry."""
+    webhook = (FIXTURES / "webhook_html.json").read_bytes()
+    raw = fixture("webhook_html.json")["conversation"]
+    httpx_mock.add_response(url=f"{BASE}/conversations/c1", json={"conversations": [raw]})
+    got = await resolve(make_client().conversations.get("c1"))
+    # After a merge the surviving conversation answers, under its own id.
+    assert got.id == "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+    assert got == parse_webhook(webhook).conversation
+    assert got.team == Team(id="team-1", name="Support", organization="org-1")
+    assert got.last_activity_at == datetime(2024, 6, 10, 17, 0, 1, tzinfo=UTC)
+
+
+def _email_with(change: Any) -> dict[str, Any]:
+    body = fixture("get_message_email.json")
+    change(body["messages"])
+    return body
+
+
+@pytest.mark.parametrize(
+    ("read", "body", "where"),
+    [
+        ("get", {"messages": "x"}, "$.messages: expected an object, got a string"),
+        ("get", {"messages": {"subject": "S"}}, "$.messages.id: required key is missing"),
+        (
+            "get",
+            _email_with(lambda m: m["cc_fields"][0].update(address=5)),
+            "$.messages.cc_fields[0].address: expected a string, got a number",
+        ),
+        (
+            "get",
+            _email_with(lambda m: m.update(from_field=["marta@example.com"])),
+            "$.messages.from_field: expected an object, got an array",
+        ),
+        (
+            "get",
+            _email_with(lambda m: m.update(in_reply_to=["<a@b>", None])),
+            "$.messages.in_reply_to[1]: expected a string, got null",
+        ),
+        (
+            "get",
+            _email_with(lambda m: m["attachments"][0].update(size="48 kB")),
+            "$.messages.attachments[0].size: expected an integer, got a string",
+        ),
+        (
+            "get",
+            _email_with(lambda m: m["conversation"]["users"][0].update(closed="no")),
+            "$.messages.conversation.users[0].closed: expected true or false, got a string",
+        ),
+        (
+            "get",
+            _email_with(lambda m: m["conversation"].pop("id")),
+            "$.messages.conversation.id: required key is missing",
+        ),
+        (
+            "get",
+            _email_with(lambda m: m.update(updated_at="yesterday")),
+            "$.messages.updated_at: expected Unix seconds (a number), got a string",
+        ),
+        (
+            "get_many",
+            {"messages": [{"id": "m1"}, {"id": 2}]},
+            "$.messages[1].id: expected a string, got a number",
+        ),
+        (
+            "conversation",
+            {"conversations": [{"id": "c1", "messages_count": "3"}]},
+            "$.conversations[0].messages_count: expected an integer, got a string",
+        ),
+    ],
+)
+async def test_misshapen_reads_raise_with_the_json_path(
+    make_client: Any, httpx_mock: HTTPXMock, read: str, body: dict[str, Any], where: str
+) -> None:
+    """A value of the wrong type in a 200 answer raises APIResponseValidationError at its path."""
+    httpx_mock.add_response(json=body)
+    client = make_client()
+    calls = {
+        "get": lambda: client.messages.get("m1"),
+        "get_many": lambda: client.messages.get_many(["m1", "m2"]),
+        "conversation": lambda: client.conversations.get("c1"),
+    }
+    with pytest.raises(APIResponseValidationError) as caught:
+        await resolve(calls[read]())
+    error = caught.value
+    assert error.status_code == 200
+    assert f"with a body of an unexpected shape: {where};" in str(error)
+    # The converter's own exceptions stay inside: none is anywhere in the chain.
+    cause: BaseException | None = error
+    while cause is not None:
+        assert not isinstance(cause, cattrs.BaseValidationError)
+        cause = cause.__cause__
+
+
+_READS = settings(max_examples=80, deadline=None)
+
+
+@_READS
+@given(stored_message_bodies)
+def test_any_well_typed_message_reads(body: dict[str, Any]) -> None:
+    """Any GET /messages answer with well-typed fields parses; correspondents naming nobody go."""
+    got = get_message("m").parse(json.dumps(body).encode())
+    raw = body["messages"]
+    assert got.id == raw["id"]
+    named = [c for c in raw.get("to_fields") or [] if any(c.values())]
+    assert len(got.to_fields) == len(named)
+    assert (got.conversation is None) == (raw.get("conversation") is None)
+
+
+def _read_or_error(body: object) -> StoredMessage | ShapeError:
+    """Parse a GET /messages answer, returning the shape error instead of raising it."""
+    try:
+        return get_message("m").parse(json.dumps(body).encode())
+    except ShapeError as exc:
+        return exc
+
+
+@_READS
+@given(stored_message_bodies | json_values.map(lambda value: {"messages": value}))
+def test_any_json_reads_or_fails_with_a_shape_error(body: dict[str, Any]) -> None:
+    """Whatever JSON Missive answers, parsing returns a message or raises our shape error."""
+    outcome = _read_or_error(body)
+    assert isinstance(outcome, StoredMessage) or outcome.path.startswith("$")
 
 
 # --- retries ---------------------------------------------------------------------------------
@@ -584,6 +972,34 @@ def test_token_defaults_to_the_environment(cls: type[Any], monkeypatch: pytest.M
     assert caught.value.field == "token"
     with pytest.raises(ValidationError, match="no Missive API token"):
         cls(token="  ")
+
+
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_base_url_defaults_to_the_environment(
+    cls: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without base_url=, MISSIVE_BASE_URL is used if set and not empty, else Missive's URL."""
+    monkeypatch.setenv("MISSIVE_BASE_URL", "http://127.0.0.1:8080/v1/")
+    assert cls(token=TOKEN)._core.base_url == "http://127.0.0.1:8080/v1"
+    assert cls(token=TOKEN, base_url=BASE)._core.base_url == BASE  # the argument wins
+    monkeypatch.setenv("MISSIVE_BASE_URL", "")
+    assert cls(token=TOKEN)._core.base_url == BASE
+    monkeypatch.delenv("MISSIVE_BASE_URL")
+    assert cls(token=TOKEN)._core.base_url == BASE
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [("ftp://example.com", "must be an http"), ("http://[::1", "is not a URL")],
+)
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_a_bad_base_url_in_the_environment_is_refused_naming_it(
+    cls: type[Any], value: str, match: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MISSIVE_BASE_URL is validated like base_url, and the error names the variable."""
+    monkeypatch.setenv("MISSIVE_BASE_URL", value)
+    with pytest.raises(ValidationError, match=f"MISSIVE_BASE_URL environment variable .*{match}"):
+        cls(token=TOKEN)
 
 
 @pytest.mark.parametrize("token", ["with space", "new\nline", "caf\u00e9", " padded"])

@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 
 import missive_channels
+from missive_channels.testing import ChannelSettings, FakeMissive
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 INCLUDE = re.compile(r'^--8<-- "(.+)"$', re.MULTILINE)
+#: The custom channel's account id every page uses in its examples.
+ACCOUNT = "0c7d2a51-8f3e-4b6a-9d12-5e4f3a2b1c90"
+#: Pages whose snippets send through `MissiveClient()` as configured by the environment: the
+#: page's FakeMissive must have accepted messages, so that none of them merely defines code.
+SENDING_PAGES = {"README.md", "index.md", "rate-limits.md", "sending.md"}
 
 
 def snippets(page: Path) -> list[tuple[int, str]]:
@@ -32,17 +38,30 @@ def _expand(code: str) -> str:
 def test_pages_have_snippets() -> None:
     """The snippet finder sees the pages' Python blocks (a broken pattern would skip them all)."""
     assert snippets(ROOT / "README.md")
+    assert {page.name for page in PAGES} >= SENDING_PAGES
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
 def test_snippets_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page's blocks run in order in one namespace, as a reader would paste them."""
+    """The page's blocks run in order in one namespace, as a reader would paste them.
+
+    The environment points `MissiveClient()` at a FakeMissive of the page's own, with a Text
+    channel under the docs' account id, as ``MISSIVE_API_TOKEN`` and ``MISSIVE_BASE_URL``
+    would point it at Missive.
+    """
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MISSIVE_WEBHOOK_SECRET", "docs-secret")
     namespace: dict[str, object] = {"__name__": f"snippets_{page.stem}"}
-    for line, code in snippets(page):
-        padded = "\n" * (line - 1) + code  # tracebacks point at the page's own line numbers
-        exec(compile(padded, str(page), "exec"), namespace)  # noqa: S102 - running the docs is the point
+    with FakeMissive() as fake:
+        fake.add_channel(ChannelSettings(type="text"), account=ACCOUNT)
+        monkeypatch.setenv("MISSIVE_API_TOKEN", fake.token)
+        monkeypatch.setenv("MISSIVE_BASE_URL", fake.base_url)
+        for line, code in snippets(page):
+            padded = "\n" * (line - 1) + code  # tracebacks point at the page's own line numbers
+            exec(compile(padded, str(page), "exec"), namespace)  # noqa: S102 - running the docs is the point
+    if page.name in SENDING_PAGES:
+        assert fake.messages, f"{page.name}: no snippet sent a message"
+        assert {message.account for message in fake.messages} == {ACCOUNT}
 
 
 def test_reference_renders_every_public_name() -> None:

@@ -32,7 +32,6 @@ from missive_channels import (
 from missive_channels._converter import (
     _explain,
     _locate,
-    structure_conversation,
     structure_payload,
     structure_webhook_event,
 )
@@ -334,13 +333,13 @@ def test_events_are_frozen() -> None:
         event.message.id = "other"  # type: ignore[misc]
 
 
-def test_structure_conversation_reads_a_conversation_anywhere() -> None:
-    """A conversation from any response structures alone, with paths relative to where it sits."""
+def test_a_conversation_structures_alone_with_paths_from_where_it_sits() -> None:
+    """The webhook's conversation structures on its own, as API reads do, paths made relative."""
     data = _payload()["conversation"]
-    assert structure_conversation(data) == parse_webhook(TEXT).conversation
+    assert structure_payload(data, Conversation) == parse_webhook(TEXT).conversation
     data["users"] = "nobody"
     with pytest.raises(WebhookPayloadError) as info:
-        structure_conversation(data, path="$.conversations[0]")
+        structure_payload(data, Conversation, path="$.conversations[0]")
     assert info.value.path == "$.conversations[0].users"
 
 

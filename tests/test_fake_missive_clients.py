@@ -11,6 +11,7 @@ from missive_channels import (
     APIConnectionError,
     AsyncMissiveClient,
     Attachment,
+    Correspondent,
     MissiveClient,
     NotFoundError,
     Notification,
@@ -59,8 +60,15 @@ def test_the_sync_client_sends_threads_and_reads(fake: FakeMissive) -> None:
         assert first.conversation_id is not None
         walked = list(client.conversations.messages(first.conversation_id, limit=5))
         assert len(walked) == len({m.id for m in walked}) == 13
-        assert client.messages.get(first.id or "").body == "Hello"
-        assert client.conversations.get(first.conversation_id).messages_count == 13
+        stored = client.messages.get(first.id or "")
+        assert (stored.body, stored.from_field) == (
+            "Hello",
+            Correspondent(id="cust-4471", name="Marta K."),
+        )
+        assert [a.filename for a in stored.attachments] == ["a.txt"]
+        conversation = client.conversations.get(first.conversation_id)
+        assert stored.conversation == conversation
+        assert conversation.messages_count == 13
         post = client.posts.create(
             Post(
                 conversation=first.conversation_id,

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from ._core import (
-    DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     ClientCore,
     Flow,
@@ -35,10 +34,10 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._core import AsyncRunner
+    from ._events import Conversation, StoredMessage
     from ._models import Message, Post
     from ._operations import CreatedMessage, CreatedPost
     from ._pagination import UntilPager
-    from ._reads import Conversation, MissiveMessage
 
 __all__ = ["AsyncMissiveClient"]
 
@@ -63,7 +62,7 @@ class AsyncMissiveClient:
         self,
         *,
         token: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
         rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
@@ -73,7 +72,9 @@ class AsyncMissiveClient:
 
         Args:
             token: The API token; defaults to the ``MISSIVE_API_TOKEN`` environment variable.
-            base_url: The API root.
+            base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
+                variable when it is set and not empty, else Missive's
+                ``https://public.missiveapp.com/v1``.
             timeout: Seconds (or an ``httpx.Timeout``) per request; by default 60 s
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
@@ -184,7 +185,7 @@ class AsyncMessages:
         """
         return await self._run(self._core.flow(create_message(message)))
 
-    async def get(self, message_id: str) -> MissiveMessage:
+    async def get(self, message_id: str) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
@@ -200,7 +201,7 @@ class AsyncMessages:
         """
         return await self._run(self._core.flow(get_message(message_id)))
 
-    async def get_many(self, message_ids: Iterable[str]) -> tuple[MissiveMessage, ...]:
+    async def get_many(self, message_ids: Iterable[str]) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
@@ -241,7 +242,7 @@ class AsyncConversations:
         """
         return await self._run(self._core.flow(get_conversation(conversation_id)))
 
-    def messages(self, conversation_id: str, *, limit: int = 10) -> AsyncIterator[MissiveMessage]:
+    def messages(self, conversation_id: str, *, limit: int = 10) -> AsyncIterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
         Every message comes exactly once, even when pages overlap on a shared timestamp.
@@ -259,7 +260,7 @@ class AsyncConversations:
         """
         return self._walk(conversation_messages(conversation_id, limit=limit))
 
-    async def _walk(self, pager: UntilPager[MissiveMessage]) -> AsyncIterator[MissiveMessage]:
+    async def _walk(self, pager: UntilPager[StoredMessage]) -> AsyncIterator[StoredMessage]:
         while (page := pager.next_page()) is not None:
             for item in await self._run(self._core.flow(page)):
                 yield item

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from ._core import (
-    DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     ClientCore,
     Flow,
@@ -36,10 +35,10 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._core import Runner
+    from ._events import Conversation, StoredMessage
     from ._models import Message, Post
     from ._operations import CreatedMessage, CreatedPost
     from ._pagination import UntilPager
-    from ._reads import Conversation, MissiveMessage
 
 __all__ = ["MissiveClient"]
 
@@ -64,7 +63,7 @@ class MissiveClient:
         self,
         *,
         token: str | None = None,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
         rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
@@ -74,7 +73,9 @@ class MissiveClient:
 
         Args:
             token: The API token; defaults to the ``MISSIVE_API_TOKEN`` environment variable.
-            base_url: The API root.
+            base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
+                variable when it is set and not empty, else Missive's
+                ``https://public.missiveapp.com/v1``.
             timeout: Seconds (or an ``httpx.Timeout``) per request; by default 60 s
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
@@ -185,7 +186,7 @@ class Messages:
         """
         return self._run(self._core.flow(create_message(message)))
 
-    def get(self, message_id: str) -> MissiveMessage:
+    def get(self, message_id: str) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
@@ -201,7 +202,7 @@ class Messages:
         """
         return self._run(self._core.flow(get_message(message_id)))
 
-    def get_many(self, message_ids: Iterable[str]) -> tuple[MissiveMessage, ...]:
+    def get_many(self, message_ids: Iterable[str]) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
@@ -242,7 +243,7 @@ class Conversations:
         """
         return self._run(self._core.flow(get_conversation(conversation_id)))
 
-    def messages(self, conversation_id: str, *, limit: int = 10) -> Iterator[MissiveMessage]:
+    def messages(self, conversation_id: str, *, limit: int = 10) -> Iterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
         Every message comes exactly once, even when pages overlap on a shared timestamp.
@@ -260,7 +261,7 @@ class Conversations:
         """
         return self._walk(conversation_messages(conversation_id, limit=limit))
 
-    def _walk(self, pager: UntilPager[MissiveMessage]) -> Iterator[MissiveMessage]:
+    def _walk(self, pager: UntilPager[StoredMessage]) -> Iterator[StoredMessage]:
         while (page := pager.next_page()) is not None:
             yield from self._run(self._core.flow(page))
 

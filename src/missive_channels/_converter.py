@@ -31,7 +31,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from ._errors import FieldTypeError, RequestTooLargeError, WebhookPayloadError
-from ._events import Conversation, WebhookEvent
+from ._events import Correspondent, WebhookEvent
 from ._models import (
     Attachment,
     EmailMessage,
@@ -47,7 +47,6 @@ __all__ = [
     "converter",
     "encode_post",
     "encode_request",
-    "structure_conversation",
     "structure_payload",
     "structure_webhook_event",
     "to_request_body",
@@ -257,8 +256,8 @@ def _optional_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
 def _tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
     item_type = _item_of(type_)
     item = conv.get_structure_hook(item_type)
-    # Participants with nothing to address come back as None and are left out.
-    drop_none = item_type is Participant
+    # Participants and correspondents naming nobody come back as None and are left out.
+    drop_none = item_type is Participant or item_type is Correspondent
 
     def items_of(value: object) -> list[object]:
         if type(value) is list:
@@ -387,6 +386,19 @@ def _detailed_attrs_reader(cls: type[_T], conv: cattrs.Converter) -> Hook:
     return read
 
 
+def _correspondent_reader(conv: cattrs.Converter) -> Hook:
+    reader = _detailed_attrs_reader if conv.detailed_validation else _attrs_reader
+    build = reader(Correspondent, conv)
+
+    def read(value: object, _: object) -> Correspondent | None:
+        found: Correspondent = build(value, Correspondent)
+        # Like a participant, a correspondent naming nobody reads as "no correspondent".
+        named = found.id or found.username or found.name or found.address
+        return found if named else None
+
+    return read
+
+
 def _reading_converter(*, detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed)
     conv.register_structure_hook(str, _read_str)
@@ -399,6 +411,7 @@ def _reading_converter(*, detailed: bool) -> cattrs.Converter:
     conv.register_structure_hook_factory(lambda t: _optional_of(t) is not None, _optional_hook)
     conv.register_structure_hook_factory(lambda t: _item_of(t) is not None, _tuple_hook)
     conv.register_structure_hook(Participant, _participant_reader(conv))
+    conv.register_structure_hook(Correspondent, _correspondent_reader(conv))
     return conv
 
 
@@ -457,7 +470,7 @@ def structure_payload(
 
     Args:
         data: The decoded JSON value.
-        cls: The model to build, e.g. `Conversation`.
+        cls: The model to build, e.g. `Conversation` or `StoredMessage`.
         path: The JSON path of ``data`` in the whole document, for error messages.
         error: Builds the exception to raise from ``(problem, path)``; defaults to
             `WebhookPayloadError`.
@@ -475,25 +488,6 @@ def structure_payload(
         # reader did; the generic fallback is a guard, not an expected outcome.
         where, problem = _explain(data, cls, path) or (path, str(exc))
         raise error(problem, where) from exc
-
-
-def structure_conversation(
-    data: object, *, path: str = "$", error: PayloadErrorFactory = _webhook_payload_error
-) -> Conversation:
-    """Structure a decoded conversation object (webhook or ``GET /conversations``).
-
-    Args:
-        data: The decoded JSON object.
-        path: The JSON path of ``data``, for error messages.
-        error: Builds the exception to raise from ``(problem, path)``.
-
-    Returns:
-        The conversation.
-
-    Raises:
-        Exception: Whatever ``error`` builds, naming the path of the first problem.
-    """
-    return structure_payload(data, Conversation, path=path, error=error)
 
 
 _read_event: Final = _reader.get_structure_hook(WebhookEvent)

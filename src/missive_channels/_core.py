@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ._operations import Operation
 
 __all__ = [
+    "BASE_URL_ENV_VAR",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "TOKEN_ENV_VAR",
@@ -51,6 +52,7 @@ __all__ = [
 T = TypeVar("T")
 
 DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
+BASE_URL_ENV_VAR: Final = "MISSIVE_BASE_URL"
 TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 """Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
@@ -159,15 +161,20 @@ def _token(token: str | None) -> str:
     return found
 
 
-def _base_url(base_url: str) -> str:
+def _base_url(base_url: str | None) -> str:
+    where = "base_url"
+    if base_url is None:
+        # An empty variable counts as unset, as shells and compose files often leave them.
+        base_url = os.environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL
+        where = f"the {BASE_URL_ENV_VAR} environment variable"
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError) as exc:
-        msg = f"base_url {base_url!r} is not a URL; use e.g. {DEFAULT_BASE_URL!r}"
+        msg = f"{where} {base_url!r} is not a URL; use e.g. {DEFAULT_BASE_URL!r}"
         raise ValidationError(msg, field="base_url") from exc
     if url.scheme not in {"http", "https"} or not url.host or url.query or url.fragment:
         msg = (
-            f"base_url {base_url!r} must be an http(s) URL without query or fragment, "
+            f"{where} {base_url!r} must be an http(s) URL without query or fragment, "
             f"e.g. {DEFAULT_BASE_URL!r}"
         )
         raise ValidationError(msg, field="base_url")
@@ -213,7 +220,7 @@ class ClientCore:
         self,
         *,
         token: str | None,
-        base_url: str,
+        base_url: str | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int,
         rate_limit: RateLimit | Limiter | None,

@@ -1,11 +1,13 @@
-"""Read-side models: the webhook event, the message a Missive user sent, its conversation.
+"""Read-side models: webhook events, messages and conversations as Missive sends them out.
 
-These classes describe what Missive sends *out* (webhooks) and returns from reads.
-They are plain frozen data: every field but the ids is optional, because Missive
-documents few guarantees and adds fields over time. Structuring them from JSON is
-the converter's job (``_converter.structure_payload``), which tolerates unknown
-keys, missing keys and ``null`` values, so the same classes serve any response
-that embeds a conversation, a message author or message attachments.
+One set of classes serves webhooks and API reads alike: `Conversation` is what a
+webhook carries and what ``GET /conversations/:id`` returns, and `StoredMessage`
+(``GET /messages``, conversation listings) embeds the same `Conversation`,
+`Author` and `MessageAttachment`. They are plain frozen data: every field but
+the ids is optional, because Missive documents few guarantees and adds fields
+over time. Structuring them from JSON is the converter's job
+(``_converter.structure_payload``), which tolerates unknown keys, missing keys
+and ``null`` values.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ __all__ = [
     "Conversation",
     "ConversationAuthor",
     "ConversationUser",
+    "Correspondent",
     "MessageAttachment",
     "Organization",
     "SharedLabel",
+    "StoredMessage",
     "Team",
     "WebhookEvent",
     "WebhookMessage",
@@ -34,8 +38,8 @@ __all__ = [
 class MessageAttachment:
     """A file attached to a message, as Missive describes it (it is not inlined).
 
-    Missive has not documented this shape for webhooks; it mirrors the attachments
-    of ``GET /messages/:id``, so every field may be missing.
+    This is the shape ``GET /messages`` documents; webhooks are read the same way,
+    though Missive shows no example there. Every field may be missing.
 
     Attributes:
         id: Missive's attachment id.
@@ -217,6 +221,10 @@ class ConversationAuthor:
 class Conversation:
     """A Missive conversation: the thread a message belongs to.
 
+    Webhooks carry it, ``GET /conversations/:id`` returns it and `StoredMessage`
+    embeds it. After a merge, ``GET /conversations/:id`` may answer with the
+    surviving conversation, whose ``id`` differs from the one asked for.
+
     Attributes:
         id: The conversation's id; store it to append your next message with
             ``conversation=`` (more reliable than references).
@@ -280,3 +288,83 @@ class WebhookEvent:
 
     message: WebhookMessage
     conversation: Conversation
+
+
+@attrs.frozen(kw_only=True)
+class Correspondent:
+    """A sender or recipient of a `StoredMessage`, whichever channel it went through.
+
+    Text and HTML channels name people by ``id``, ``username`` and ``name`` (like
+    `Participant`); email by ``address`` and ``name`` (like `EmailAddress`). One
+    class holds either shape, so every field is optional. A correspondent with
+    none of the four set (each missing, null or empty) names nobody and is left
+    out of the message.
+
+    Attributes:
+        id: The identifier on a Text or HTML channel.
+        username: The handle on a Text or HTML channel.
+        name: The display name.
+        address: The email address.
+    """
+
+    id: str | None = None
+    username: str | None = None
+    name: str | None = None
+    address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StoredMessage:
+    """A message as Missive stores it: what ``GET /messages`` and conversation listings return.
+
+    It may come from any channel, email included, so its sender and recipients
+    are `Correspondent` objects and it carries the email threading fields; the
+    attachments, author and conversation are the same classes a webhook carries.
+
+    Attributes:
+        id: Missive's message id.
+        type: The message type, e.g. ``"custom_text"``, ``"custom_html"`` or
+            ``"email"``; kept as an open string so new types never fail parsing.
+        subject: The subject, if any.
+        body: The body: plain text or HTML, depending on the type.
+        preview: A short plain-text preview of the body.
+        from_field: The sender; ``None`` when Missive gave none or one naming nobody.
+        to_fields: The To recipients; those naming nobody are left out, as in
+            every list of correspondents.
+        cc_fields: The Cc recipients (email).
+        bcc_fields: The Bcc recipients (email).
+        reply_to_fields: The Reply-To addresses (email).
+        references: Threading keys.
+        in_reply_to: The Message-IDs this message answers (email).
+        email_message_id: The RFC 5322 Message-ID (email).
+        external_id: Your id for the message, if one was set.
+        attachments: The attached files.
+        author: The Missive user who wrote it, when Missive says.
+        conversation: The conversation it belongs to, when Missive includes it
+            (``GET /messages`` does).
+        delivered_at: When the message was delivered (aware, UTC); conversation
+            listings page by it.
+        created_at: When the message was created (aware, UTC).
+        updated_at: When the message last changed (aware, UTC).
+    """
+
+    id: str
+    type: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    preview: str | None = None
+    from_field: Correspondent | None = None
+    to_fields: tuple[Correspondent, ...] = ()
+    cc_fields: tuple[Correspondent, ...] = ()
+    bcc_fields: tuple[Correspondent, ...] = ()
+    reply_to_fields: tuple[Correspondent, ...] = ()
+    references: tuple[str, ...] = ()
+    in_reply_to: tuple[str, ...] = ()
+    email_message_id: str | None = None
+    external_id: str | None = None
+    attachments: tuple[MessageAttachment, ...] = ()
+    author: Author | None = None
+    conversation: Conversation | None = None
+    delivered_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import attrs
 
 from ._bodies import StreamedBody, stream_request
-from ._converter import encode_post
+from ._converter import encode_post, structure_payload
 from ._errors import FieldTypeError, ValidationError
+from ._events import Conversation, StoredMessage
 from ._models import EmailMessage, HtmlMessage, TextMessage
-from ._reads import Conversation, MissiveMessage, conversation, message
 from ._responses import ShapeError, decode_json, items_of, member
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ __all__ = [
     "get_message",
     "get_messages",
     "path_id",
+    "structure_item",
 ]
 
 T = TypeVar("T")
@@ -213,38 +214,59 @@ def envelope(content: bytes, key: str) -> object:
     return value
 
 
-def _one(content: bytes, key: str, build: Callable[[object, str], T]) -> T:
+def _shape_error(problem: str, path: str) -> ShapeError:
+    return ShapeError(problem, path=path)
+
+
+def structure_item(value: object, cls: type[T], *, path: str) -> T:
+    """Structure one item of a success body with the converter.
+
+    Args:
+        value: The decoded item.
+        cls: The read model to build, e.g. `StoredMessage`.
+        path: The item's JSON path in the body, e.g. ``$.messages[0]``.
+
+    Returns:
+        The model.
+
+    Raises:
+        ShapeError: Naming the JSON path of the first value of the wrong shape.
+    """
+    return structure_payload(value, cls, path=path, error=_shape_error)
+
+
+def _one(content: bytes, key: str, cls: type[T]) -> T:
     value = envelope(content, key)
     items = items_of(value)
     if items is None:
-        return build(value, f"$.{key}")
+        return structure_item(value, cls, path=f"$.{key}")
     if not items:
         msg = "expected one item, got an empty list"
         raise ShapeError(msg, path=f"$.{key}")
-    return build(items[0], f"$.{key}[0]")
+    return structure_item(items[0], cls, path=f"$.{key}[0]")
 
 
-def _many(content: bytes, key: str, build: Callable[[object, str], T]) -> list[T]:
+def _many(content: bytes, key: str, cls: type[T]) -> list[T]:
     value = envelope(content, key)
     items = items_of(value)
     if items is None:
-        return [build(value, f"$.{key}")]
-    return [build(item, f"$.{key}[{index}]") for index, item in enumerate(items)]
+        return [structure_item(value, cls, path=f"$.{key}")]
+    return [structure_item(item, cls, path=f"$.{key}[{index}]") for index, item in enumerate(items)]
 
 
-def _parse_message(content: bytes) -> MissiveMessage:
-    return _one(content, "messages", message)
+def _parse_message(content: bytes) -> StoredMessage:
+    return _one(content, "messages", StoredMessage)
 
 
-def _parse_messages(content: bytes) -> list[MissiveMessage]:
-    return _many(content, "messages", message)
+def _parse_messages(content: bytes) -> list[StoredMessage]:
+    return _many(content, "messages", StoredMessage)
 
 
 def _parse_conversation(content: bytes) -> Conversation:
-    return _one(content, "conversations", conversation)
+    return _one(content, "conversations", Conversation)
 
 
-def get_message(message_id: str) -> Operation[MissiveMessage]:
+def get_message(message_id: str) -> Operation[StoredMessage]:
     """``GET /messages/:id``.
 
     Raises:
@@ -253,7 +275,7 @@ def get_message(message_id: str) -> Operation[MissiveMessage]:
     return get(f"/messages/{path_id(message_id, field='message_id')}", _parse_message)
 
 
-def get_messages(message_ids: Iterable[str]) -> tuple[Operation[list[MissiveMessage]], ...]:
+def get_messages(message_ids: Iterable[str]) -> tuple[Operation[list[StoredMessage]], ...]:
     """``GET /messages/:id1,:id2,...``, as many requests as the ids need; repeated ids once.
 
     Raises:

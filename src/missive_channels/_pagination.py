@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
+import math
+from datetime import datetime
+from typing import Final, Generic, Protocol, TypeVar
 
 from ._errors import ValidationError
-from ._operations import Operation, envelope, get, path_id
-from ._reads import MissiveMessage, message
+from ._events import StoredMessage
+from ._operations import Operation, envelope, get, path_id, structure_item
 from ._responses import ShapeError, items_of
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 __all__ = ["MAX_MESSAGES_PER_PAGE", "UntilPager", "conversation_messages"]
 
-T = TypeVar("T")
+
+class _Listed(Protocol):
+    """What the pager needs of an item: an id to recognise it by."""
+
+    @property
+    def id(self) -> str:
+        """The item's id."""
+        ...
+
+
+T = TypeVar("T", bound=_Listed)
 
 MAX_MESSAGES_PER_PAGE: Final = 10
 """Missive's ceiling on ``limit`` for ``GET /conversations/:id/messages``."""
@@ -37,28 +46,23 @@ class UntilPager(Generic[T]):
     """
 
     def __init__(
-        self,
-        path: str,
-        *,
-        key: str,
-        timestamp_key: str,
-        limit: int,
-        structure: Callable[[object, str], T],
+        self, path: str, *, key: str, model: type[T], timestamp_key: str, limit: int
     ) -> None:
         """Create the pager.
 
         Args:
             path: The listing's path.
             key: The envelope key holding the items, e.g. ``"messages"``.
-            timestamp_key: The item field ``until`` refers to, e.g. ``"delivered_at"``.
+            model: The read model each item is structured into by the converter.
+            timestamp_key: The item field ``until`` refers to, e.g. ``"delivered_at"``;
+                the model's attribute of that name must be an aware datetime.
             limit: Items per page to ask for.
-            structure: Builds the result from one raw item and its JSON path.
         """
         self._path = path
         self._key = key
+        self._model = model
         self._timestamp_key = timestamp_key
         self._limit = limit
-        self._structure = structure
         self._until: int | None = None
         self._seen: set[str] = set()
         self._done = False
@@ -76,29 +80,24 @@ class UntilPager(Generic[T]):
     def _accept(self, content: bytes) -> list[T]:
         items = items_of(envelope(content, self._key))
         if items is None:
-            msg = "expected a list"
+            msg = "expected an array"
             raise ShapeError(msg, path=f"$.{self._key}")
         fresh: list[T] = []
-        fresh_ids: list[str] = []
+        fresh_ids: set[str] = set()
         oldest: int | None = None
-        for index, item in enumerate(items):
+        for index, raw in enumerate(items):
             path = f"$.{self._key}[{index}]"
-            if not isinstance(item, dict):
-                msg = "expected an object"
-                raise ShapeError(msg, path=path)
-            raw = cast("dict[str, object]", item)
-            item_id = raw.get("id")
-            stamp = raw.get(self._timestamp_key)
-            if not isinstance(item_id, str):
-                msg = "expected a string id"
-                raise ShapeError(msg, path=f"{path}.id")
-            if type(stamp) is not int:
-                msg = "expected integer Unix seconds"
+            item = structure_item(raw, self._model, path=path)
+            stamp: object = getattr(item, self._timestamp_key)
+            if not isinstance(stamp, datetime):
+                msg = "expected Unix seconds to page by, got null or nothing"
                 raise ShapeError(msg, path=f"{path}.{self._timestamp_key}")
-            oldest = stamp if oldest is None else min(oldest, stamp)
-            if item_id not in self._seen and item_id not in fresh_ids:
-                fresh.append(self._structure(raw, path))
-                fresh_ids.append(item_id)
+            # Whole seconds for `until`, rounded up so the item itself stays in range.
+            second = math.ceil(stamp.timestamp())
+            oldest = second if oldest is None else min(oldest, second)
+            if item.id not in self._seen and item.id not in fresh_ids:
+                fresh.append(item)
+                fresh_ids.add(item.id)
         if oldest is not None and not fresh and self._stalled:
             # After stepping back past the timestamp of everything seen, a page of
             # seen items means `until` was not honoured; going on would loop forever.
@@ -114,7 +113,7 @@ class UntilPager(Generic[T]):
         return fresh
 
 
-def conversation_messages(conversation_id: str, *, limit: int) -> UntilPager[MissiveMessage]:
+def conversation_messages(conversation_id: str, *, limit: int) -> UntilPager[StoredMessage]:
     """The walk over ``GET /conversations/:id/messages``, newest first.
 
     Raises:
@@ -125,5 +124,5 @@ def conversation_messages(conversation_id: str, *, limit: int) -> UntilPager[Mis
         raise ValidationError(msg, field="limit")
     path = f"/conversations/{path_id(conversation_id, field='conversation_id')}/messages"
     return UntilPager(
-        path, key="messages", timestamp_key="delivered_at", limit=limit, structure=message
+        path, key="messages", model=StoredMessage, timestamp_key="delivered_at", limit=limit
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterator
+from datetime import datetime
 
 import httpx
 from typing_extensions import assert_type
@@ -10,9 +11,14 @@ from typing_extensions import assert_type
 from missive_channels import (
     APIError,
     AsyncMissiveClient,
+    Author,
+    Conversation,
+    ConversationUser,
+    Correspondent,
     CreatedMessage,
     CreatedPost,
     Limiter,
+    MessageAttachment,
     MissiveClient,
     Notification,
     Participant,
@@ -21,9 +27,9 @@ from missive_channels import (
     RateLimitError,
     RateWindow,
     SlidingWindowLimiter,
+    StoredMessage,
     TextMessage,
 )
-from missive_channels._reads import Conversation, MissiveMessage
 
 message = TextMessage(account="a", from_field=Participant(id="x"))
 post = Post(notification=Notification(title="t", body="b"), text="x")
@@ -37,11 +43,25 @@ client = MissiveClient(
     http_client=httpx.Client(),
 )
 assert_type(client.messages.create(message), CreatedMessage)
-assert_type(client.messages.get("m"), MissiveMessage)
-assert_type(client.messages.get_many(["m", "n"]), tuple[MissiveMessage, ...])
+assert_type(client.messages.get("m"), StoredMessage)
+assert_type(client.messages.get_many(["m", "n"]), tuple[StoredMessage, ...])
 assert_type(client.conversations.get("c"), Conversation)
-assert_type(client.conversations.messages("c", limit=5), Iterator[MissiveMessage])
+assert_type(client.conversations.messages("c", limit=5), Iterator[StoredMessage])
 assert_type(client.posts.create(post), CreatedPost)
+
+# Reads return the read models webhooks use: one Conversation, Author, MessageAttachment.
+stored = client.messages.get("m")
+assert_type(stored.id, str)
+assert_type(stored.type, str | None)
+assert_type(stored.from_field, Correspondent | None)
+assert_type(stored.to_fields, tuple[Correspondent, ...])
+assert_type(stored.reply_to_fields, tuple[Correspondent, ...])
+assert_type(stored.in_reply_to, tuple[str, ...])
+assert_type(stored.attachments, tuple[MessageAttachment, ...])
+assert_type(stored.author, Author | None)
+assert_type(stored.conversation, Conversation | None)
+assert_type(stored.delivered_at, datetime | None)
+assert_type(client.conversations.get("c").users, tuple[ConversationUser, ...])
 assert_type(client.close(), None)
 with MissiveClient(rate_limit=None) as entered:
     assert_type(entered, MissiveClient)
@@ -53,15 +73,15 @@ async def use_async() -> None:
     """Each coroutine method is an awaitable of its result; the listing is an async iterator."""
     created: Awaitable[CreatedMessage] = aclient.messages.create(message)
     assert_type(await created, CreatedMessage)
-    fetched: Awaitable[MissiveMessage] = aclient.messages.get("m")
-    assert_type(await fetched, MissiveMessage)
-    many: Awaitable[tuple[MissiveMessage, ...]] = aclient.messages.get_many(("m",))
-    assert_type(await many, tuple[MissiveMessage, ...])
+    fetched: Awaitable[StoredMessage] = aclient.messages.get("m")
+    assert_type(await fetched, StoredMessage)
+    many: Awaitable[tuple[StoredMessage, ...]] = aclient.messages.get_many(("m",))
+    assert_type(await many, tuple[StoredMessage, ...])
     conversation: Awaitable[Conversation] = aclient.conversations.get("c")
     assert_type(await conversation, Conversation)
-    assert_type(aclient.conversations.messages("c"), AsyncIterator[MissiveMessage])
+    assert_type(aclient.conversations.messages("c"), AsyncIterator[StoredMessage])
     async for item in aclient.conversations.messages("c", limit=3):
-        assert_type(item, MissiveMessage)
+        assert_type(item, StoredMessage)
     posted: Awaitable[CreatedPost] = aclient.posts.create(post)
     assert_type(await posted, CreatedPost)
     closing: Awaitable[None] = aclient.aclose()

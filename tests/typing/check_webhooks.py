@@ -17,6 +17,7 @@ from missive_channels import (
     Participant,
     SignatureFailure,
     SignatureMatch,
+    StoredMessage,
     WebhookEvent,
     WebhookPayloadError,
     WebhookVerifier,
@@ -53,6 +54,9 @@ assert_type(event.message.delivered_at, datetime | None)
 assert_type(event.conversation, Conversation)
 assert_type(event.conversation.users, tuple[ConversationUser, ...])
 assert_type(event.conversation.messages_count, int | None)
+# A webhook's conversation is the very class message reads embed.
+stored = StoredMessage(id="m", conversation=event.conversation)
+assert_type(stored.conversation, Conversation | None)
 
 try:
     verifier.verify("text body", {})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
