@@ -50,6 +50,7 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No token or secret leaks in from the surrounding environment."""
     monkeypatch.delenv("MISSIVE_API_TOKEN", raising=False)
     monkeypatch.delenv("MISSIVE_WEBHOOK_SECRET", raising=False)
+    monkeypatch.delenv("MISSIVE_BASE_URL", raising=False)
 
 
 class Result:
@@ -357,11 +358,12 @@ def test_send_takes_the_token_from_the_named_variable(
     accounts: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``--token-env NAME`` reads the token from NAME."""
+    """``--token-env NAME`` names the token variable; MISSIVE_BASE_URL sets the API root."""
     monkeypatch.setenv("ALERTS_TOKEN", fake.token)
+    monkeypatch.setenv("MISSIVE_BASE_URL", fake.base_url)
     result = cli(
         "send", "--account", accounts["text"], "--from-name", "m", "--body", "hi",
-        "--token-env", "ALERTS_TOKEN", "--base-url", fake.base_url,
+        "--token-env", "ALERTS_TOKEN",
     )  # fmt: skip
     assert result.status == 0, result.err
     assert fake.requests[0].headers["authorization"] == f"Bearer {fake.token}"

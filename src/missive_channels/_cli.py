@@ -26,6 +26,7 @@ __all__ = ["main"]
 PROG: Final = "missive-channels"
 TOKEN_ENV: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 SECRET_ENV: Final = "MISSIVE_WEBHOOK_SECRET"  # noqa: S105 - same
+BASE_URL_ENV: Final = "MISSIVE_BASE_URL"
 DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
 USAGE: Final = 2
 FAILURE: Final = 1
@@ -171,9 +172,9 @@ def _add_send(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers ac
     )
     connection.add_argument(
         "--base-url",
-        default=DEFAULT_BASE_URL,
         metavar="URL",
-        help="the API root, e.g. a FakeMissive's or a proxy's (default: %(default)s)",
+        help=f"the API root, e.g. a FakeMissive's or a proxy's (default: ${BASE_URL_ENV} "
+        f"if set, else {DEFAULT_BASE_URL})",
     )
     connection.add_argument(
         "--timeout", type=float, default=60.0, metavar="SECONDS", help="per request (default: 60)"

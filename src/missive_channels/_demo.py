@@ -32,8 +32,8 @@ from .webhooks import WebhookVerifier, compute_signature
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from ._events import Correspondent, StoredMessage
     from ._operations import CreatedMessage
-    from ._reads import Correspondent, MissiveMessage
 
 __all__ = ["DemoRun", "run_demo"]
 
@@ -320,7 +320,7 @@ def _reply_steps(
 def _read_back(say: _Transcript, fake: FakeMissive, client: MissiveClient, chat: str) -> None:
     say.step("The chat conversation read back (conversations.messages, newest first)")
     before = len(fake.requests)
-    messages: list[MissiveMessage] = list(client.conversations.messages(chat))
+    messages: list[StoredMessage] = list(client.conversations.messages(chat))
     pages = len(fake.requests) - before
     for message in messages:
         text = (message.body or "").replace("\n", " ")
