@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -69,6 +67,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the end-to-end demo."""
+    """Run the end-to-end demo: the whole custom-channel loop against a local FakeMissive."""
     session.install("-e", ".")
-    session.run("python", str(Path("examples") / "build_message.py"))
+    session.run("missive-channels", "demo")
