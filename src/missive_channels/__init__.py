@@ -32,6 +32,7 @@ from ._errors import (
     RateLimitError,
     RequestTooLargeError,
     ServerError,
+    SharedStateError,
     SignatureFailure,
     UnprocessableEntityError,
     ValidationError,
@@ -62,7 +63,15 @@ from ._models import (
     Post,
     TextMessage,
 )
-from ._ratelimit import Limiter, RateLimit, RateWindow, SlidingWindowLimiter
+from ._ratelimit import (
+    AsyncLimiter,
+    Lease,
+    LeasingLimiter,
+    Limiter,
+    RateLimit,
+    RateWindow,
+    SlidingWindowLimiter,
+)
 from .webhooks import (
     SignatureMatch,
     WebhookVerifier,
@@ -86,6 +95,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDeduplicator",
+    "AsyncLimiter",
     "AsyncMissiveClient",
     "Attachment",
     "AuthenticationError",
@@ -109,6 +119,8 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalState",
+    "Lease",
+    "LeasingLimiter",
     "Limiter",
     "Message",
     "MessageAttachment",
@@ -126,6 +138,7 @@ __all__ = [
     "RequestTooLargeError",
     "ServerError",
     "SharedLabel",
+    "SharedStateError",
     "SignatureFailure",
     "SignatureMatch",
     "SlidingWindowLimiter",

@@ -166,7 +166,7 @@ async def handle_once_async(
 _DAY: Final = 24 * 60 * 60.0
 
 
-def _positive_seconds(name: str, value: object) -> float:
+def positive_seconds(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         msg = f"{name} must be a number of seconds, got {type(value).__name__}"
         raise FieldTypeError(msg, field=name)
@@ -218,8 +218,8 @@ class InMemoryDeduplicator:
         Raises:
             ValidationError: If a duration or the size is not positive.
         """
-        self._ttl = _positive_seconds("ttl", ttl)
-        self._claim_timeout = _positive_seconds("claim_timeout", claim_timeout)
+        self._ttl = positive_seconds("ttl", ttl)
+        self._claim_timeout = positive_seconds("claim_timeout", claim_timeout)
         self._max_entries = _positive_count("max_entries", max_entries)
         self._clock = clock
         self._lock = threading.Lock()
