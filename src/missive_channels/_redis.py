@@ -18,6 +18,8 @@ appears in a key; the braces make one token's keys share a hash slot.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import logging
 import math
@@ -25,7 +27,7 @@ import os
 import random
 import secrets
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import redis
 import redis.asyncio
@@ -35,7 +37,7 @@ from ._errors import FieldTypeError, SharedStateError, ValidationError
 from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, RateLimit
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Awaitable, Callable, Coroutine, Generator
 
     from typing_extensions import Self
 
@@ -50,7 +52,7 @@ logger: Final = logging.getLogger("missive_channels")
 
 _TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 _DAY: Final = 24 * 60 * 60.0
-_CONNECT_TIMEOUT: Final = 5.0
+_TIMEOUT: Final = 5.0
 """Seconds `from_url` clients wait to connect or for an answer, so an unreachable server fails."""
 
 # The scripts read the time from the server, unless the caller passes one (tests do,
@@ -151,6 +153,50 @@ _DELIVERIES: Final = {
 }
 
 C = TypeVar("C", redis.Redis, redis.asyncio.Redis)
+T = TypeVar("T")
+
+
+class _Completions:
+    """Awaits asyncio Redis calls that a cancellation of the caller can neither cut nor hide.
+
+    redis-py's asyncio client can swallow a task's cancellation in the middle of a
+    command (the task then runs on as if never cancelled), or leave the command
+    half done. So each call runs in a task of its own, shielded: a cancelled
+    caller gets its ``CancelledError`` at once, the command completes, and an
+    ``undo`` step then gives back what it took (a slot, a claim) for the caller
+    that is no longer there.
+    """
+
+    def __init__(self) -> None:
+        self._pending: set[asyncio.Future[Any]] = set()
+
+    async def run(
+        self, call: Awaitable[T], undo: Callable[[T], Coroutine[Any, Any, None]] | None = None
+    ) -> T:
+        task = self._track(asyncio.ensure_future(call))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(functools.partial(self._abandoned, undo=undo))
+            raise
+
+    def _track(self, task: asyncio.Future[T]) -> asyncio.Future[T]:
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return task
+
+    def _abandoned(
+        self, task: asyncio.Future[T], *, undo: Callable[[T], Coroutine[Any, Any, None]] | None
+    ) -> None:
+        # Retrieving the exception keeps asyncio from logging it as never retrieved.
+        if task.cancelled() or task.exception() is not None or undo is None:
+            return
+        self._track(asyncio.ensure_future(undo(task.result())))
+
+    async def settle(self) -> None:
+        """Wait until the calls of cancelled callers, and their undo steps, are done."""
+        while self._pending:
+            await asyncio.wait(set(self._pending))
 
 
 def _client(value: object, kind: type[C], twin: str) -> C:
@@ -179,9 +225,7 @@ def _from_url(factory: Callable[..., C], url: object) -> C:
         msg = f"url must be a str, got {type(url).__name__}"
         raise FieldTypeError(msg, field="url")
     try:
-        return factory(
-            url, socket_connect_timeout=_CONNECT_TIMEOUT, socket_timeout=_CONNECT_TIMEOUT
-        )
+        return factory(url, socket_connect_timeout=_TIMEOUT, socket_timeout=_TIMEOUT)
     except ValueError as exc:
         # The URL may hold a password: name the problem, not the URL.
         msg = f"url is not a Redis URL: {exc}; use e.g. 'redis://localhost:6379/0'"
@@ -463,6 +507,7 @@ class AsyncRedisRateLimiter(_RateLimiterBase):
             ValidationError: If a setting is invalid or no token is found.
         """
         checked = _client(client, redis.asyncio.Redis, "RedisRateLimiter")
+        self._calls = _Completions()
         super().__init__(
             token=token,
             rate_limit=rate_limit,
@@ -486,7 +531,9 @@ class AsyncRedisRateLimiter(_RateLimiterBase):
         retry_interval: float = 0.02,
         prefix: str = "missive-channels",
     ) -> Self:
-        """Create the limiter with its own asyncio Redis client; `aclose` closes it.
+        """Create the limiter with its own asyncio Redis client (5 s timeouts).
+
+        `aclose` closes the client.
 
         See `RedisRateLimiter.from_url` for the arguments.
 
@@ -507,8 +554,14 @@ class AsyncRedisRateLimiter(_RateLimiterBase):
     async def lease(self) -> Lease | float:
         """See `RedisRateLimiter.lease`."""
         keys, args = self._lease_args(slot=True)
+
+        async def undo(reply: object) -> None:
+            offer = self._lease_result(reply, args)
+            if isinstance(offer, Lease):
+                await self.release(offer)
+
         with _translated("take a rate-limit slot", self._where):
-            reply: object = await self._lease_script(keys=keys, args=args)
+            reply: object = await self._calls.run(self._lease_script(keys=keys, args=args), undo)
         return self._lease_result(reply, args)
 
     async def release(self, lease: Lease) -> None:
@@ -517,7 +570,7 @@ class AsyncRedisRateLimiter(_RateLimiterBase):
             return
         try:
             with _translated("release a rate-limit slot", self._where):
-                await self._client.zrem(self._keys[1], lease.slot)
+                await self._calls.run(self._client.zrem(self._keys[1], lease.slot))
         except SharedStateError as error:
             self._release_failed(error)
 
@@ -525,10 +578,13 @@ class AsyncRedisRateLimiter(_RateLimiterBase):
         """See `RedisRateLimiter.pause`."""
         if seconds > 0:
             with _translated("pause the shared limits", self._where):
-                await self._pause_script(keys=[self._keys[2]], args=[self._time(), seconds])
+                await self._calls.run(
+                    self._pause_script(keys=[self._keys[2]], args=[self._time(), seconds])
+                )
 
     async def aclose(self) -> None:
-        """Close the Redis client if `from_url` created it."""
+        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
+        await self._calls.settle()
         if self._owns_client:
             await self._client.aclose()
 
@@ -687,6 +743,7 @@ class AsyncRedisDeduplicator(_DeduplicatorBase):
             ValidationError: If a setting is invalid.
         """
         checked = _client(client, redis.asyncio.Redis, "RedisDeduplicator")
+        self._calls = _Completions()
         super().__init__(ttl=ttl, claim_timeout=claim_timeout, prefix=prefix, where=_where(checked))
         self._client = checked
         self._claim_script = checked.register_script(_CLAIM)
@@ -701,7 +758,9 @@ class AsyncRedisDeduplicator(_DeduplicatorBase):
         claim_timeout: float = 60.0,
         prefix: str = "missive-channels:webhook",
     ) -> Self:
-        """Create the deduplicator with its own asyncio Redis client; `aclose` closes it.
+        """Create the deduplicator with its own asyncio Redis client (5 s timeouts).
+
+        `aclose` closes the client.
 
         See `RedisDeduplicator.from_url` for the arguments.
 
@@ -719,23 +778,32 @@ class AsyncRedisDeduplicator(_DeduplicatorBase):
 
     async def claim(self, key: str) -> Delivery:
         """See `RedisDeduplicator.claim`."""
+
+        async def undo(reply: object) -> None:
+            if _DELIVERIES[cast("str", reply)] is Delivery.NEW:
+                try:
+                    await self.release(key)
+                except SharedStateError as error:
+                    logger.warning("%s; the claim lapses after its claim timeout", error)
+
         with _translated("claim a webhook delivery", self._where):
-            reply: object = await self._claim_script(
-                keys=[self._key(key)], args=[self._claim_timeout]
+            reply: object = await self._calls.run(
+                self._claim_script(keys=[self._key(key)], args=[self._claim_timeout]), undo
             )
         return _DELIVERIES[cast("str", reply)]
 
     async def complete(self, key: str) -> None:
         """See `RedisDeduplicator.complete`."""
         with _translated("record a handled webhook delivery", self._where):
-            await self._client.set(self._key(key), "done", px=self._ttl)
+            await self._calls.run(self._client.set(self._key(key), "done", px=self._ttl))
 
     async def release(self, key: str) -> None:
         """See `RedisDeduplicator.release`."""
         with _translated("release a webhook delivery", self._where):
-            await self._release_script(keys=[self._key(key)])
+            await self._calls.run(self._release_script(keys=[self._key(key)]))
 
     async def aclose(self) -> None:
-        """Close the Redis client if `from_url` created it."""
+        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
+        await self._calls.settle()
         if self._owns_client:
             await self._client.aclose()
