@@ -7,7 +7,7 @@ import hashlib
 import importlib
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import redis
@@ -288,6 +288,62 @@ def test_responses_decoded_to_str_work_too(redis_url: str) -> None:
         assert dedup.claim("m1") is Delivery.IN_PROGRESS
     finally:
         client.close()
+
+
+async def cancelled(call: Any) -> None:
+    """Start ``call`` in a task, cancel it while its Redis command is under way, see it end."""
+    task = asyncio.ensure_future(call)
+    await asyncio.sleep(0)  # the task is now waiting for Redis
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_cancelled_lease_gives_back_the_slot_it_took(
+    redis_url: str, store: redis.Redis
+) -> None:
+    """Cancelling a request waiting on Redis cancels it at once; its slot, if any, comes back."""
+    limiter = AsyncRedisRateLimiter.from_url(
+        redis_url, token=TOKEN, rate_limit=RateLimit(max_concurrent=1)
+    )
+    await cancelled(limiter.lease())
+    await limiter.aclose()  # waits for the abandoned command and its release
+    assert store.zcard(limiter._keys[1]) == 0
+    held = await granted(limiter)
+    await cancelled(limiter.lease())  # refused: there is nothing to give back
+    await limiter.aclose()
+    assert store.zrange(limiter._keys[1], 0, -1) == [cast("str", held.slot).encode()]
+
+
+async def test_a_cancelled_claim_is_released_unless_it_was_not_won(
+    redis_url: str, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A claim won for a cancelled handler is dropped, so Missive's retry is handled."""
+    dedup = AsyncRedisDeduplicator.from_url(redis_url)
+    await cancelled(dedup.claim("m1"))
+    await dedup.claim("m2")
+    await cancelled(dedup.claim("m2"))  # in progress elsewhere: left alone
+    await dedup.aclose()
+    assert store.get("missive-channels:webhook:m1") is None
+    assert store.get("missive-channels:webhook:m2") == b"in_progress"
+
+    async def unreachable(key: str) -> None:
+        message = f"could not release {key}"
+        raise SharedStateError(message)
+
+    dedup.release = unreachable  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="missive_channels"):
+        await cancelled(dedup.claim("m3"))
+        await dedup.aclose()
+    assert "could not release m3; the claim lapses after its claim timeout" in caplog.text
+
+
+async def test_a_cancelled_call_that_fails_is_settled_quietly() -> None:
+    """A command abandoned by its caller may fail; nothing is left unretrieved or pending."""
+    limiter = AsyncRedisRateLimiter.from_url(DEAD_URL, token=TOKEN)
+    await cancelled(limiter.pause(1.0))
+    await limiter.aclose()
+    assert not limiter._calls._pending
 
 
 # --- configuration and errors ----------------------------------------------------------------
