@@ -53,11 +53,9 @@ class Delivery(enum.Enum):
 class Deduplicator(Protocol):
     """A store of claimed and handled message ids (sync).
 
-    Implement it over a shared store (a database table, Redis) when several
-    processes receive webhooks; the three operations must be atomic per key. With
-    Redis, for instance: ``claim`` is ``SET key in_progress NX EX <claim timeout>``
-    (then ``GET`` to tell duplicate from in progress when it fails), ``complete``
-    is ``SET key done EX <ttl>`` and ``release`` is ``DEL key``.
+    When several processes receive webhooks, use a shared store:
+    `missive_channels.redis.RedisDeduplicator`, or your own implementation over a
+    database table; the three operations must be atomic per key.
     """
 
     def claim(self, key: str) -> Delivery:
@@ -192,8 +190,8 @@ class InMemoryDeduplicator:
     Handled ids are remembered for ``ttl`` seconds; claims not completed or
     released within ``claim_timeout`` seconds lapse (so a forgotten claim cannot
     block a message forever). Beyond ``max_entries``, the least recently seen ids
-    are forgotten first. It only sees its own process: with several workers,
-    implement `Deduplicator` over a shared store.
+    are forgotten first. It only sees its own process: with several workers, use
+    `missive_channels.redis.RedisDeduplicator`.
     """
 
     __slots__ = ("_claim_timeout", "_clock", "_entries", "_lock", "_max_entries", "_ttl")

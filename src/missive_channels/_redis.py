@@ -348,7 +348,8 @@ class RedisRateLimiter(_RateLimiterBase):
     ``max_concurrent`` requests in flight and within every window. A request's
     concurrency slot is a lease: a worker that dies while holding one loses it
     ``lease_seconds`` after the request's reserved start, so a crash never
-    wedges the fleet.
+    wedges the fleet. For `AsyncMissiveClient` use `AsyncRedisRateLimiter`: this
+    one's calls would block the event loop.
     """
 
     def __init__(

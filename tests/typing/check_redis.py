@@ -34,7 +34,6 @@ assert_type(limiter.acquire(), float)
 assert_type(limiter.max_concurrent, int | None)
 leasing: LeasingLimiter = limiter
 MissiveClient(rate_limit=limiter)
-AsyncMissiveClient(rate_limit=limiter)  # an in-process view works from async code too
 
 async_limiter = AsyncRedisRateLimiter.from_url("redis://localhost:6379/0", prefix="acme")
 awaited: AsyncLimiter = async_limiter
