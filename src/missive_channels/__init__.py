@@ -32,6 +32,7 @@ from ._errors import (
     RateLimitError,
     RequestTooLargeError,
     ServerError,
+    SharedStateError,
     SignatureFailure,
     UnprocessableEntityError,
     ValidationError,
@@ -64,7 +65,15 @@ from ._models import (
     Post,
     TextMessage,
 )
-from ._ratelimit import Limiter, RateLimit, RateWindow, SlidingWindowLimiter
+from ._ratelimit import (
+    AsyncLimiter,
+    Lease,
+    LeasingLimiter,
+    Limiter,
+    RateLimit,
+    RateWindow,
+    SlidingWindowLimiter,
+)
 from .webhooks import (
     SignatureMatch,
     WebhookVerifier,
@@ -88,6 +97,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDeduplicator",
+    "AsyncLimiter",
     "AsyncMissiveClient",
     "Attachment",
     "AuthenticationError",
@@ -112,6 +122,8 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalState",
+    "Lease",
+    "LeasingLimiter",
     "Limiter",
     "Message",
     "MessageAttachment",
@@ -129,6 +141,7 @@ __all__ = [
     "RequestTooLargeError",
     "ServerError",
     "SharedLabel",
+    "SharedStateError",
     "SignatureFailure",
     "SignatureMatch",
     "SlidingWindowLimiter",
