@@ -90,6 +90,6 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Run the end-to-end demo."""
+    """Run the end-to-end demo: the whole custom-channel loop against a local FakeMissive."""
     session.install("-e", ".")
-    session.run("python", str(Path("examples") / "build_message.py"))
+    session.run("missive-channels", "demo")

@@ -33,6 +33,7 @@ from ._errors import (
     RateLimitError,
     RequestTooLargeError,
     ServerError,
+    SharedStateError,
     SignatureFailure,
     UnprocessableEntityError,
     ValidationError,
@@ -65,7 +66,15 @@ from ._models import (
     Post,
     TextMessage,
 )
-from ._ratelimit import Limiter, RateLimit, RateWindow, SlidingWindowLimiter
+from ._ratelimit import (
+    AsyncLimiter,
+    Lease,
+    LeasingLimiter,
+    Limiter,
+    RateLimit,
+    RateWindow,
+    SlidingWindowLimiter,
+)
 from .webhooks import (
     SignatureMatch,
     WebhookVerifier,
@@ -90,6 +99,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDeduplicator",
+    "AsyncLimiter",
     "AsyncMissiveClient",
     "Attachment",
     "AuthenticationError",
@@ -115,6 +125,8 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalState",
+    "Lease",
+    "LeasingLimiter",
     "Limiter",
     "Message",
     "MessageAttachment",
@@ -135,6 +147,7 @@ __all__ = [
     "SendStatus",
     "ServerError",
     "SharedLabel",
+    "SharedStateError",
     "SignatureFailure",
     "SignatureMatch",
     "SlidingWindowLimiter",

@@ -15,6 +15,7 @@ from ._core import (
     ClientCore,
     Flow,
     Outcome,
+    Pause,
     Send,
     Sleep,
     http_client,
@@ -27,7 +28,7 @@ from ._operations import (
     get_messages,
 )
 from ._pagination import conversation_messages
-from ._ratelimit import DEFAULT_RATE_LIMIT, Limiter, RateLimit
+from ._ratelimit import DEFAULT_RATE_LIMIT, AsyncLimiter, Lease, Limiter, RateLimit, async_leasing
 
 if TYPE_CHECKING:
     import os
@@ -70,7 +71,7 @@ class AsyncMissiveClient:
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
-        rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | Limiter | AsyncLimiter | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         """Create the client.
@@ -84,7 +85,9 @@ class AsyncMissiveClient:
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); a `Limiter`
-                to share one budget between clients; ``None`` to send unthrottled.
+                to share one budget between clients, such as a
+                `missive_channels.redis.AsyncRedisRateLimiter` shared between processes;
+                ``None`` to send unthrottled.
             http_client: An ``httpx.AsyncClient`` to send with (proxies, certificates,
                 transports); it is left open on `aclose`, as its owner closes it.
 
@@ -107,6 +110,7 @@ class AsyncMissiveClient:
         self._slots: AbstractAsyncContextManager[object] = (
             nullcontext() if slots is None else asyncio.BoundedSemaphore(slots)
         )
+        self._limiter = async_leasing(self._core.limiter)
         self._sleep = asyncio.sleep
         self.messages = AsyncMessages(self._run, self._core)
         self.conversations = AsyncConversations(self._run, self._core)
@@ -143,6 +147,9 @@ class AsyncMissiveClient:
                 if isinstance(command, Sleep):
                     await self._sleep(command.seconds)
                     outcome = None
+                elif isinstance(command, Pause):
+                    await self._limiter.pause(command.seconds)
+                    outcome = None
                 else:
                     outcome = await self._send(command)
         except StopIteration as stop:
@@ -151,14 +158,23 @@ class AsyncMissiveClient:
 
     async def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
         async with self._slots:
-            wait = self._core.before_send(command, closed=self._closed or self._http.is_closed)
-            if wait > 0:
-                await self._sleep(wait)
-            command.starting()
+            self._core.check_open(command, closed=self._closed or self._http.is_closed)
+            lease = await self._lease()
             try:
+                wait = self._core.start_delay(command, lease)
+                if wait > 0:
+                    await self._sleep(wait)
+                command.starting()
                 return await self._http.send(command.build(self._http))
             except httpx.RequestError as exc:
                 return exc
+            finally:
+                await self._limiter.release(lease)
+
+    async def _lease(self) -> Lease:
+        while not isinstance(offer := await self._limiter.lease(), Lease):
+            await self._sleep(offer)  # every slot is taken elsewhere
+        return offer
 
 
 def _http_client(value: object) -> httpx.AsyncClient | None:

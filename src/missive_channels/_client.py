@@ -16,6 +16,7 @@ from ._core import (
     ClientCore,
     Flow,
     Outcome,
+    Pause,
     Send,
     Sleep,
     http_client,
@@ -28,7 +29,7 @@ from ._operations import (
     get_messages,
 )
 from ._pagination import conversation_messages
-from ._ratelimit import DEFAULT_RATE_LIMIT, Limiter, RateLimit
+from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, Limiter, RateLimit, leasing
 
 if TYPE_CHECKING:
     import os
@@ -85,7 +86,9 @@ class MissiveClient:
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); a `Limiter`
-                to share one budget between clients; ``None`` to send unthrottled.
+                to share one budget between clients, such as a
+                `missive_channels.redis.RedisRateLimiter` shared between processes;
+                ``None`` to send unthrottled.
             http_client: An ``httpx.Client`` to send with (proxies, certificates,
                 transports); it is left open on `close`, as its owner closes it.
 
@@ -108,6 +111,7 @@ class MissiveClient:
         self._slots: AbstractContextManager[object] = (
             nullcontext() if slots is None else threading.BoundedSemaphore(slots)
         )
+        self._limiter = leasing(self._core.limiter)
         self._sleep = time.sleep
         self.messages = Messages(self._run, self._core)
         self.conversations = Conversations(self._run, self._core)
@@ -144,6 +148,9 @@ class MissiveClient:
                 if isinstance(command, Sleep):
                     self._sleep(command.seconds)
                     outcome = None
+                elif isinstance(command, Pause):
+                    self._limiter.pause(command.seconds)
+                    outcome = None
                 else:
                     outcome = self._send(command)
         except StopIteration as stop:
@@ -152,14 +159,23 @@ class MissiveClient:
 
     def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
         with self._slots:
-            wait = self._core.before_send(command, closed=self._closed or self._http.is_closed)
-            if wait > 0:
-                self._sleep(wait)
-            command.starting()
+            self._core.check_open(command, closed=self._closed or self._http.is_closed)
+            lease = self._lease()
             try:
+                wait = self._core.start_delay(command, lease)
+                if wait > 0:
+                    self._sleep(wait)
+                command.starting()
                 return self._http.send(command.build(self._http))
             except httpx.RequestError as exc:
                 return exc
+            finally:
+                self._limiter.release(lease)
+
+    def _lease(self) -> Lease:
+        while not isinstance(offer := self._limiter.lease(), Lease):
+            self._sleep(offer)  # every slot is taken elsewhere
+        return offer
 
 
 def _http_client(value: object) -> httpx.Client | None:

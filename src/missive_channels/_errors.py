@@ -8,6 +8,8 @@ MissiveError
 │   └── ExternalIdConflictError               a journaled external_id reused for another message
 ├── JournalError                              the send journal cannot be used
 ├── ClientClosedError (also RuntimeError)     the client was used after close()
+├── SharedStateError                          the shared store (Redis) of a limiter or
+│                                             deduplicator could not be used
 ├── WebhookError                              a webhook delivery cannot be accepted
 │   ├── InvalidSignatureError (also ValueError)   signature missing, malformed or wrong
 │   └── WebhookPayloadError (also ValueError)     the body is not a webhook delivery
@@ -61,6 +63,7 @@ __all__ = [
     "RequestTooLargeError",
     "SendRefusedError",
     "ServerError",
+    "SharedStateError",
     "SignatureFailure",
     "UnprocessableEntityError",
     "ValidationError",
@@ -158,6 +161,15 @@ class JournalError(MissiveError):
 
 class ClientClosedError(MissiveError, RuntimeError):
     """A client was used after ``close()``/``aclose()`` (also a ``RuntimeError``)."""
+
+
+class SharedStateError(MissiveError):
+    """The store a limiter or deduplicator shares with other processes (Redis) failed.
+
+    The server was unreachable, refused the credentials, timed out or answered
+    with an error. Nothing was sent to Missive when a limiter raises it. The
+    store's own exception is kept as ``__cause__``.
+    """
 
 
 class APIError(MissiveError):
