@@ -22,7 +22,7 @@ from missive_channels import (
     SlidingWindowLimiter,
     TextMessage,
 )
-from missive_channels._core import ClientCore, Send, Sleep
+from missive_channels._core import ClientCore, Pause, Send, Sleep
 from missive_channels._operations import (
     create_message,
     create_post,
@@ -103,18 +103,25 @@ def interpret(
         command = next(flow)
         assert isinstance(command, Send)
         request = httpx.Request(command.method, command.url)
-        response = httpx.Response(status, headers=headers, content=body, request=request)
-        try:
-            step = flow.send(response)
-        except StopIteration:
-            continue
-        except APIError as error:
-            _renders(error)
-            continue
-        assert isinstance(step, Sleep)
+        answer: httpx.Response | None = httpx.Response(
+            status, headers=headers, content=body, request=request
+        )
         cap = max(core.retry.max_retry_after, core.retry.max_delay)
-        assert math.isfinite(step.seconds)
-        assert 0.0 <= step.seconds <= cap
+        while True:
+            try:
+                step = flow.send(answer)
+            except StopIteration:
+                break
+            except APIError as error:
+                _renders(error)
+                break
+            # A 429 may first hold back the shared limiter (Pause), then wait itself (Sleep).
+            assert isinstance(step, (Pause, Sleep))
+            assert math.isfinite(step.seconds)
+            assert 0.0 <= step.seconds <= cap
+            if isinstance(step, Sleep):
+                break
+            answer = None
 
 
 def webhook(body: bytes) -> None:
