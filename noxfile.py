@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2025.2.9"
@@ -63,6 +65,27 @@ def bench(session: nox.Session) -> None:
     install(session, "bench")
     session.chdir("bench")
     session.run("python", "run.py", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Run each atheris target for a while (seconds from posargs, default 60); see fuzz/."""
+    session.install("-e", ".", "atheris")
+    seconds = session.posargs[0] if session.posargs else "60"
+    corpus = Path(session.create_tmp()) / "corpus"
+    for target in ("responses", "webhook", "signature"):
+        found = corpus / target
+        found.mkdir(parents=True, exist_ok=True)
+        seeds = [str(Path("fuzz") / "corpus" / target)] if target == "webhook" else []
+        session.run(
+            "python",
+            str(Path("fuzz") / "fuzz_missive.py"),
+            target,
+            f"-max_total_time={seconds}",
+            "-max_len=8192",
+            str(found),
+            *seeds,
+        )
 
 
 @nox.session

@@ -25,8 +25,8 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"import threading\nimport time\n", "import asyncio\n"),
     (r"AbstractContextManager", "AbstractAsyncContextManager"),
     (
-        r"from collections\.abc import Iterable, Iterator",
-        "from collections.abc import AsyncIterator, Iterable",
+        r"from collections\.abc import Callable, Iterable, Iterator",
+        "from collections.abc import AsyncIterator, Callable, Iterable",
     ),
     (r"Iterator\[", "AsyncIterator["),
     (r"\bRunner\b", "AsyncRunner"),
@@ -75,6 +75,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"return self\._http\.send\(", "return await self._http.send("),
     (r"    def (create|get|get_many)\(", r"    async def \1("),
     (r"return self\._run\(", "return await self._run("),
+    (r"\bsend_all\b", "async_send_all"),
     (r"    def _walk\(", "    async def _walk("),
     (
         r"            yield from self\._run\(self\._core\.flow\(page\)\)",

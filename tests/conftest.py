@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import inspect
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
+from hypothesis import HealthCheck, settings
 
 from missive_channels import AsyncMissiveClient, MissiveClient
 from redis_support import redis_server
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
+
+# Hypothesis profiles: "ci" (the default) keeps runs bounded and free of timing failures on a
+# busy machine; "fuzz" is for long local runs: HYPOTHESIS_PROFILE=fuzz python -m pytest ...
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("fuzz", parent=settings.get_profile("ci"), max_examples=20_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TOKEN = "missive_pat-s3cr3t-t0ken-value"
 BASE = "https://public.missiveapp.com/v1"

@@ -23,6 +23,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
+    ExternalIdConflictError,
     FieldTypeError,
     InvalidSignatureError,
     JournalError,
@@ -84,6 +85,7 @@ from .webhooks import (
 
 if _typing.TYPE_CHECKING:
     from ._async_client import AsyncMissiveClient
+    from ._bulk import SendCounts, SendOutcome, SendStatus
     from ._client import MissiveClient
     from ._operations import CreatedMessage, CreatedPost
 
@@ -114,6 +116,7 @@ __all__ = [
     "Delivery",
     "EmailAddress",
     "EmailMessage",
+    "ExternalIdConflictError",
     "FieldTypeError",
     "HtmlMessage",
     "InMemoryDeduplicator",
@@ -139,6 +142,9 @@ __all__ = [
     "RateLimitError",
     "RateWindow",
     "RequestTooLargeError",
+    "SendCounts",
+    "SendOutcome",
+    "SendStatus",
     "ServerError",
     "SharedLabel",
     "SharedStateError",
@@ -174,6 +180,9 @@ _LAZY: dict[str, str] = {
     "CreatedMessage": "._operations",
     "CreatedPost": "._operations",
     "MissiveClient": "._client",
+    "SendCounts": "._bulk",
+    "SendOutcome": "._bulk",
+    "SendStatus": "._bulk",
 }
 
 

@@ -73,6 +73,8 @@ class Send:
         headers: The request headers.
         content: The body bytes, if any.
         timeout: The timeout, or httpx's marker for the HTTP client's own.
+        on_start: Called by the client right before the request leaves, after any
+            wait; a bulk send commits the message's journal record here.
     """
 
     method: str
@@ -81,6 +83,12 @@ class Send:
     headers: dict[str, str] = attrs.field(repr=False)  # holds the token
     content: bytes | StreamedBody | None = attrs.field(repr=False)
     timeout: httpx.Timeout | httpx._client.UseClientDefault  # pyright: ignore[reportPrivateUsage]
+    on_start: Callable[[], None] | None = attrs.field(default=None, repr=False, eq=False)
+
+    def starting(self) -> None:
+        """Tell the flow's observer, if any, that the request is about to leave."""
+        if self.on_start is not None:
+            self.on_start()
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         """Build the request on ``http``, so that its own defaults (cookies, headers) apply."""
@@ -288,7 +296,9 @@ class ClientCore:
             )
         return lease.wait
 
-    def send_command(self, operation: Operation[T]) -> Send:
+    def send_command(
+        self, operation: Operation[T], *, on_start: Callable[[], None] | None = None
+    ) -> Send:
         """Return the `Send` command for one attempt of ``operation``."""
         headers = dict(self.headers)
         if operation.content is not None:
@@ -300,6 +310,7 @@ class ClientCore:
             headers=headers,
             content=operation.content,
             timeout=self.timeout,
+            on_start=on_start,
         )
 
     def flow_all(self, operations: Iterable[Operation[list[T]]]) -> Flow[tuple[T, ...]]:
@@ -309,8 +320,14 @@ class ClientCore:
             results.extend((yield from self.flow(operation)))
         return tuple(results)
 
-    def flow(self, operation: Operation[T]) -> Flow[T]:
+    def flow(
+        self, operation: Operation[T], *, on_start: Callable[[], None] | None = None
+    ) -> Flow[T]:
         """Run ``operation`` with retries: the one request loop both clients drive.
+
+        Args:
+            operation: The request to run.
+            on_start: Called right before each attempt leaves (see `Send.on_start`).
 
         Returns:
             The operation's parsed result.
@@ -318,7 +335,7 @@ class ClientCore:
         Raises:
             APIError: The last failure, when it is not retried.
         """
-        command = self.send_command(operation)
+        command = self.send_command(operation, on_start=on_start)
         url = str(httpx.URL(command.url, params=command.params))
         creates = not operation.idempotent
         attempt = 0

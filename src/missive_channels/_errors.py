@@ -4,7 +4,8 @@
 MissiveError
 ├── ValidationError (also ValueError)         bad input, caught before any I/O
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
-│   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+│   ├── RequestTooLargeError                  the encoded request exceeds Missive's cap
+│   └── ExternalIdConflictError               a journaled external_id reused for another message
 ├── JournalError                              the send journal cannot be used
 ├── ClientClosedError (also RuntimeError)     the client was used after close()
 ├── SharedStateError                          the shared store (Redis) of a limiter or
@@ -50,6 +51,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ExternalIdConflictError",
     "FakeMissiveError",
     "FieldTypeError",
     "InvalidSignatureError",
@@ -122,6 +124,31 @@ class RequestTooLargeError(ValidationError):
         super().__init__(f"{message}; {advice}", field="attachments")
         self.size = size
         self.limit = limit
+
+
+class ExternalIdConflictError(ValidationError):
+    """The journal holds this ``external_id`` for a message with a different body; nothing was sent.
+
+    The journal keys messages by ``external_id``, so an id reused for another
+    message would otherwise be skipped as already sent, or sent under a record
+    that describes something else.
+
+    Attributes:
+        external_id: The reused ``external_id``.
+        state: The journal state of the message recorded under it, e.g. ``"sent"``.
+    """
+
+    def __init__(self, message: str, *, external_id: str, state: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What was wrong and what to do about it.
+            external_id: The reused ``external_id``.
+            state: The journal state of the message already recorded under it.
+        """
+        super().__init__(message, field="external_id")
+        self.external_id = external_id
+        self.state = state
 
 
 class JournalError(MissiveError):
