@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import contextlib
+import itertools
 import json
 import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO, cast
 
 from . import __version__
-from ._errors import APIError, ValidationError
+from ._errors import APIError, JournalError, ValidationError
+from ._journal import JournalState
 from ._models import Attachment, EmailAddress, EmailMessage, HtmlMessage, Participant, TextMessage
 from .webhooks import SIGNATURE_HEADERS, WebhookVerifier, compute_signature
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
+    from ._bulk import SendOutcome, SendStatus
+    from ._client import MissiveClient
     from ._models import Message
     from ._receiver import Received
 
@@ -30,7 +36,10 @@ BASE_URL_ENV: Final = "MISSIVE_BASE_URL"
 DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
 USAGE: Final = 2
 FAILURE: Final = 1
+POSSIBLY_DELIVERED: Final = 3
 INTERRUPTED: Final = 130
+PROGRESS_EVERY: Final = 100
+"""Messages between two progress lines when standard error is not a terminal."""
 
 
 class _CommandError(Exception):
@@ -94,21 +103,25 @@ def _write(stream: TextIO, *lines: str) -> None:
 def _add_send(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
     send = commands.add_parser(
         "send",
-        help="post one message into a custom channel",
+        help="post one message, or a JSON Lines file of them, into a custom channel",
         description=(
             "Post one message into a custom channel (POST /v1/messages) and print the ids "
             "Missive answered. The body comes from --body or stdin. Each recipient is built "
             "from consecutive --to-* options; repeating a key starts the next recipient, so "
-            "'--to-id a --to-name A --to-id b' gives two recipients."
+            "'--to-id a --to-name A --to-id b' gives two recipients. With --jsonl FILE, send "
+            "one message per line instead, each a JSON object shaped like the API's "
+            "'messages' object, recording progress in a journal so that a rerun resumes."
         ),
         epilog=f"The API token is read from ${TOKEN_ENV} (or the variable named by --token-env).",
     )
-    send.add_argument("--account", required=True, metavar="ID", help="the channel's account id")
+    send.add_argument(
+        "--account", metavar="ID", help="the channel's account id (with --jsonl: the default)"
+    )
     send.add_argument(
         "--type",
         choices=("text", "html", "email"),
         default="text",
-        help="the channel's message type (default: text)",
+        help="the channel's message type (with --jsonl: the default; default: text)",
     )
     send.add_argument("--body", metavar="TEXT", help="the message body (default: read stdin)")
     who = send.add_argument_group("sender and recipients")
@@ -187,6 +200,22 @@ def _add_send(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers ac
         help="retries when Missive certainly did not process the request (default: 3)",
     )
     connection.add_argument("--json", action="store_true", help="print the ids as one JSON object")
+    bulk = send.add_argument_group("bulk sending")
+    bulk.add_argument(
+        "--jsonl",
+        metavar="FILE",
+        help="send one message per line of FILE (- reads stdin) instead of the options above",
+    )
+    journal = bulk.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--journal", metavar="PATH", help="the journal to resume from (default: FILE.journal)"
+    )
+    journal.add_argument("--no-journal", action="store_true", help="send without a journal")
+    bulk.add_argument(
+        "--resend-possibly-delivered",
+        action="store_true",
+        help="send again the messages the journal has as possibly delivered (check Missive first)",
+    )
     send.set_defaults(run=_send, to=[], cc=[], bcc=[])
 
 
@@ -299,11 +328,7 @@ def build_message(args: argparse.Namespace, body: str, files: Sequence[Attachmen
     return kind(from_field=sender, to_fields=[_chat(group) for group in args.to], **common)
 
 
-def _send(args: argparse.Namespace) -> int:
-    _check_options(args)
-    if not any((args.from_id, args.from_username, args.from_name, args.from_address)):
-        msg = "no sender: give --from-id, --from-username or --from-name"
-        raise _UsageError(msg)
+def _token(args: argparse.Namespace) -> str:
     token = os.environ.get(args.token_env, "").strip()
     if not token:
         msg = (
@@ -311,26 +336,46 @@ def _send(args: argparse.Namespace) -> int:
             "(create a token in Missive under Preferences > API)"
         )
         raise _UsageError(msg)
-    body = _read_body(args)
-    files = _attachments(args.attachments)
-    if not body and not files:
-        msg = "the message body is empty: give --body TEXT, pipe text on stdin, or --attach"
-        raise _UsageError(msg)
+    return token
+
+
+def _client(args: argparse.Namespace, token: str) -> MissiveClient:
     from ._client import MissiveClient  # noqa: PLC0415 - httpx loads only for commands that send
 
     try:
-        message = build_message(args, body, files)
-    except ValidationError as exc:
-        msg = f"invalid message: {exc}"
-        raise _UsageError(msg) from exc
-    try:
-        client = MissiveClient(
+        return MissiveClient(
             token=token, base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
         )
     except ValidationError as exc:
         msg = f"invalid connection option: {exc}"
         raise _UsageError(msg) from exc
-    with client:
+
+
+def _send(args: argparse.Namespace) -> int:
+    if args.jsonl is not None:
+        return _send_jsonl(args)
+    if args.journal is not None or args.no_journal or args.resend_possibly_delivered:
+        msg = "--journal, --no-journal and --resend-possibly-delivered go with --jsonl FILE"
+        raise _UsageError(msg)
+    if args.account is None:
+        msg = "the following arguments are required: --account (see 'missive-channels send --help')"
+        raise _UsageError(msg)
+    _check_options(args)
+    if not any((args.from_id, args.from_username, args.from_name, args.from_address)):
+        msg = "no sender: give --from-id, --from-username or --from-name"
+        raise _UsageError(msg)
+    token = _token(args)
+    body = _read_body(args)
+    files = _attachments(args.attachments)
+    if not body and not files:
+        msg = "the message body is empty: give --body TEXT, pipe text on stdin, or --attach"
+        raise _UsageError(msg)
+    try:
+        message = build_message(args, body, files)
+    except ValidationError as exc:
+        msg = f"invalid message: {exc}"
+        raise _UsageError(msg) from exc
+    with _client(args, token) as client:
         try:
             created = client.messages.create(message)
         except ValidationError as exc:
@@ -348,6 +393,214 @@ def _send(args: argparse.Namespace) -> int:
             f"conversation  {created.conversation_id or unsaid}",
         )
     return 0
+
+
+# -- send --jsonl -------------------------------------------------------------------------------
+
+_SINGLE_ONLY: Final = (
+    ("body", "--body"),
+    ("from_id", "--from-id"),
+    ("from_username", "--from-username"),
+    ("from_name", "--from-name"),
+    ("from_address", "--from-address"),
+    ("to", "--to-*"),
+    ("cc", "--cc-*"),
+    ("bcc", "--bcc-*"),
+    ("subject", "--subject"),
+    ("references", "--reference"),
+    ("conversation", "--conversation"),
+    ("attachments", "--attach"),
+    ("external_id", "--external-id"),
+    ("json", "--json"),
+)
+_KINDS: Final[dict[object, type[Message]]] = {
+    "text": TextMessage,
+    "html": HtmlMessage,
+    "email": EmailMessage,
+}
+
+
+def _attachment(item: object) -> Attachment:
+    given = cast("dict[str, Any]", item) if isinstance(item, dict) else {}
+    if "path" in given:
+        return Attachment.from_path(given["path"], filename=given.get("filename"))
+    if "base64_data" in given:
+        data = base64.b64decode(given["base64_data"], validate=True)
+        return Attachment(filename=given.get("filename", ""), data=data)
+    msg = 'each attachment is {"filename", "path"} or {"filename", "base64_data"}'
+    raise ValidationError(msg, field="attachments")
+
+
+def message_from_json(line: str, *, default_type: str, account: str | None) -> Message:
+    """Build a message from one line of ``send --jsonl``: the API's ``messages`` object.
+
+    Participants are JSON objects, ``delivered_at`` is Unix seconds and each
+    attachment is ``{"filename", "path"}`` (read from disk) or
+    ``{"filename", "base64_data"}``. A ``"type"`` key overrides ``default_type``.
+
+    Args:
+        line: One JSON object.
+        default_type: ``text``, ``html`` or ``email``, for a line without ``"type"``.
+        account: The account id for a line without ``"account"``, if any.
+
+    Returns:
+        The message, checked by the models' own validators.
+
+    Raises:
+        ValidationError: If the line is not such an object, or a field is invalid.
+    """
+    try:
+        fields = dict(json.loads(line))
+        kind = _KINDS.get(fields.pop("type", default_type))
+        if kind is None:
+            msg = "type must be one of text, html or email"
+            raise ValidationError(msg, field="type")  # noqa: TRY301 - reported like the rest
+        if account is not None:
+            fields.setdefault("account", account)
+        person = EmailAddress if kind is EmailMessage else Participant
+        if "from_field" in fields:
+            fields["from_field"] = person(**fields["from_field"])
+        for key in ("to_fields", "cc_fields", "bcc_fields"):
+            if key in fields:
+                fields[key] = [person(**each) for each in fields[key]]
+        if "attachments" in fields:
+            fields["attachments"] = [_attachment(each) for each in fields["attachments"]]
+        return kind(**fields)
+    except ValidationError:
+        raise
+    except (TypeError, ValueError) as exc:
+        # Not JSON, not an object, an unknown or missing key, a malformed value: the
+        # decoder's and the models' own words say which.
+        raise ValidationError(str(exc)) from exc
+
+
+class _Report:
+    """What ``send --jsonl`` says on stderr: problems, progress, and the counts at the end."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        from ._bulk import SendCounts  # noqa: PLC0415 - loads httpx, which only sending needs
+
+        self.counts = SendCounts()
+        self.held = 0
+        """Skipped because an earlier run may have delivered them."""
+
+    def tally(self) -> str:
+        counts = self.counts
+        return (
+            f"{counts.total} messages: {counts.sent} sent, {counts.failed} failed, "
+            f"{counts.possibly_delivered} possibly delivered, {counts.skipped} skipped"
+        )
+
+    def say(self, line: str) -> None:
+        # On a terminal, first wipe the progress line this one replaces.
+        _write(self.stream, f"\r\x1b[K{line}" if self.tty else line)
+
+    def count(self, status: SendStatus, problem: str | None = None) -> None:
+        self.counts = self.counts.add(status)
+        if problem is not None:
+            self.say(problem)
+        if self.tty:
+            self.stream.write(f"\r{self.tally()}")
+            self.stream.flush()
+        elif self.counts.total % PROGRESS_EVERY == 0:
+            self.say(self.tally())
+
+    def outcome(self, line: int, outcome: SendOutcome) -> None:
+        problem = None
+        if outcome.error is not None:
+            who = f"external_id {outcome.external_id}: " if outcome.external_id else ""
+            problem = f"line {line}: {who}{outcome.error}"
+        entry = outcome.journal_entry
+        if entry is not None and entry.state is not JournalState.SENT:
+            self.held += 1
+        self.count(outcome.status, problem)
+
+    def finish(self, *, journal: bool) -> int:
+        counts = self.counts
+        self.say(f"done, {self.tally()}")
+        unsure = counts.possibly_delivered + self.held
+        if self.held:
+            self.say(f"{self.held} skipped as possibly delivered by an earlier run")
+        if unsure:
+            rerun = (
+                ", then rerun with --resend-possibly-delivered" if journal else " before resending"
+            )
+            self.say(f"{unsure} possibly delivered: check Missive{rerun}")
+        if counts.failed:
+            retry = (
+                "rerun the same command to retry them"
+                if journal
+                else "without a journal a rerun sends every line again"
+            )
+            self.say(f"{counts.failed} failed: {retry}")
+        return POSSIBLY_DELIVERED if unsure else FAILURE if counts.failed else 0
+
+
+def _open_jsonl(path: str) -> contextlib.AbstractContextManager[TextIO]:
+    if path == "-":
+        return contextlib.nullcontext(sys.stdin)
+    try:
+        return open(path, encoding="utf-8")  # noqa: PTH123 - the user's path, closed by the caller
+    except OSError as exc:
+        msg = f"cannot read {path}: {exc.strerror or exc}"
+        raise _CommandError(msg) from exc
+
+
+def _check_jsonl_options(args: argparse.Namespace) -> str | None:
+    mixed = [
+        option for name, option in _SINGLE_ONLY if getattr(args, name) not in (None, [], False)
+    ]
+    if mixed:
+        msg = f"--jsonl cannot be combined with {', '.join(mixed)}: put the fields on each line"
+        raise _UsageError(msg)
+    journal: str | None = args.journal
+    if journal is None and not args.no_journal:
+        if args.jsonl == "-":
+            msg = "--jsonl - needs --journal PATH (to resume after a failure) or --no-journal"
+            raise _UsageError(msg)
+        journal = f"{args.jsonl}.journal"
+    return journal
+
+
+def _send_jsonl(args: argparse.Namespace) -> int:
+    journal = _check_jsonl_options(args)
+    token = _token(args)
+    from ._bulk import SendStatus  # noqa: PLC0415 - loads httpx, which only sending needs
+
+    report = _Report(sys.stderr)
+    lines: dict[int, int] = {}  # create_many's index of a message -> its line number
+    indexes = itertools.count()
+
+    def messages(file: Iterable[str]) -> Iterator[Message]:
+        for number, line in enumerate(file, start=1):
+            if not line.strip():
+                continue
+            try:
+                message = message_from_json(line, default_type=args.type, account=args.account)
+            except ValidationError as exc:
+                report.count(SendStatus.FAILED, f"line {number}: {exc}")
+                continue
+            lines[next(indexes)] = number
+            yield message
+
+    with _open_jsonl(args.jsonl) as file, _client(args, token) as client:
+        outcomes = client.messages.create_many(
+            messages(file),
+            journal=journal,
+            resend_possibly_delivered=args.resend_possibly_delivered,
+        )
+        try:
+            for outcome in outcomes:
+                report.outcome(lines.pop(outcome.index), outcome)
+        except JournalError as exc:
+            raise _UsageError(str(exc)) from exc
+        except KeyboardInterrupt:
+            report.say(f"interrupted after {report.tally()}")
+            report.say("rerun the same command to resume")
+            return INTERRUPTED
+    return report.finish(journal=journal is not None)
 
 
 # -- listen and sign --------------------------------------------------------------------------
