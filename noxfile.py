@@ -68,7 +68,28 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """Run each atheris target for a while (seconds from posargs, default 60); see fuzz/."""
+    session.install("-e", ".", "atheris")
+    seconds = session.posargs[0] if session.posargs else "60"
+    corpus = Path(session.create_tmp()) / "corpus"
+    for target in ("responses", "webhook", "signature"):
+        found = corpus / target
+        found.mkdir(parents=True, exist_ok=True)
+        seeds = [str(Path("fuzz") / "corpus" / target)] if target == "webhook" else []
+        session.run(
+            "python",
+            str(Path("fuzz") / "fuzz_missive.py"),
+            target,
+            f"-max_total_time={seconds}",
+            "-max_len=8192",
+            str(found),
+            *seeds,
+        )
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
-    """Run the end-to-end demo."""
+    """Run the end-to-end demo: the whole custom-channel loop against a local FakeMissive."""
     session.install("-e", ".")
-    session.run("python", str(Path("examples") / "build_message.py"))
+    session.run("missive-channels", "demo")

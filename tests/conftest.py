@@ -1,16 +1,28 @@
-"""Fixtures shared by the client tests: both clients behind one interface, no real sleeping."""
+"""Shared fixtures: both clients behind one interface, no real sleeping; a private Redis."""
 
 from __future__ import annotations
 
 import inspect
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import redis
+from hypothesis import HealthCheck, settings
 
 from missive_channels import AsyncMissiveClient, MissiveClient
+from redis_support import redis_server
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Iterator
+
+# Hypothesis profiles: "ci" (the default) keeps runs bounded and free of timing failures on a
+# busy machine; "fuzz" is for long local runs: HYPOTHESIS_PROFILE=fuzz python -m pytest ...
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("fuzz", parent=settings.get_profile("ci"), max_examples=20_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TOKEN = "missive_pat-s3cr3t-t0ken-value"
 BASE = "https://public.missiveapp.com/v1"
@@ -78,3 +90,21 @@ async def make_client(
     yield make
     for client in made:
         await resolve(client.close() if isinstance(client, MissiveClient) else client.aclose())
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """The URL of a private redis-server for the whole session (skipped if none can run)."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The private server's URL, its database emptied for this test."""
+    client = redis.Redis.from_url(redis_server_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_server_url

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import missive_channels
+import missive_channels.redis
 from missive_channels.testing import ChannelSettings, FakeMissive
 
 ROOT = Path(__file__).parent.parent
@@ -19,6 +20,8 @@ ACCOUNT = "0c7d2a51-8f3e-4b6a-9d12-5e4f3a2b1c90"
 #: Pages whose snippets send through `MissiveClient()` as configured by the environment: the
 #: page's FakeMissive must have accepted messages, so that none of them merely defines code.
 SENDING_PAGES = {"README.md", "index.md", "rate-limits.md", "sending.md"}
+#: Pages whose snippets talk to Redis: they run against the tests' own server.
+NEEDS_REDIS = {"scale.md"}
 
 
 def snippets(page: Path) -> list[tuple[int, str]]:
@@ -42,7 +45,9 @@ def test_pages_have_snippets() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
-def test_snippets_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snippets_run(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """The page's blocks run in order in one namespace, as a reader would paste them.
 
     The environment points `MissiveClient()` at a FakeMissive of the page's own, with a Text
@@ -51,6 +56,8 @@ def test_snippets_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     """
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MISSIVE_WEBHOOK_SECRET", "docs-secret")
+    if page.name in NEEDS_REDIS:
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
     namespace: dict[str, object] = {"__name__": f"snippets_{page.stem}"}
     with FakeMissive() as fake:
         fake.add_channel(ChannelSettings(type="text"), account=ACCOUNT)
@@ -69,3 +76,5 @@ def test_reference_renders_every_public_name() -> None:
     reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
     rendered = set(re.findall(r"^::: missive_channels\.(\w+)$", reference, re.MULTILINE))
     assert rendered == set(missive_channels.__all__) - {"__version__"}
+    rendered = set(re.findall(r"^::: missive_channels\.redis\.(\w+)$", reference, re.MULTILINE))
+    assert rendered == set(missive_channels.redis.__all__)

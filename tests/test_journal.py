@@ -146,3 +146,52 @@ def test_repr_shows_the_path(tmp_path: Path) -> None:
     """The repr names the file."""
     with Journal(tmp_path / "j.sqlite") as journal:
         assert repr(journal) == f"Journal({str(tmp_path / 'j.sqlite')!r})"
+
+
+def test_a_journal_with_overwritten_pages_is_refused(tmp_path: Path) -> None:
+    """A journal whose pages were overwritten is refused at opening, never half-read."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        for number in range(2000):
+            journal.mark_sending(f"m-{number}", "f" * 64)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[3 * page : 5 * page] = bytes(range(256)) * (2 * page // 256)
+    path.write_bytes(bytes(data))
+    with pytest.raises(JournalError, match="damaged"):
+        Journal(path)
+
+
+def test_a_journal_failing_its_integrity_check_is_refused(tmp_path: Path) -> None:
+    """A structurally readable journal that breaks its own constraints is refused whole."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        journal.mark_sending("m", "fp")
+    # Slip a NULL state past the NOT NULL constraint by editing the schema around it.
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA writable_schema = ON")
+    schema = db.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
+    loose = schema.replace("state TEXT NOT NULL", "state TEXT")
+    db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'messages'", (loose,))
+    db.close()
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(
+        "INSERT INTO messages (external_id, state, fingerprint, updated_at) "
+        "VALUES ('x', NULL, 'f', 0)"
+    )
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'messages'", (schema,))
+    db.close()
+    with pytest.raises(JournalError, match=r"is damaged \(NULL value in messages\.state\)"):
+        Journal(path)
+
+
+def test_an_unknown_state_is_a_journal_error(tmp_path: Path) -> None:
+    """A record whose state was altered outside the SDK is reported, not guessed at."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        journal.mark_sending("m", "fp")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE messages SET state = 'bogus'")
+    with Journal(path) as journal, pytest.raises(JournalError, match="unknown state 'bogus'"):
+        journal.get("m")

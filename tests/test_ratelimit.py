@@ -1,4 +1,4 @@
-"""The limiter: exact window arithmetic under an injected clock, shared by threads."""
+"""The limiter: exact window arithmetic under an injected clock, shared slots, the adapters."""
 
 from __future__ import annotations
 
@@ -10,8 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missive_channels import Limiter, RateLimit, RateWindow, SlidingWindowLimiter, ValidationError
-from missive_channels._ratelimit import DEFAULT_RATE_LIMIT, earliest_start
+from missive_channels import (
+    Lease,
+    LeasingLimiter,
+    Limiter,
+    RateLimit,
+    RateWindow,
+    SlidingWindowLimiter,
+    ValidationError,
+)
+from missive_channels._ratelimit import (
+    DEFAULT_RATE_LIMIT,
+    async_leasing,
+    earliest_start,
+    leasing,
+)
 
 
 class Clock:
@@ -167,3 +180,83 @@ def test_limits_are_validated(make: object, field: str) -> None:
     with pytest.raises(ValidationError) as caught:
         make()  # type: ignore[operator]
     assert caught.value.field == field
+
+
+def test_clients_sharing_a_limiter_share_its_slots() -> None:
+    """Leases beyond max_concurrent are refused with a short wait until one is released."""
+    limiter = SlidingWindowLimiter(RateLimit(max_concurrent=2), clock=Clock())
+    first, second = limiter.lease(), limiter.lease()
+    assert isinstance(first, Lease)
+    assert isinstance(second, Lease)
+    assert first.slot != second.slot
+    assert limiter.lease() == 0.01
+    limiter.release(first)
+    limiter.release(first)  # twice is harmless: it frees one slot, once
+    assert isinstance(limiter.lease(), Lease)
+    assert limiter.lease() == 0.01
+
+
+def test_an_unbounded_limiter_leases_without_slots() -> None:
+    """With max_concurrent=None every lease is granted and holds no slot."""
+    limiter = SlidingWindowLimiter(RateLimit(max_concurrent=None), clock=Clock())
+    leases = [limiter.lease() for _ in range(10)]
+    assert leases == [Lease(0.0)] * 10
+
+
+class PlainLimiter:
+    """A Limiter of the original three members, as a user may have written one."""
+
+    def __init__(self) -> None:
+        """Record what the client asked for."""
+        self.calls: list[str] = []
+
+    @property
+    def max_concurrent(self) -> int | None:
+        """Two in flight per client."""
+        return 2
+
+    def acquire(self) -> float:
+        """Every start waits 1.5 s."""
+        self.calls.append("acquire")
+        return 1.5
+
+    def pause(self, seconds: float) -> None:
+        """Record the pause."""
+        self.calls.append(f"pause {seconds}")
+
+
+def test_a_plain_limiter_is_driven_through_leases() -> None:
+    """A three-member Limiter gets leases that hold no slot, its starts from acquire."""
+    plain = PlainLimiter()
+    assert not isinstance(plain, LeasingLimiter)
+    leased = leasing(plain)
+    assert leased.lease() == Lease(1.5)
+    assert leased.acquire() == 1.5
+    leased.pause(3.0)
+    leased.release(Lease(1.5))
+    assert leased.max_concurrent == 2
+    assert plain.calls == ["acquire", "acquire", "pause 3.0"]
+
+
+def test_no_limiter_means_every_lease_is_immediate() -> None:
+    """rate_limit=None is seen as a limiter that never waits and never pauses."""
+    unlimited = leasing(None)
+    assert unlimited.lease() == Lease(0.0)
+    assert unlimited.acquire() == 0.0
+    unlimited.pause(5.0)
+    unlimited.release(Lease(0.0))
+    assert unlimited.max_concurrent is None
+
+
+@pytest.mark.anyio
+async def test_the_async_client_sees_an_in_process_limiter_through_awaits() -> None:
+    """A sync limiter given to the async client is awaited without ever blocking."""
+    limiter = SlidingWindowLimiter(RateLimit(max_concurrent=1), clock=Clock())
+    view = async_leasing(limiter)
+    assert view.max_concurrent == 1
+    lease = await view.lease()
+    assert isinstance(lease, Lease)
+    assert await view.lease() == 0.01
+    await view.release(lease)
+    await view.pause(2.0)
+    assert await view.lease() == Lease(2.0, "1")

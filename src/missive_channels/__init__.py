@@ -21,6 +21,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
+    ExternalIdConflictError,
     FieldTypeError,
     InvalidSignatureError,
     JournalError,
@@ -30,6 +31,7 @@ from ._errors import (
     RateLimitError,
     RequestTooLargeError,
     ServerError,
+    SharedStateError,
     SignatureFailure,
     UnprocessableEntityError,
     ValidationError,
@@ -72,10 +74,19 @@ from .webhooks import (
 if _typing.TYPE_CHECKING:
     from ._async_client import AsyncMissiveClient
     from ._bodies import encoded_size, split_attachments
+    from ._bulk import SendCounts, SendOutcome, SendStatus
     from ._client import MissiveClient
     from ._journal import Journal, JournalEntry, JournalState
     from ._operations import CreatedMessage, CreatedPost
-    from ._ratelimit import Limiter, RateLimit, RateWindow, SlidingWindowLimiter
+    from ._ratelimit import (
+        AsyncLimiter,
+        Lease,
+        LeasingLimiter,
+        Limiter,
+        RateLimit,
+        RateWindow,
+        SlidingWindowLimiter,
+    )
 
     __version__: str
 
@@ -87,6 +98,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDeduplicator",
+    "AsyncLimiter",
     "AsyncMissiveClient",
     "Attachment",
     "AuthenticationError",
@@ -103,6 +115,7 @@ __all__ = [
     "Delivery",
     "EmailAddress",
     "EmailMessage",
+    "ExternalIdConflictError",
     "FieldTypeError",
     "HtmlMessage",
     "InMemoryDeduplicator",
@@ -111,6 +124,8 @@ __all__ = [
     "JournalEntry",
     "JournalError",
     "JournalState",
+    "Lease",
+    "LeasingLimiter",
     "Limiter",
     "Message",
     "MessageAttachment",
@@ -126,8 +141,12 @@ __all__ = [
     "RateLimitError",
     "RateWindow",
     "RequestTooLargeError",
+    "SendCounts",
+    "SendOutcome",
+    "SendStatus",
     "ServerError",
     "SharedLabel",
+    "SharedStateError",
     "SignatureFailure",
     "SignatureMatch",
     "SlidingWindowLimiter",
@@ -157,16 +176,22 @@ __all__ = [
 # version importlib.metadata; load them and the other sending-side names on first
 # use so that `import missive_channels.webhooks` stays light.
 _LAZY: dict[str, str] = {
+    "AsyncLimiter": "._ratelimit",
     "AsyncMissiveClient": "._async_client",
     "CreatedMessage": "._operations",
     "CreatedPost": "._operations",
     "Journal": "._journal",
     "JournalEntry": "._journal",
     "JournalState": "._journal",
+    "Lease": "._ratelimit",
+    "LeasingLimiter": "._ratelimit",
     "Limiter": "._ratelimit",
     "MissiveClient": "._client",
     "RateLimit": "._ratelimit",
     "RateWindow": "._ratelimit",
+    "SendCounts": "._bulk",
+    "SendOutcome": "._bulk",
+    "SendStatus": "._bulk",
     "SlidingWindowLimiter": "._ratelimit",
     "encoded_size": "._bodies",
     "split_attachments": "._bodies",

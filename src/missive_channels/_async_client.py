@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
+from ._bulk import BulkSend
+from ._bulk_io import async_send_all
 from ._core import (
     DEFAULT_TIMEOUT,
     ClientCore,
     Flow,
     Outcome,
+    Pause,
     Send,
     Sleep,
     http_client,
@@ -25,16 +28,19 @@ from ._operations import (
     get_messages,
 )
 from ._pagination import conversation_messages
-from ._ratelimit import DEFAULT_RATE_LIMIT, Limiter, RateLimit
+from ._ratelimit import DEFAULT_RATE_LIMIT, AsyncLimiter, Lease, Limiter, RateLimit, async_leasing
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable
+    import os
+    from collections.abc import AsyncIterator, Callable, Iterable
     from types import TracebackType
 
     from typing_extensions import Self
 
+    from ._bulk import SendCounts, SendOutcome
     from ._core import AsyncRunner
     from ._events import Conversation, StoredMessage
+    from ._journal import Journal
     from ._models import Message, Post
     from ._operations import CreatedMessage, CreatedPost
     from ._pagination import UntilPager
@@ -65,7 +71,7 @@ class AsyncMissiveClient:
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
-        rate_limit: RateLimit | Limiter | None = DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | Limiter | AsyncLimiter | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         """Create the client.
@@ -79,7 +85,9 @@ class AsyncMissiveClient:
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); a `Limiter`
-                to share one budget between clients; ``None`` to send unthrottled.
+                to share one budget between clients, such as a
+                `missive_channels.redis.AsyncRedisRateLimiter` shared between processes;
+                ``None`` to send unthrottled.
             http_client: An ``httpx.AsyncClient`` to send with (proxies, certificates,
                 transports); it is left open on `aclose`, as its owner closes it.
 
@@ -102,6 +110,7 @@ class AsyncMissiveClient:
         self._slots: AbstractAsyncContextManager[object] = (
             nullcontext() if slots is None else asyncio.BoundedSemaphore(slots)
         )
+        self._limiter = async_leasing(self._core.limiter)
         self._sleep = asyncio.sleep
         self.messages = AsyncMessages(self._run, self._core)
         self.conversations = AsyncConversations(self._run, self._core)
@@ -138,6 +147,9 @@ class AsyncMissiveClient:
                 if isinstance(command, Sleep):
                     await self._sleep(command.seconds)
                     outcome = None
+                elif isinstance(command, Pause):
+                    await self._limiter.pause(command.seconds)
+                    outcome = None
                 else:
                     outcome = await self._send(command)
         except StopIteration as stop:
@@ -146,13 +158,23 @@ class AsyncMissiveClient:
 
     async def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
         async with self._slots:
-            wait = self._core.before_send(command, closed=self._closed or self._http.is_closed)
-            if wait > 0:
-                await self._sleep(wait)
+            self._core.check_open(command, closed=self._closed or self._http.is_closed)
+            lease = await self._lease()
             try:
+                wait = self._core.start_delay(command, lease)
+                if wait > 0:
+                    await self._sleep(wait)
+                command.starting()
                 return await self._http.send(command.build(self._http))
             except httpx.RequestError as exc:
                 return exc
+            finally:
+                await self._limiter.release(lease)
+
+    async def _lease(self) -> Lease:
+        while not isinstance(offer := await self._limiter.lease(), Lease):
+            await self._sleep(offer)  # every slot is taken elsewhere
+        return offer
 
 
 def _http_client(value: object) -> httpx.AsyncClient | None:
@@ -184,6 +206,63 @@ class AsyncMessages:
             APIError: If the request failed; see ``possibly_delivered``.
         """
         return await self._run(self._core.flow(create_message(message)))
+
+    def create_many(
+        self,
+        messages: Iterable[Message],
+        *,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        resend_possibly_delivered: bool = False,
+        progress: Callable[[SendCounts], object] | None = None,
+    ) -> AsyncIterator[SendOutcome]:
+        """Send many messages as fast as the rate limit allows, with one outcome per message.
+
+        ``messages`` is read lazily, a message at a time, so it may be a generator
+        over a file of any size. No message is ever sent twice behind your back:
+        a message is ``sent``, ``failed`` (certainly not created: safe to send
+        again), ``possibly_delivered`` (sent, outcome unknown) or, with a journal,
+        ``skipped``. A message that cannot be sent (invalid, too large, or
+        without ``external_id`` in journal mode) is ``failed`` and the run goes on.
+
+        With a ``journal``, every message needs an ``external_id``. Each message's
+        state is committed to the journal right before its request leaves and
+        again once the outcome is known, so a run stopped by a crash, a kill or
+        Ctrl-C resumes where it was: sent messages are skipped, failed ones are
+        sent again, and a message that was in flight, or possibly delivered, is
+        skipped unless ``resend_possibly_delivered`` is true.
+
+        The sync client sends one message at a time; the async client keeps up to
+        the rate limit's ``max_concurrent`` requests (5 by default) in flight.
+        Either way the outcomes come in input order.
+
+        Args:
+            messages: The messages, in sending order.
+            journal: A `Journal`, or the path of its file (opened when the
+                iteration starts and closed when it ends).
+            resend_possibly_delivered: Send again the messages the journal has as
+                possibly delivered or interrupted while sending; check in Missive first.
+            progress: Called with the counts so far after each outcome; its last
+                call carries the totals.
+
+        Returns:
+            One outcome per message, in the order of ``messages``.
+
+        Raises:
+            FieldTypeError: If an argument has the wrong type (raised at once).
+            JournalError: If the journal cannot be opened, read or written; raised
+                while iterating, and nothing more is sent.
+            ClientClosedError: If the client is closed.
+        """
+        return async_send_all(
+            self._run,
+            BulkSend(
+                self._core,
+                messages,
+                journal=journal,
+                resend_possibly_delivered=resend_possibly_delivered,
+                progress=progress,
+            ),
+        )
 
     async def get(self, message_id: str) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).

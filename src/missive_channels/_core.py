@@ -1,8 +1,8 @@
 """The sans-IO client core: configuration, request building and the retrying request flow.
 
-A request runs as a generator (a *flow*) that yields commands, `Send` or
-`Sleep`, and receives what came of each: the HTTP answer or transport failure
-for a `Send`, ``None`` for a `Sleep`. The sync and async clients each drive
+A request runs as a generator (a *flow*) that yields commands, `Send`, `Sleep`
+or `Pause`, and receives what came of each: the HTTP answer or transport failure
+for a `Send`, ``None`` for the others. The sync and async clients each drive
 flows with a few lines of I/O; everything else, including every decision, is here.
 """
 
@@ -28,7 +28,7 @@ from ._errors import (
     FieldTypeError,
     ValidationError,
 )
-from ._ratelimit import Limiter, RateLimit, SlidingWindowLimiter
+from ._ratelimit import AsyncLimiter, Lease, Limiter, RateLimit, SlidingWindowLimiter
 from ._responses import ShapeError, status_error, transport_error
 from ._retry import RetryPolicy, parse_retry_after, retry_delay
 
@@ -44,6 +44,7 @@ __all__ = [
     "TOKEN_ENV_VAR",
     "ClientCore",
     "Flow",
+    "Pause",
     "Send",
     "Sleep",
     "http_client",
@@ -72,6 +73,8 @@ class Send:
         headers: The request headers.
         content: The body bytes, if any.
         timeout: The timeout, or httpx's marker for the HTTP client's own.
+        on_start: Called by the client right before the request leaves, after any
+            wait; a bulk send commits the message's journal record here.
     """
 
     method: str
@@ -80,6 +83,12 @@ class Send:
     headers: dict[str, str] = attrs.field(repr=False)  # holds the token
     content: bytes | StreamedBody | None = attrs.field(repr=False)
     timeout: httpx.Timeout | httpx._client.UseClientDefault  # pyright: ignore[reportPrivateUsage]
+    on_start: Callable[[], None] | None = attrs.field(default=None, repr=False, eq=False)
+
+    def starting(self) -> None:
+        """Tell the flow's observer, if any, that the request is about to leave."""
+        if self.on_start is not None:
+            self.on_start()
 
     def build(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         """Build the request on ``http``, so that its own defaults (cookies, headers) apply."""
@@ -122,7 +131,18 @@ class Sleep:
     seconds: float
 
 
-Command: TypeAlias = Send | Sleep
+@attrs.frozen
+class Pause:
+    """Command: hold back every request sharing the limiter, then resume the flow with ``None``.
+
+    Attributes:
+        seconds: How long Missive asked to wait.
+    """
+
+    seconds: float
+
+
+Command: TypeAlias = Send | Sleep | Pause
 Outcome: TypeAlias = httpx.Response | httpx.RequestError | None
 Flow: TypeAlias = Generator[Command, Outcome, T]
 
@@ -181,8 +201,10 @@ def _base_url(base_url: str | None) -> str:
     return base_url.rstrip("/")
 
 
-def _limiter(rate_limit: RateLimit | Limiter | None) -> Limiter | None:
-    if rate_limit is None or isinstance(rate_limit, Limiter):
+def _limiter(
+    rate_limit: RateLimit | Limiter | AsyncLimiter | None,
+) -> Limiter | AsyncLimiter | None:
+    if rate_limit is None or isinstance(rate_limit, (Limiter, AsyncLimiter)):
         return rate_limit
     if isinstance(cast("object", rate_limit), RateLimit):
         return SlidingWindowLimiter(rate_limit)
@@ -223,7 +245,7 @@ class ClientCore:
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int,
-        rate_limit: RateLimit | Limiter | None,
+        rate_limit: RateLimit | Limiter | AsyncLimiter | None,
         own_client: bool,
     ) -> None:
         """Validate the configuration; see the clients for the arguments.
@@ -253,8 +275,8 @@ class ClientCore:
         """How many requests may be in flight at once (``None``: unbounded)."""
         return None if self.limiter is None else self.limiter.max_concurrent
 
-    def before_send(self, command: Send, *, closed: bool) -> float:
-        """Check the client is open and reserve a start; return the wait before sending.
+    def check_open(self, command: Send, *, closed: bool) -> None:
+        """Check the client is open before it takes a place in the limits.
 
         Raises:
             ClientClosedError: If the client (or the HTTP client it uses) is closed.
@@ -265,14 +287,18 @@ class ClientCore:
                 "create a new client, or send inside its `with` block"
             )
             raise ClientClosedError(msg)
-        if self.limiter is None:
-            return 0.0
-        wait = self.limiter.acquire()
-        if wait > 0:
-            logger.debug("rate limit: %s %s waits %.3f s", command.method, _path(command), wait)
-        return wait
 
-    def send_command(self, operation: Operation[T]) -> Send:
+    def start_delay(self, command: Send, lease: Lease) -> float:
+        """Return how long to wait, under ``lease``, before sending ``command``."""
+        if lease.wait > 0:
+            logger.debug(
+                "rate limit: %s %s waits %.3f s", command.method, _path(command), lease.wait
+            )
+        return lease.wait
+
+    def send_command(
+        self, operation: Operation[T], *, on_start: Callable[[], None] | None = None
+    ) -> Send:
         """Return the `Send` command for one attempt of ``operation``."""
         headers = dict(self.headers)
         if operation.content is not None:
@@ -284,6 +310,7 @@ class ClientCore:
             headers=headers,
             content=operation.content,
             timeout=self.timeout,
+            on_start=on_start,
         )
 
     def flow_all(self, operations: Iterable[Operation[list[T]]]) -> Flow[tuple[T, ...]]:
@@ -293,8 +320,14 @@ class ClientCore:
             results.extend((yield from self.flow(operation)))
         return tuple(results)
 
-    def flow(self, operation: Operation[T]) -> Flow[T]:
+    def flow(
+        self, operation: Operation[T], *, on_start: Callable[[], None] | None = None
+    ) -> Flow[T]:
         """Run ``operation`` with retries: the one request loop both clients drive.
+
+        Args:
+            operation: The request to run.
+            on_start: Called right before each attempt leaves (see `Send.on_start`).
 
         Returns:
             The operation's parsed result.
@@ -302,7 +335,7 @@ class ClientCore:
         Raises:
             APIError: The last failure, when it is not retried.
         """
-        command = self.send_command(operation)
+        command = self.send_command(operation, on_start=on_start)
         url = str(httpx.URL(command.url, params=command.params))
         creates = not operation.idempotent
         attempt = 0
@@ -337,7 +370,7 @@ class ClientCore:
                 ):
                     # Everyone sharing the limiter holds back, not only this request; past
                     # the cap they get to ask, and raise RateLimitError themselves.
-                    self.limiter.pause(min(retry_after or 0.0, self.retry.max_retry_after))
+                    yield Pause(min(retry_after or 0.0, self.retry.max_retry_after))
             else:
                 assert outcome is not None  # noqa: S101 - a Send is always answered
                 logger.debug(

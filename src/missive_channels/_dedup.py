@@ -53,11 +53,9 @@ class Delivery(enum.Enum):
 class Deduplicator(Protocol):
     """A store of claimed and handled message ids (sync).
 
-    Implement it over a shared store (a database table, Redis) when several
-    processes receive webhooks; the three operations must be atomic per key. With
-    Redis, for instance: ``claim`` is ``SET key in_progress NX EX <claim timeout>``
-    (then ``GET`` to tell duplicate from in progress when it fails), ``complete``
-    is ``SET key done EX <ttl>`` and ``release`` is ``DEL key``.
+    When several processes receive webhooks, use a shared store:
+    `missive_channels.redis.RedisDeduplicator`, or your own implementation over a
+    database table; the three operations must be atomic per key.
     """
 
     def claim(self, key: str) -> Delivery:
@@ -166,7 +164,7 @@ async def handle_once_async(
 _DAY: Final = 24 * 60 * 60.0
 
 
-def _positive_seconds(name: str, value: object) -> float:
+def positive_seconds(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         msg = f"{name} must be a number of seconds, got {type(value).__name__}"
         raise FieldTypeError(msg, field=name)
@@ -192,8 +190,8 @@ class InMemoryDeduplicator:
     Handled ids are remembered for ``ttl`` seconds; claims not completed or
     released within ``claim_timeout`` seconds lapse (so a forgotten claim cannot
     block a message forever). Beyond ``max_entries``, the least recently seen ids
-    are forgotten first. It only sees its own process: with several workers,
-    implement `Deduplicator` over a shared store.
+    are forgotten first. It only sees its own process: with several workers, use
+    `missive_channels.redis.RedisDeduplicator`.
     """
 
     __slots__ = ("_claim_timeout", "_clock", "_entries", "_lock", "_max_entries", "_ttl")
@@ -218,8 +216,8 @@ class InMemoryDeduplicator:
         Raises:
             ValidationError: If a duration or the size is not positive.
         """
-        self._ttl = _positive_seconds("ttl", ttl)
-        self._claim_timeout = _positive_seconds("claim_timeout", claim_timeout)
+        self._ttl = positive_seconds("ttl", ttl)
+        self._claim_timeout = positive_seconds("claim_timeout", claim_timeout)
         self._max_entries = _positive_count("max_entries", max_entries)
         self._clock = clock
         self._lock = threading.Lock()

@@ -4,9 +4,12 @@
 MissiveError
 ├── ValidationError (also ValueError)         bad input, caught before any I/O
 │   ├── FieldTypeError (also TypeError)       a field got a value of the wrong type
-│   └── RequestTooLargeError                  the encoded request exceeds Missive's cap
+│   ├── RequestTooLargeError                  the encoded request exceeds Missive's cap
+│   └── ExternalIdConflictError               a journaled external_id reused for another message
 ├── JournalError                              the send journal cannot be used
 ├── ClientClosedError (also RuntimeError)     the client was used after close()
+├── SharedStateError                          the shared store (Redis) of a limiter or
+│                                             deduplicator could not be used
 ├── WebhookError                              a webhook delivery cannot be accepted
 │   ├── InvalidSignatureError (also ValueError)   signature missing, malformed or wrong
 │   └── WebhookPayloadError (also ValueError)     the body is not a webhook delivery
@@ -48,6 +51,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ExternalIdConflictError",
     "FakeMissiveError",
     "FieldTypeError",
     "InvalidSignatureError",
@@ -59,6 +63,7 @@ __all__ = [
     "RequestTooLargeError",
     "SendRefusedError",
     "ServerError",
+    "SharedStateError",
     "SignatureFailure",
     "UnprocessableEntityError",
     "ValidationError",
@@ -121,6 +126,31 @@ class RequestTooLargeError(ValidationError):
         self.limit = limit
 
 
+class ExternalIdConflictError(ValidationError):
+    """The journal holds this ``external_id`` for a message with a different body; nothing was sent.
+
+    The journal keys messages by ``external_id``, so an id reused for another
+    message would otherwise be skipped as already sent, or sent under a record
+    that describes something else.
+
+    Attributes:
+        external_id: The reused ``external_id``.
+        state: The journal state of the message recorded under it, e.g. ``"sent"``.
+    """
+
+    def __init__(self, message: str, *, external_id: str, state: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What was wrong and what to do about it.
+            external_id: The reused ``external_id``.
+            state: The journal state of the message already recorded under it.
+        """
+        super().__init__(message, field="external_id")
+        self.external_id = external_id
+        self.state = state
+
+
 class JournalError(MissiveError):
     """The send journal cannot be opened or written: not a journal, corrupt, or unwritable.
 
@@ -131,6 +161,15 @@ class JournalError(MissiveError):
 
 class ClientClosedError(MissiveError, RuntimeError):
     """A client was used after ``close()``/``aclose()`` (also a ``RuntimeError``)."""
+
+
+class SharedStateError(MissiveError):
+    """The store a limiter or deduplicator shares with other processes (Redis) failed.
+
+    The server was unreachable, refused the credentials, timed out or answered
+    with an error. Nothing was sent to Missive when a limiter raises it. The
+    store's own exception is kept as ``__cause__``.
+    """
 
 
 class APIError(MissiveError):

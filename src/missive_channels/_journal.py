@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -16,6 +16,7 @@ from ._errors import JournalError
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterable
     from types import TracebackType
 
     from typing_extensions import Self
@@ -76,16 +77,21 @@ class JournalEntry:
     attempts: int = 0
 
 
-def fingerprint(body: bytes) -> str:
+def fingerprint(body: bytes | Iterable[bytes]) -> str:
     """Return the digest the journal keeps of a request body.
 
     Args:
-        body: The encoded request body.
+        body: The encoded request body, whole or as the chunks of a streamed body.
 
     Returns:
-        The SHA-256 hex digest of ``body``.
+        The SHA-256 hex digest of ``body`` (of the chunks joined).
     """
-    return hashlib.sha256(body).hexdigest()
+    if isinstance(body, bytes):
+        return hashlib.sha256(body).hexdigest()
+    digest = hashlib.sha256()
+    for chunk in body:
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class Journal:
@@ -119,7 +125,7 @@ class Journal:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             msg = (
-                f"{str(self.path)!r} is not a missive-channels journal ({exc}); "
+                f"{str(self.path)!r} is not a missive-channels journal, or is damaged ({exc}); "
                 "give the path of a journal or of a new file"
             )
             raise JournalError(msg) from exc
@@ -143,12 +149,28 @@ class Journal:
                 f"version of missive-channels understands ({_SCHEMA_VERSION}); upgrade it"
             )
             raise JournalError(msg)
+        if tables:
+            self._check_integrity()
         self._db.execute("PRAGMA journal_mode = WAL")
         # Every state change must survive a power cut, not just a process crash.
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute(_SCHEMA)
         self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
         self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    def _check_integrity(self) -> None:
+        # A damaged journal could hide a sent message and have it sent again: refuse it
+        # whole, before anything is sent. quick_check reads every page once: milliseconds
+        # for a journal of many thousand messages.
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            first = " ".join(problems[0].split())
+            msg = (
+                f"the journal {str(self.path)!r} is damaged ({first}); nothing was sent. "
+                "Restore it from a backup, or check in Missive what was sent before starting "
+                "a new journal"
+            )
+            raise JournalError(msg)
 
     def get(self, external_id: str) -> JournalEntry | None:
         """Return the entry of a message, or ``None`` if the journal has never seen it.
@@ -159,17 +181,24 @@ class Journal:
         Returns:
             The entry, if any.
         """
-        with self._lock:
-            row = self._db.execute(
-                "SELECT external_id, state, fingerprint, message_id, conversation_id, error, "
-                "attempts FROM messages WHERE external_id = ?",
-                (external_id,),
-            ).fetchone()
+        row = self._read(
+            "SELECT external_id, state, fingerprint, message_id, conversation_id, error, "
+            "attempts FROM messages WHERE external_id = ?",
+            (external_id,),
+        )
         if row is None:
             return None
+        try:
+            state = JournalState(row[1])
+        except ValueError as exc:
+            msg = (
+                f"the journal {str(self.path)!r} is damaged: {external_id!r} has the unknown "
+                f"state {row[1]!r}"
+            )
+            raise JournalError(msg) from exc
         return JournalEntry(
             external_id=row[0],
-            state=JournalState(row[1]),
+            state=state,
             fingerprint=row[2],
             message_id=row[3],
             conversation_id=row[4],
@@ -232,10 +261,7 @@ class Journal:
         Returns:
             A count for every state, zero included.
         """
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT state, count(*) FROM messages GROUP BY state"
-            ).fetchall()
+        rows = self._read_all("SELECT state, count(*) FROM messages GROUP BY state")
         found = {JournalState(state): count for state, count in rows}
         return {state: found.get(state, 0) for state in JournalState}
 
@@ -266,6 +292,22 @@ class Journal:
             "UPDATE messages SET state = ?, error = ?, updated_at = ? WHERE external_id = ?",
             (state.value, error, time.time(), external_id),
         )
+
+    def _read(self, sql: str, parameters: tuple[object, ...]) -> tuple[Any, ...] | None:
+        rows = self._read_all(sql, parameters)
+        return rows[0] if rows else None
+
+    def _read_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                rows: list[tuple[Any, ...]] = self._db.execute(sql, parameters).fetchall()
+            except sqlite3.Error as exc:
+                msg = (
+                    f"cannot read the journal {str(self.path)!r}: {exc}; "
+                    "it may be closed or damaged"
+                )
+                raise JournalError(msg) from exc
+        return rows
 
     def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
         with self._lock:

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import inspect
+import itertools
 import math
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast, runtime_checkable
 
 import attrs
 
-from ._errors import ValidationError
+from ._errors import FieldTypeError, ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 __all__ = [
     "DEFAULT_RATE_LIMIT",
+    "AsyncLimiter",
+    "Lease",
+    "LeasingLimiter",
     "Limiter",
     "RateLimit",
     "RateWindow",
     "SlidingWindowLimiter",
+    "async_leasing",
     "earliest_start",
+    "leasing",
 ]
 
 
@@ -92,15 +99,33 @@ DEFAULT_RATE_LIMIT: Final = RateLimit()
 """Missive's published limits: 5 concurrent, 300 per minute, 900 per 15 minutes."""
 
 
+@attrs.frozen
+class Lease:
+    """One request's place within the limits: a reserved start and, if bounded, a slot.
+
+    A `LeasingLimiter` hands it out; the client waits ``wait`` seconds, sends,
+    and gives it back with `LeasingLimiter.release` whatever the outcome.
+
+    Attributes:
+        wait: Seconds from when the lease was granted until the reserved start
+            (``0.0``: send now).
+        slot: The limiter's handle on the concurrency slot held, or ``None`` when
+            the limiter does not bound concurrency.
+    """
+
+    wait: float
+    slot: str | None = None
+
+
 @runtime_checkable
 class Limiter(Protocol):
     """What a client needs from a rate limiter; implement it to share limits across processes.
 
     A limiter reserves start times: `acquire` records that a request will start
     after the returned delay and returns at once, so no lock is held while the
-    caller waits. Concurrency is not part of the protocol: waiting for a free
-    slot is an event, not arithmetic, so each client bounds its in-flight
-    requests with its own semaphore of ``max_concurrent`` slots.
+    caller waits. A plain `Limiter` leaves concurrency to each client's own
+    semaphore of ``max_concurrent`` slots; a `LeasingLimiter` also bounds the
+    requests in flight across everything that shares it.
     """
 
     @property
@@ -118,6 +143,61 @@ class Limiter(Protocol):
 
     def pause(self, seconds: float) -> None:
         """Hold back every start not yet reserved by ``seconds`` from now (Missive said 429)."""
+        ...
+
+
+@runtime_checkable
+class LeasingLimiter(Limiter, Protocol):
+    """A `Limiter` that also hands out concurrency slots, shared by every client using it.
+
+    The clients always go through `lease` and `release`: before each request
+    they take a lease (a slot and a reserved start, in one step, so that a
+    start is never reserved for a request that then waits for a slot), and they
+    give it back when the request is over. A limiter whose slots live outside
+    the process (Redis) makes them expire, so a crashed worker cannot keep one.
+    """
+
+    def lease(self) -> Lease | float:
+        """Take a concurrency slot and reserve a start for one request.
+
+        Returns:
+            A `Lease` to send under, or, when every slot is taken, the seconds
+            to wait before asking again.
+        """
+        ...
+
+    def release(self, lease: Lease) -> None:
+        """Give back a lease's slot once its request is over; never raises.
+
+        Args:
+            lease: A lease from `lease`; releasing it twice is harmless.
+        """
+        ...
+
+
+@runtime_checkable
+class AsyncLimiter(Protocol):
+    """The limiter protocol for stores reached with ``await`` (e.g. async Redis).
+
+    `AsyncMissiveClient` accepts it as well as a `Limiter`; the methods mean
+    what `LeasingLimiter`'s do.
+    """
+
+    @property
+    def max_concurrent(self) -> int | None:
+        """Requests in flight at once, across all that share the limiter (``None``: unbounded)."""
+        ...
+
+    async def lease(self) -> Lease | float:
+        """See `LeasingLimiter.lease`."""
+        ...
+
+    async def release(self, lease: Lease) -> None:
+        """See `LeasingLimiter.release`."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """See `Limiter.pause`."""
         ...
 
 
@@ -146,13 +226,18 @@ def earliest_start(
     return earliest
 
 
+_RETRY_LEASE: Final = 0.01
+"""Seconds a request waits before asking again for a slot held by another client."""
+
+
 class SlidingWindowLimiter:
     """An exact in-process limiter: all threads and tasks sharing it stay inside every window.
 
     It keeps the start times of the latest requests (as many as the largest
     window allows) and gives each caller the earliest start that breaks no
     window, in arrival order. The lock is held only to read and record; the
-    caller waits afterwards, outside of it.
+    caller waits afterwards, outside of it. Clients sharing it also share its
+    ``max_concurrent`` slots.
     """
 
     def __init__(
@@ -174,6 +259,8 @@ class SlidingWindowLimiter:
         self._starts: deque[float] = deque(maxlen=longest)
         self._paused_until = -math.inf
         self._lock = threading.Lock()
+        self._slots: set[str | None] = set()
+        self._slot_ids = itertools.count()
 
     @property
     def max_concurrent(self) -> int | None:
@@ -187,16 +274,45 @@ class SlidingWindowLimiter:
             Seconds the caller must wait before sending (``0.0``: send now).
         """
         with self._lock:
-            now = self._clock()
-            start = earliest_start(
-                self._starts,
-                self._rate_limit.windows,
-                now=max(now, self._paused_until),
-                margin=self._rate_limit.margin,
-            )
-            # Reservations come out in ascending order, so the deque stays sorted.
-            self._starts.append(start)
+            return self._reserve()
+
+    def _reserve(self) -> float:
+        now = self._clock()
+        start = earliest_start(
+            self._starts,
+            self._rate_limit.windows,
+            now=max(now, self._paused_until),
+            margin=self._rate_limit.margin,
+        )
+        # Reservations come out in ascending order, so the deque stays sorted.
+        self._starts.append(start)
         return start - now
+
+    def lease(self) -> Lease | float:
+        """Take one of the ``max_concurrent`` slots and reserve the earliest start.
+
+        Returns:
+            A `Lease`, or the seconds to wait before asking again when every
+            slot is held (by other clients sharing this limiter).
+        """
+        limit = self._rate_limit.max_concurrent
+        with self._lock:
+            if limit is None:
+                return Lease(self._reserve())
+            if len(self._slots) >= limit:
+                return _RETRY_LEASE
+            slot = str(next(self._slot_ids))
+            self._slots.add(slot)
+            return Lease(self._reserve(), slot)
+
+    def release(self, lease: Lease) -> None:
+        """Give back the lease's slot.
+
+        Args:
+            lease: A lease from `lease`; releasing it twice is harmless.
+        """
+        with self._lock:
+            self._slots.discard(lease.slot)
 
     def pause(self, seconds: float) -> None:
         """Hold back every start not yet reserved by ``seconds`` from now.
@@ -210,3 +326,95 @@ class SlidingWindowLimiter:
     def __repr__(self) -> str:
         """Show the limits, not the recorded starts."""
         return f"SlidingWindowLimiter({self._rate_limit!r})"
+
+
+class _Unleased:
+    """A plain `Limiter` seen as a `LeasingLimiter`: starts from it, no shared slots."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self._limiter = limiter
+
+    @property
+    def max_concurrent(self) -> int | None:
+        return self._limiter.max_concurrent
+
+    def acquire(self) -> float:
+        return self._limiter.acquire()
+
+    def pause(self, seconds: float) -> None:
+        self._limiter.pause(seconds)
+
+    def lease(self) -> Lease:
+        return Lease(self._limiter.acquire())
+
+    def release(self, lease: Lease) -> None:
+        pass
+
+
+class _Unlimited:
+    """No limiter at all (``rate_limit=None``): every request may start at once."""
+
+    max_concurrent = None
+
+    def acquire(self) -> float:
+        return 0.0
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+    def lease(self) -> Lease:
+        return Lease(0.0)
+
+    def release(self, lease: Lease) -> None:
+        pass
+
+
+class _AsyncView:
+    """An in-process `LeasingLimiter` seen as an `AsyncLimiter`; its calls never block."""
+
+    def __init__(self, limiter: LeasingLimiter) -> None:
+        self._limiter = limiter
+
+    @property
+    def max_concurrent(self) -> int | None:
+        return self._limiter.max_concurrent
+
+    async def lease(self) -> Lease | float:
+        return self._limiter.lease()
+
+    async def release(self, lease: Lease) -> None:
+        self._limiter.release(lease)
+
+    async def pause(self, seconds: float) -> None:
+        self._limiter.pause(seconds)
+
+
+def _is_async(limiter: object) -> bool:
+    return inspect.iscoroutinefunction(getattr(limiter, "lease", None))
+
+
+def leasing(limiter: Limiter | AsyncLimiter | None) -> LeasingLimiter:
+    """Return the limiter as the sync client drives it: always through leases.
+
+    Raises:
+        FieldTypeError: If ``limiter`` is an `AsyncLimiter`, which only the async client can use.
+    """
+    if limiter is None:
+        return _Unlimited()
+    if _is_async(limiter):
+        msg = (
+            f"rate_limit is an async limiter ({type(limiter).__name__}), which only "
+            "AsyncMissiveClient can use; give MissiveClient a sync one, such as "
+            "missive_channels.redis.RedisRateLimiter"
+        )
+        raise FieldTypeError(msg, field="rate_limit")
+    if isinstance(limiter, LeasingLimiter):
+        return limiter
+    return _Unleased(cast("Limiter", limiter))
+
+
+def async_leasing(limiter: Limiter | AsyncLimiter | None) -> AsyncLimiter:
+    """Return the limiter as the async client drives it: awaited, always through leases."""
+    if _is_async(limiter):
+        return cast("AsyncLimiter", limiter)
+    return _AsyncView(leasing(limiter))

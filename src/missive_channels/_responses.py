@@ -104,8 +104,12 @@ def decode_json(content: bytes) -> object:
         return None
     try:
         value: object = json.loads(content)
-    except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
-        msg = "the body is not JSON"
+    except (ValueError, RecursionError) as exc:
+        # ValueError: invalid JSON or UTF-8 (JSONDecodeError, UnicodeDecodeError are ones);
+        # RecursionError: nesting deeper than the interpreter's stack, e.g. "[" * 5000.
+        msg = (
+            "the body is not JSON" if isinstance(exc, ValueError) else "the JSON is nested too deep"
+        )
         raise ShapeError(msg) from exc
     return value
 

@@ -1,0 +1,810 @@
+"""Missive's limits and webhook deduplication kept in Redis, shared by every process using it.
+
+Each operation is one atomic step on the server (a Lua script, or a single
+command), so any number of processes on any number of machines can share the
+keys. Time is the Redis server's own (``TIME`` inside the scripts): the
+clients' clocks, however skewed, never enter the arithmetic.
+
+Keys, for a prefix ``p`` and a token whose SHA-256 starts with ``h``:
+
+- ``p:{h}:starts``: a sorted set of reserved start times (score) for the windows;
+- ``p:{h}:leases``: a sorted set of held concurrency slots, scored by expiry;
+- ``p:{h}:pause``: until when Missive asked everyone to hold back (a 429);
+- ``p:<message id>`` for deduplication: ``in_progress`` or ``done``.
+
+Every key expires on its own once it no longer matters. The token itself never
+appears in a key; the braces make one token's keys share a hash slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import math
+import os
+import random
+import secrets
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+
+import redis
+import redis.asyncio
+
+from ._dedup import Delivery, positive_seconds
+from ._errors import FieldTypeError, SharedStateError, ValidationError
+from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, RateLimit
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Coroutine, Generator
+
+    from typing_extensions import Self
+
+__all__ = [
+    "AsyncRedisDeduplicator",
+    "AsyncRedisRateLimiter",
+    "RedisDeduplicator",
+    "RedisRateLimiter",
+]
+
+logger: Final = logging.getLogger("missive_channels")
+
+_TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
+_DAY: Final = 24 * 60 * 60.0
+_TIMEOUT: Final = 5.0
+"""Seconds `from_url` clients wait to connect or for an answer, so an unreachable server fails."""
+
+# The scripts read the time from the server, unless the caller passes one (tests do,
+# to reach window boundaries and lease expiries exactly).
+_NOW: Final = """
+local now = tonumber(ARGV[1])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+end
+"""
+
+# KEYS: starts, leases, pause.
+# ARGV: now, id, slots (0: take none), lease seconds, margin, horizon (seconds a start
+# matters for), starts to keep, then requests and seconds of each window.
+# Returns the seconds until the reserved start, or nil when every slot is held.
+_LEASE: Final = (
+    _NOW
+    + """
+local slots = tonumber(ARGV[3])
+if slots > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.17g', now))
+  if redis.call('ZCARD', KEYS[2]) >= slots then
+    return false
+  end
+end
+local start = now
+local paused = tonumber(redis.call('GET', KEYS[3]))
+if paused and paused > start then
+  start = paused
+end
+local margin = tonumber(ARGV[5])
+for i = 8, #ARGV, 2 do
+  local nth = redis.call('ZREVRANGE', KEYS[1], tonumber(ARGV[i]) - 1, tonumber(ARGV[i]) - 1,
+    'WITHSCORES')
+  if #nth > 0 then
+    local free = tonumber(nth[2]) + tonumber(ARGV[i + 1]) + margin
+    if free > start then
+      start = free
+    end
+  end
+end
+local horizon = tonumber(ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%.17g', now - horizon))
+redis.call('ZADD', KEYS[1], string.format('%.17g', start), ARGV[2])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[7]) - 1)
+local last = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #last > 0 then
+  redis.call('PEXPIRE', KEYS[1], math.ceil((tonumber(last[2]) - now + horizon) * 1000) + 1)
+end
+if slots > 0 then
+  redis.call('ZADD', KEYS[2], string.format('%.17g', start + tonumber(ARGV[4])), ARGV[2])
+  local latest = redis.call('ZREVRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  redis.call('PEXPIRE', KEYS[2], math.ceil((tonumber(latest[2]) - now) * 1000) + 1)
+end
+return string.format('%.17g', start - now)
+"""
+)
+
+# KEYS: pause. ARGV: now, seconds (> 0). Pauses only ever get longer.
+_PAUSE: Final = (
+    _NOW
+    + """
+local seconds = tonumber(ARGV[2])
+local paused = tonumber(redis.call('GET', KEYS[1]))
+if not paused or now + seconds > paused then
+  redis.call('SET', KEYS[1], string.format('%.17g', now + seconds), 'PX',
+    math.ceil(seconds * 1000))
+end
+return 0
+"""
+)
+
+# KEYS: the delivery's key. ARGV: claim timeout in ms.
+_CLAIM: Final = """
+if redis.call('SET', KEYS[1], 'in_progress', 'NX', 'PX', ARGV[1]) then
+  return 'new'
+end
+if redis.call('GET', KEYS[1]) == 'done' then
+  return 'duplicate'
+end
+return 'in_progress'
+"""
+
+# KEYS: the delivery's key. Only an unfinished claim goes: a late failure after the
+# claim lapsed and another worker handled the message must not undo that record.
+_RELEASE: Final = """
+if redis.call('GET', KEYS[1]) == 'in_progress' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+_DELIVERIES: Final = {
+    outcome: delivery
+    for delivery in Delivery
+    for outcome in (delivery.value, delivery.value.encode())
+}
+
+C = TypeVar("C", redis.Redis, redis.asyncio.Redis)
+T = TypeVar("T")
+
+
+class _Completions:
+    """Awaits asyncio Redis calls that a cancellation of the caller can neither cut nor hide.
+
+    redis-py's asyncio client can swallow a task's cancellation in the middle of a
+    command (the task then runs on as if never cancelled), or leave the command
+    half done. So each call runs in a task of its own, shielded: a cancelled
+    caller gets its ``CancelledError`` at once, the command completes, and an
+    ``undo`` step then gives back what it took (a slot, a claim) for the caller
+    that is no longer there.
+    """
+
+    def __init__(self) -> None:
+        self._pending: set[asyncio.Future[Any]] = set()
+
+    async def run(
+        self, call: Awaitable[T], undo: Callable[[T], Coroutine[Any, Any, None]] | None = None
+    ) -> T:
+        task = self._track(asyncio.ensure_future(call))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            task.add_done_callback(functools.partial(self._abandoned, undo=undo))
+            raise
+
+    def _track(self, task: asyncio.Future[T]) -> asyncio.Future[T]:
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return task
+
+    def _abandoned(
+        self, task: asyncio.Future[T], *, undo: Callable[[T], Coroutine[Any, Any, None]] | None
+    ) -> None:
+        # Retrieving the exception keeps asyncio from logging it as never retrieved.
+        if task.cancelled() or task.exception() is not None or undo is None:
+            return
+        self._track(asyncio.ensure_future(undo(task.result())))
+
+    async def settle(self) -> None:
+        """Wait until the calls of cancelled callers, and their undo steps, are done."""
+        while self._pending:
+            await asyncio.wait(set(self._pending))
+
+
+def _client(value: object, kind: type[C], twin: str) -> C:
+    if not isinstance(value, kind):
+        msg = (
+            f"client must be a {kind.__module__}.{kind.__name__}, got {type(value).__name__}; "
+            f"for the other kind of client use {twin}"
+        )
+        raise FieldTypeError(msg, field="client")
+    return value
+
+
+# redis-py leaves the options of `from_url` untyped; these say what it returns.
+_SYNC_FROM_URL: Final = cast(
+    "Callable[..., redis.Redis]",
+    redis.Redis.from_url,  # pyright: ignore[reportUnknownMemberType]
+)
+_ASYNC_FROM_URL: Final = cast(
+    "Callable[..., redis.asyncio.Redis]",
+    redis.asyncio.Redis.from_url,  # pyright: ignore[reportUnknownMemberType]
+)
+
+
+def _from_url(factory: Callable[..., C], url: object) -> C:
+    if not isinstance(url, str):
+        msg = f"url must be a str, got {type(url).__name__}"
+        raise FieldTypeError(msg, field="url")
+    try:
+        return factory(url, socket_connect_timeout=_TIMEOUT, socket_timeout=_TIMEOUT)
+    except ValueError as exc:
+        # The URL may hold a password: name the problem, not the URL.
+        msg = f"url is not a Redis URL: {exc}; use e.g. 'redis://localhost:6379/0'"
+        raise ValidationError(msg, field="url") from exc
+
+
+def _where(client: redis.Redis | redis.asyncio.Redis) -> str:
+    options = client.connection_pool.connection_kwargs
+    return str(options.get("path") or f"{options.get('host')}:{options.get('port')}")
+
+
+@contextmanager
+def _translated(action: str, where: str) -> Generator[None, None, None]:
+    """Turn the Redis client's exceptions into `SharedStateError`, keeping them as the cause."""
+    try:
+        yield
+    except redis.RedisError as exc:
+        msg = (
+            f"could not {action} in Redis at {where}: {exc}; "
+            "check that the server is running, reachable and accepts the credentials"
+        )
+        raise SharedStateError(msg) from exc
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+def _namespace(token: str | None, prefix: object) -> str:
+    found: object = os.environ.get(_TOKEN_ENV_VAR) if token is None else token
+    if not isinstance(found, str) or not found.strip():
+        msg = (
+            f"no Missive API token to key the shared limits on: pass token=... or set the "
+            f"{_TOKEN_ENV_VAR} environment variable"
+        )
+        raise ValidationError(msg, field="token")
+    if not isinstance(prefix, str) or not prefix:
+        msg = f"prefix must be a non-empty str, got {prefix!r}"
+        raise ValidationError(msg, field="prefix")
+    digest = hashlib.sha256(found.encode()).hexdigest()[:32]
+    return f"{prefix}:{{{digest}}}"
+
+
+class _RateLimiterBase:
+    """What both Redis limiters share: the configuration, keys and script arguments."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None,
+        rate_limit: RateLimit,
+        lease_seconds: float,
+        retry_interval: float,
+        prefix: str,
+        where: str,
+    ) -> None:
+        if not isinstance(cast("object", rate_limit), RateLimit):
+            msg = f"rate_limit must be a RateLimit, got {type(rate_limit).__name__}"
+            raise FieldTypeError(msg, field="rate_limit")
+        self._rate_limit = rate_limit
+        self._lease_seconds = positive_seconds("lease_seconds", lease_seconds)
+        self._retry_interval = positive_seconds("retry_interval", retry_interval)
+        namespace = _namespace(token, prefix)
+        self._keys = (f"{namespace}:starts", f"{namespace}:leases", f"{namespace}:pause")
+        self._where = where
+        self._owns_client = False
+        windows = rate_limit.windows
+        self._windows = [value for window in windows for value in (window.requests, window.seconds)]
+        self._horizon = max((window.seconds for window in windows), default=0.0) + rate_limit.margin
+        self._keep = max((window.requests for window in windows), default=0)
+        # Seam for tests: the time the scripts use instead of the server's.
+        self._now: Callable[[], float] | None = None
+
+    @property
+    def max_concurrent(self) -> int | None:
+        """Requests in flight at once, across every process sharing the keys (``None``: none)."""
+        return self._rate_limit.max_concurrent
+
+    def _time(self) -> str:
+        return "" if self._now is None else repr(self._now())
+
+    def _lease_args(self, *, slot: bool) -> tuple[list[str], list[str | int | float]]:
+        slots = (self._rate_limit.max_concurrent or 0) if slot else 0
+        args: list[str | int | float] = [
+            self._time(),
+            secrets.token_hex(8),
+            slots,
+            self._lease_seconds,
+            self._rate_limit.margin,
+            self._horizon,
+            self._keep,
+            *self._windows,
+        ]
+        return list(self._keys), args
+
+    def _lease_result(self, reply: object, args: list[str | int | float]) -> Lease | float:
+        if reply is None:
+            # Every slot is held: ask again soon, at a jittered pace so waiters spread out.
+            return self._retry_interval * (0.5 + random.random())  # noqa: S311 - jitter, not a secret
+        slot = cast("str", args[1]) if args[2] else None
+        return Lease(float(cast("str", reply)), slot)
+
+    def _release_failed(self, error: SharedStateError) -> None:
+        logger.warning(
+            "%s; the slot frees itself when its lease ends, %.0f s after its start",
+            error,
+            self._lease_seconds,
+        )
+
+    def __repr__(self) -> str:
+        """Show the server and the limits, never the token."""
+        return f"{type(self).__name__}({self._where!r}, {self._rate_limit!r})"
+
+
+class RedisRateLimiter(_RateLimiterBase):
+    """Missive's limits for one API token, shared in Redis by every process using the token.
+
+    Give it to `MissiveClient` as ``rate_limit``: together, all clients on all
+    machines that share the Redis server and the token stay within
+    ``max_concurrent`` requests in flight and within every window. A request's
+    concurrency slot is a lease: a worker that dies while holding one loses it
+    ``lease_seconds`` after the request's reserved start, so a crash never
+    wedges the fleet. For `AsyncMissiveClient` use `AsyncRedisRateLimiter`: this
+    one's calls would block the event loop.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        token: str | None = None,
+        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
+        lease_seconds: float = 120.0,
+        retry_interval: float = 0.02,
+        prefix: str = "missive-channels",
+    ) -> None:
+        """Create the limiter on a Redis client.
+
+        Args:
+            client: The Redis client (``redis.Redis``) to keep the state with.
+            token: The Missive API token whose limits these are (only its hash is
+                stored); defaults to the ``MISSIVE_API_TOKEN`` environment variable.
+            rate_limit: The limits to keep to; Missive's by default. Every process
+                sharing the token must use the same.
+            lease_seconds: How long after its reserved start a slot stays held if
+                its request never gives it back; keep it above your longest
+                request (the clients' default timeout is 60 s).
+            retry_interval: About how many seconds a request waits before asking
+                again when every slot is held.
+            prefix: The first part of every key.
+
+        Raises:
+            ValidationError: If a setting is invalid or no token is found.
+        """
+        checked = _client(client, redis.Redis, "AsyncRedisRateLimiter")
+        super().__init__(
+            token=token,
+            rate_limit=rate_limit,
+            lease_seconds=lease_seconds,
+            retry_interval=retry_interval,
+            prefix=prefix,
+            where=_where(checked),
+        )
+        self._client = checked
+        self._lease_script = checked.register_script(_LEASE)
+        self._pause_script = checked.register_script(_PAUSE)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
+        lease_seconds: float = 120.0,
+        retry_interval: float = 0.02,
+        prefix: str = "missive-channels",
+    ) -> Self:
+        """Create the limiter with its own Redis client (5 s timeouts); `close` closes it.
+
+        Args:
+            url: The server's URL, e.g. ``redis://localhost:6379/0``.
+            token: See the constructor.
+            rate_limit: See the constructor.
+            lease_seconds: See the constructor.
+            retry_interval: See the constructor.
+            prefix: See the constructor.
+
+        Raises:
+            ValidationError: If the URL or a setting is invalid.
+        """
+        limiter = cls(
+            _from_url(_SYNC_FROM_URL, url),
+            token=token,
+            rate_limit=rate_limit,
+            lease_seconds=lease_seconds,
+            retry_interval=retry_interval,
+            prefix=prefix,
+        )
+        limiter._owns_client = True
+        return limiter
+
+    def lease(self) -> Lease | float:
+        """Take a slot and reserve the earliest start that keeps every window.
+
+        Returns:
+            A `Lease`, or the seconds to wait before asking again when every slot is held.
+
+        Raises:
+            SharedStateError: If Redis cannot be used.
+        """
+        keys, args = self._lease_args(slot=True)
+        with _translated("take a rate-limit slot", self._where):
+            reply: object = self._lease_script(keys=keys, args=args)
+        return self._lease_result(reply, args)
+
+    def acquire(self) -> float:
+        """Reserve the earliest start that keeps every window, without a slot.
+
+        Returns:
+            Seconds to wait before sending (``0.0``: send now).
+
+        Raises:
+            SharedStateError: If Redis cannot be used.
+        """
+        keys, args = self._lease_args(slot=False)
+        with _translated("reserve a start", self._where):
+            reply: object = self._lease_script(keys=keys, args=args)
+        return float(cast("str", reply))
+
+    def release(self, lease: Lease) -> None:
+        """Give back the lease's slot; a failure is logged, never raised.
+
+        Args:
+            lease: A lease from `lease`.
+        """
+        if lease.slot is None:
+            return
+        try:
+            with _translated("release a rate-limit slot", self._where):
+                self._client.zrem(self._keys[1], lease.slot)
+        except SharedStateError as error:
+            self._release_failed(error)
+
+    def pause(self, seconds: float) -> None:
+        """Hold back every start not yet reserved, in every process, by ``seconds`` from now.
+
+        Args:
+            seconds: How long Missive asked to wait.
+
+        Raises:
+            SharedStateError: If Redis cannot be used.
+        """
+        if seconds > 0:
+            with _translated("pause the shared limits", self._where):
+                self._pause_script(keys=[self._keys[2]], args=[self._time(), seconds])
+
+    def close(self) -> None:
+        """Close the Redis client if `from_url` created it."""
+        if self._owns_client:
+            self._client.close()
+
+
+class AsyncRedisRateLimiter(_RateLimiterBase):
+    """`RedisRateLimiter` for `AsyncMissiveClient`, on a ``redis.asyncio.Redis`` client."""
+
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        *,
+        token: str | None = None,
+        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
+        lease_seconds: float = 120.0,
+        retry_interval: float = 0.02,
+        prefix: str = "missive-channels",
+    ) -> None:
+        """Create the limiter on an asyncio Redis client; see `RedisRateLimiter` for the arguments.
+
+        Raises:
+            ValidationError: If a setting is invalid or no token is found.
+        """
+        checked = _client(client, redis.asyncio.Redis, "RedisRateLimiter")
+        self._calls = _Completions()
+        super().__init__(
+            token=token,
+            rate_limit=rate_limit,
+            lease_seconds=lease_seconds,
+            retry_interval=retry_interval,
+            prefix=prefix,
+            where=_where(checked),
+        )
+        self._client = checked
+        self._lease_script = checked.register_script(_LEASE)
+        self._pause_script = checked.register_script(_PAUSE)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
+        lease_seconds: float = 120.0,
+        retry_interval: float = 0.02,
+        prefix: str = "missive-channels",
+    ) -> Self:
+        """Create the limiter with its own asyncio Redis client (5 s timeouts).
+
+        `aclose` closes the client.
+
+        See `RedisRateLimiter.from_url` for the arguments.
+
+        Raises:
+            ValidationError: If the URL or a setting is invalid.
+        """
+        limiter = cls(
+            _from_url(_ASYNC_FROM_URL, url),
+            token=token,
+            rate_limit=rate_limit,
+            lease_seconds=lease_seconds,
+            retry_interval=retry_interval,
+            prefix=prefix,
+        )
+        limiter._owns_client = True
+        return limiter
+
+    async def lease(self) -> Lease | float:
+        """See `RedisRateLimiter.lease`."""
+        keys, args = self._lease_args(slot=True)
+
+        async def undo(reply: object) -> None:
+            offer = self._lease_result(reply, args)
+            if isinstance(offer, Lease):
+                await self.release(offer)
+
+        with _translated("take a rate-limit slot", self._where):
+            reply: object = await self._calls.run(self._lease_script(keys=keys, args=args), undo)
+        return self._lease_result(reply, args)
+
+    async def release(self, lease: Lease) -> None:
+        """See `RedisRateLimiter.release`."""
+        if lease.slot is None:
+            return
+        try:
+            with _translated("release a rate-limit slot", self._where):
+                await self._calls.run(self._client.zrem(self._keys[1], lease.slot))
+        except SharedStateError as error:
+            self._release_failed(error)
+
+    async def pause(self, seconds: float) -> None:
+        """See `RedisRateLimiter.pause`."""
+        if seconds > 0:
+            with _translated("pause the shared limits", self._where):
+                await self._calls.run(
+                    self._pause_script(keys=[self._keys[2]], args=[self._time(), seconds])
+                )
+
+    async def aclose(self) -> None:
+        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
+        await self._calls.settle()
+        if self._owns_client:
+            await self._client.aclose()
+
+
+class _DeduplicatorBase:
+    """What both Redis deduplicators share: the configuration and keys."""
+
+    def __init__(self, *, ttl: float, claim_timeout: float, prefix: object, where: str) -> None:
+        self._ttl = _milliseconds(positive_seconds("ttl", ttl))
+        self._claim_timeout = _milliseconds(positive_seconds("claim_timeout", claim_timeout))
+        if not isinstance(prefix, str) or not prefix:
+            msg = f"prefix must be a non-empty str, got {prefix!r}"
+            raise ValidationError(msg, field="prefix")
+        self._prefix = prefix
+        self._where = where
+        self._owns_client = False
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}:{key}"
+
+    def __repr__(self) -> str:
+        """Show the server and the durations."""
+        return (
+            f"{type(self).__name__}({self._where!r}, ttl={self._ttl / 1000:g}, "
+            f"claim_timeout={self._claim_timeout / 1000:g})"
+        )
+
+
+class RedisDeduplicator(_DeduplicatorBase):
+    """A `Deduplicator` in Redis, shared by every process receiving the webhooks.
+
+    A claim is ``SET key in_progress NX PX <claim_timeout>``; a completed
+    delivery is ``SET key done PX <ttl>``; a release deletes the key only while
+    it is still ``in_progress``. It answers like `InMemoryDeduplicator`:
+    `Delivery.NEW`, `Delivery.DUPLICATE` or `Delivery.IN_PROGRESS`.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        ttl: float = _DAY,
+        claim_timeout: float = 60.0,
+        prefix: str = "missive-channels:webhook",
+    ) -> None:
+        """Create the deduplicator on a Redis client.
+
+        Args:
+            client: The Redis client (``redis.Redis``).
+            ttl: Seconds a handled message id is remembered; cover Missive's retries.
+            claim_timeout: Seconds a claim lasts without `complete` or `release`;
+                keep it above your handler's longest run.
+            prefix: The first part of every key.
+
+        Raises:
+            ValidationError: If a setting is invalid.
+        """
+        checked = _client(client, redis.Redis, "AsyncRedisDeduplicator")
+        super().__init__(ttl=ttl, claim_timeout=claim_timeout, prefix=prefix, where=_where(checked))
+        self._client = checked
+        self._claim_script = checked.register_script(_CLAIM)
+        self._release_script = checked.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        ttl: float = _DAY,
+        claim_timeout: float = 60.0,
+        prefix: str = "missive-channels:webhook",
+    ) -> Self:
+        """Create the deduplicator with its own Redis client (5 s timeouts); `close` closes it.
+
+        Args:
+            url: The server's URL, e.g. ``redis://localhost:6379/0``.
+            ttl: See the constructor.
+            claim_timeout: See the constructor.
+            prefix: See the constructor.
+
+        Raises:
+            ValidationError: If the URL or a setting is invalid.
+        """
+        deduplicator = cls(
+            _from_url(_SYNC_FROM_URL, url),
+            ttl=ttl,
+            claim_timeout=claim_timeout,
+            prefix=prefix,
+        )
+        deduplicator._owns_client = True
+        return deduplicator
+
+    def claim(self, key: str) -> Delivery:
+        """Claim ``key`` unless it is handled or being handled (see `Deduplicator.claim`).
+
+        Args:
+            key: The message id.
+
+        Returns:
+            `Delivery.NEW` if the caller now owns the key, otherwise why not.
+
+        Raises:
+            SharedStateError: If Redis cannot be used.
+        """
+        with _translated("claim a webhook delivery", self._where):
+            reply: object = self._claim_script(keys=[self._key(key)], args=[self._claim_timeout])
+        return _DELIVERIES[cast("str", reply)]
+
+    def complete(self, key: str) -> None:
+        """Record ``key`` as handled for ``ttl`` seconds (see `Deduplicator.complete`).
+
+        Args:
+            key: The message id.
+
+        Raises:
+            SharedStateError: If Redis cannot be used.
+        """
+        with _translated("record a handled webhook delivery", self._where):
+            self._client.set(self._key(key), "done", px=self._ttl)
+
+    def release(self, key: str) -> None:
+        """Drop an unfinished claim on ``key`` (see `Deduplicator.release`).
+
+        Args:
+            key: The message id.
+
+        Raises:
+            SharedStateError: If Redis cannot be used.
+        """
+        with _translated("release a webhook delivery", self._where):
+            self._release_script(keys=[self._key(key)])
+
+    def close(self) -> None:
+        """Close the Redis client if `from_url` created it."""
+        if self._owns_client:
+            self._client.close()
+
+
+class AsyncRedisDeduplicator(_DeduplicatorBase):
+    """An `AsyncDeduplicator` in Redis, on a ``redis.asyncio.Redis`` client.
+
+    Use it with `handle_once_async`; it answers like `RedisDeduplicator`.
+    """
+
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        *,
+        ttl: float = _DAY,
+        claim_timeout: float = 60.0,
+        prefix: str = "missive-channels:webhook",
+    ) -> None:
+        """Create the deduplicator; see `RedisDeduplicator` for the arguments.
+
+        Raises:
+            ValidationError: If a setting is invalid.
+        """
+        checked = _client(client, redis.asyncio.Redis, "RedisDeduplicator")
+        self._calls = _Completions()
+        super().__init__(ttl=ttl, claim_timeout=claim_timeout, prefix=prefix, where=_where(checked))
+        self._client = checked
+        self._claim_script = checked.register_script(_CLAIM)
+        self._release_script = checked.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        ttl: float = _DAY,
+        claim_timeout: float = 60.0,
+        prefix: str = "missive-channels:webhook",
+    ) -> Self:
+        """Create the deduplicator with its own asyncio Redis client (5 s timeouts).
+
+        `aclose` closes the client.
+
+        See `RedisDeduplicator.from_url` for the arguments.
+
+        Raises:
+            ValidationError: If the URL or a setting is invalid.
+        """
+        deduplicator = cls(
+            _from_url(_ASYNC_FROM_URL, url),
+            ttl=ttl,
+            claim_timeout=claim_timeout,
+            prefix=prefix,
+        )
+        deduplicator._owns_client = True
+        return deduplicator
+
+    async def claim(self, key: str) -> Delivery:
+        """See `RedisDeduplicator.claim`."""
+
+        async def undo(reply: object) -> None:
+            if _DELIVERIES[cast("str", reply)] is Delivery.NEW:
+                try:
+                    await self.release(key)
+                except SharedStateError as error:
+                    logger.warning("%s; the claim lapses after its claim timeout", error)
+
+        with _translated("claim a webhook delivery", self._where):
+            reply: object = await self._calls.run(
+                self._claim_script(keys=[self._key(key)], args=[self._claim_timeout]), undo
+            )
+        return _DELIVERIES[cast("str", reply)]
+
+    async def complete(self, key: str) -> None:
+        """See `RedisDeduplicator.complete`."""
+        with _translated("record a handled webhook delivery", self._where):
+            await self._calls.run(self._client.set(self._key(key), "done", px=self._ttl))
+
+    async def release(self, key: str) -> None:
+        """See `RedisDeduplicator.release`."""
+        with _translated("release a webhook delivery", self._where):
+            await self._calls.run(self._release_script(keys=[self._key(key)]))
+
+    async def aclose(self) -> None:
+        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
+        await self._calls.settle()
+        if self._owns_client:
+            await self._client.aclose()
