@@ -564,20 +564,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke run")
     parser.add_argument("--markdown", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--only",
+        type=int,
+        nargs="+",
+        choices=range(1, 8),
+        default=range(1, 8),
+        metavar="N",
+        help="run only the benchmarks of these targets (1-7)",
+    )
     args = parser.parse_args()
     quick: bool = args.quick
+    only = set(args.only)
     rounds = 5 if quick else 21
     header = f"Machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start"
     print(header)
     table = Table()
     started = time.monotonic()
-    bench_webhooks(table, rounds)
-    bench_serialization(table, rounds)
-    with loopback_server() as base_url:
-        bench_client(table, rounds=3 if quick else 11, batch=50 if quick else 300, base_url=base_url)
-        bench_attachment_memory(table, base_url)
-    bench_import(table, rounds=3 if quick else 15)
-    bench_pacing(table, count=2000, scale=600.0 if quick else 60.0)
+    if only & {1, 2}:
+        bench_webhooks(table, rounds)
+    if 3 in only:
+        bench_serialization(table, rounds)
+    if only & {4, 7}:
+        with loopback_server() as base_url:
+            if 4 in only:
+                bench_client(
+                    table, rounds=3 if quick else 11, batch=50 if quick else 300, base_url=base_url
+                )
+            if 7 in only:
+                bench_attachment_memory(table, base_url)
+    if 5 in only:
+        bench_import(table, rounds=3 if quick else 15)
+    if 6 in only:
+        bench_pacing(table, count=2000, scale=600.0 if quick else 60.0)
     report = table.markdown(header)
     print()
     print(report)

@@ -29,6 +29,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 
 from ._errors import FieldTypeError, RequestTooLargeError, WebhookPayloadError
@@ -79,8 +80,14 @@ def _unstructure_datetime(value: datetime) -> int:
 
 converter.register_unstructure_hook(Attachment, _unstructure_attachment)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
+# JSON-native optional values unstructure to themselves: saying so lets cattrs' generated
+# functions copy them as they are, rather than call a hook that calls another per field.
+converter.register_unstructure_hook_factory(
+    lambda t: _optional_of(t) in _JSON_NATIVE, lambda _: identity
+)
 
-_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# Bodies are built afresh from frozen models, so they cannot hold a cycle: skip that check.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 _MESSAGE_CLASSES: Final = (TextMessage, HtmlMessage, EmailMessage)
 
@@ -178,6 +185,7 @@ _SHAPE_FAILURES: Final = (KeyError, TypeError, ValueError)
 """What structuring raises on a bad value; anything else is a bug and propagates."""
 
 _NONE_TYPE: Final = type(None)
+_JSON_NATIVE: Final = (str, int, float, bool)
 
 _JSON_KINDS: Final[dict[type, str]] = {
     dict: "an object",

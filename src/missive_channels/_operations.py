@@ -9,7 +9,7 @@ from urllib.parse import quote
 import attrs
 
 from ._bodies import StreamedBody, stream_request
-from ._converter import encode_post, structure_payload
+from ._converter import encode_post, encode_request, structure_payload
 from ._errors import FieldTypeError, ValidationError
 from ._events import Conversation, StoredMessage
 from ._models import EmailMessage, HtmlMessage, TextMessage
@@ -138,6 +138,12 @@ def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
         body = decode_json(content)
     except ShapeError:
         return None, None
+    # The usual answer, {key: {"id": ..., "conversation": ...}}, read straight off.
+    usual = body.get(key) if type(body) is dict else None
+    if type(usual) is dict:
+        found_id, found_conversation = usual.get("id"), usual.get("conversation")
+        if type(found_id) is str and type(found_conversation) is str:
+            return found_id, found_conversation
     created = _first(member(body, key))
     conversation = member(created, "conversation")
     conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")
@@ -169,10 +175,13 @@ def create_message(message: Message) -> Operation[CreatedMessage]:
             f"got {type(message).__name__}; build the message with one of those classes"
         )
         raise FieldTypeError(msg)
+    # Stream the attachments' base64 text in chunks rather than copy it whole; a
+    # message without attachments is small, and sent as plain bytes.
+    content = stream_request(message) if message.attachments else encode_request(message)
     return Operation(
         method="POST",
         path="/messages",
-        content=stream_request(message),
+        content=content,
         idempotent=False,
         parse=_parse_created_message,
     )
