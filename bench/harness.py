@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Row", "Table", "machine", "median_ratio", "optimal_span", "paired_ratio"]
 
+
 def median_ratio(candidate: Sequence[float], baseline: Sequence[float]) -> float:
     """Return the median of the per-round ratios ``candidate[i] / baseline[i]``.
 

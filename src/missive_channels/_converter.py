@@ -63,6 +63,9 @@ Sources speak of "10 MB" without saying whether that is 10**7 or 2**20 * 10
 bytes, so the smaller reading is used.
 """
 
+_JSON_NATIVE: Final[tuple[type, ...]] = (str, int, float, bool)
+"""Types whose values JSON holds as they are."""
+
 # omit_if_default keeps unset fields (None, (), default-False booleans) off the wire.
 converter: Final = cattrs.Converter(omit_if_default=True)
 
@@ -82,9 +85,13 @@ converter.register_unstructure_hook(Attachment, _unstructure_attachment)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
 # JSON-native optional values unstructure to themselves: saying so lets cattrs' generated
 # functions copy them as they are, rather than call a hook that calls another per field.
-converter.register_unstructure_hook_factory(
-    lambda t: _optional_of(t) in _JSON_NATIVE, lambda _: identity
-)
+
+
+def _as_is(_: object) -> Callable[[Any], Any]:
+    return identity
+
+
+converter.register_unstructure_hook_factory(lambda t: _optional_of(t) in _JSON_NATIVE, _as_is)
 
 # Bodies are built afresh from frozen models, so they cannot hold a cycle: skip that check.
 _ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
@@ -119,7 +126,7 @@ def to_request_body(message: Message) -> dict[str, Any]:
         FieldTypeError: If ``message`` is not one of the three message types.
     """
     for cls in _MESSAGE_CLASSES:
-        if isinstance(message, cls):
+        if isinstance(message, cls):  # pyright: ignore[reportUnnecessaryIsInstance]
             return {"messages": _unstructure_hook(cls)(message)}
     msg = (
         "expected a TextMessage, HtmlMessage or EmailMessage, "
@@ -185,7 +192,6 @@ _SHAPE_FAILURES: Final = (KeyError, TypeError, ValueError)
 """What structuring raises on a bad value; anything else is a bug and propagates."""
 
 _NONE_TYPE: Final = type(None)
-_JSON_NATIVE: Final = (str, int, float, bool)
 
 _JSON_KINDS: Final[dict[type, str]] = {
     dict: "an object",
@@ -341,7 +347,7 @@ def _builder(cls: type[Any]) -> type[Any] | None:
     names = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
     try:
         twin = type(cls.__name__, (cls,), names)
-        probe = object.__new__(twin)
+        probe: object = object.__new__(twin)
         for field in attrs.fields(cls):
             setattr(probe, field.name, None)
         probe.__class__ = cls

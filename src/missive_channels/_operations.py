@@ -138,12 +138,6 @@ def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
         body = decode_json(content)
     except ShapeError:
         return None, None
-    # The usual answer, {key: {"id": ..., "conversation": ...}}, read straight off.
-    usual = body.get(key) if type(body) is dict else None
-    if type(usual) is dict:
-        found_id, found_conversation = usual.get("id"), usual.get("conversation")
-        if type(found_id) is str and type(found_conversation) is str:
-            return found_id, found_conversation
     created = _first(member(body, key))
     conversation = member(created, "conversation")
     conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")

@@ -304,7 +304,7 @@ def _payload_bytes(body: object) -> bytes | bytearray:
     raise WebhookPayloadError(msg)
 
 
-_SCAN: Final = json.JSONDecoder().scan_once
+_DECODER: Final = json.JSONDecoder()
 _JSON_SPACE: Final = " \t\n\r"
 
 
@@ -319,8 +319,8 @@ def _decode_json(raw: bytes | bytearray) -> object:
     if raw[:1] == b"{" and raw[1:2] != b"\0":
         try:
             text = raw.decode("utf-8", "surrogatepass")
-            data, end = _SCAN(text, 0)
-        except (ValueError, RecursionError, StopIteration):
+            data, end = _DECODER.raw_decode(text)
+        except (ValueError, RecursionError):
             pass
         else:
             if not text[end:].strip(_JSON_SPACE):
