@@ -927,6 +927,25 @@ async def test_the_limiter_spaces_requests_out(make_client: Any, httpx_mock: HTT
     assert client.sleeps == [9.0]
 
 
+async def test_limiter_waits_are_logged_at_debug_level(
+    make_client: Any, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A start the limiter holds back is logged with its path and wait, at DEBUG only."""
+    caplog.set_level(logging.DEBUG, logger="missive_channels")
+    clock = [100.0]
+    limiter = SlidingWindowLimiter(
+        RateLimit(max_concurrent=None, windows=[RateWindow(1, 10.0)], margin=0.0),
+        clock=lambda: clock[0],
+    )
+    for _ in range(2):
+        httpx_mock.add_response(status_code=201)
+    client = make_client(rate_limit=limiter)
+    await create(client)
+    await create(client)
+    assert client.sleeps == [10.0]
+    assert "rate limit: POST /v1/messages waits 10.000 s" in caplog.text
+
+
 async def test_a_429_pauses_everyone_sharing_the_limiter(
     make_client: Any, httpx_mock: HTTPXMock
 ) -> None:

@@ -218,3 +218,41 @@ def test_reader_runs_validators_and_keeps_defaults_of_richer_models() -> None:
     # A validator judges the whole object, so the path is the object's.
     assert info.value.path == "$.thing"
     assert "Length of 'name' must be >= 2" in info.value.problem
+
+
+@attrs.frozen(kw_only=True)
+class _Final:
+    """A read model that refuses subclasses, as some libraries' final classes do."""
+
+    name: str | None = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        msg = "final"
+        raise TypeError(msg)
+
+
+def test_reader_builds_classes_that_refuse_subclasses() -> None:
+    """Without a mutable twin, the reader sets the frozen slots one by one; same result."""
+    found = structure_payload({"name": "x", "other": 1}, _Final)
+    assert found == _Final(name="x")
+    assert type(found) is _Final
+
+
+@attrs.frozen(kw_only=True)
+class _Varied:
+    """A read model with field types the generated readers hand to their hooks."""
+
+    size: int
+    counts: tuple[int, ...] = ()
+    stamp: datetime | None = None
+
+
+def test_reader_hands_other_field_types_to_their_hooks() -> None:
+    """Required integers, lists of numbers and fractional seconds read like anywhere else."""
+    found = structure_payload({"size": 3, "counts": [1, 2], "stamp": 1.5}, _Varied)
+    assert found == _Varied(
+        size=3, counts=(1, 2), stamp=datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=timezone.utc)
+    )
+    with pytest.raises(WebhookPayloadError) as info:
+        structure_payload({"size": 3, "counts": [1, "2"]}, _Varied)
+    assert info.value.path == "$.counts[1]"

@@ -2,9 +2,7 @@
 
 import importlib as _importlib
 import typing as _typing
-from importlib.metadata import version as _version
 
-from ._bodies import encoded_size, split_attachments
 from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
 from ._dedup import (
     AsyncDeduplicator,
@@ -54,7 +52,6 @@ from ._events import (
     WebhookEvent,
     WebhookMessage,
 )
-from ._journal import Journal, JournalEntry, JournalState
 from ._models import (
     Attachment,
     EmailAddress,
@@ -66,15 +63,6 @@ from ._models import (
     Post,
     TextMessage,
 )
-from ._ratelimit import (
-    AsyncLimiter,
-    Lease,
-    LeasingLimiter,
-    Limiter,
-    RateLimit,
-    RateWindow,
-    SlidingWindowLimiter,
-)
 from .webhooks import (
     SignatureMatch,
     WebhookVerifier,
@@ -85,11 +73,22 @@ from .webhooks import (
 
 if _typing.TYPE_CHECKING:
     from ._async_client import AsyncMissiveClient
+    from ._bodies import encoded_size, split_attachments
     from ._bulk import SendCounts, SendOutcome, SendStatus
     from ._client import MissiveClient
+    from ._journal import Journal, JournalEntry, JournalState
     from ._operations import CreatedMessage, CreatedPost
+    from ._ratelimit import (
+        AsyncLimiter,
+        Lease,
+        LeasingLimiter,
+        Limiter,
+        RateLimit,
+        RateWindow,
+        SlidingWindowLimiter,
+    )
 
-__version__: str = _version("missive-channels")
+    __version__: str
 
 __all__ = [
     "MAX_REQUEST_BYTES",
@@ -173,21 +172,39 @@ __all__ = [
     "verify_signature",
 ]
 
-# The clients and their result types import httpx; load them on first use so that
-# `import missive_channels.webhooks` stays light.
+# The clients and their result types import httpx, the journal sqlite3, and the
+# version importlib.metadata; load them and the other sending-side names on first
+# use so that `import missive_channels.webhooks` stays light.
 _LAZY: dict[str, str] = {
+    "AsyncLimiter": "._ratelimit",
     "AsyncMissiveClient": "._async_client",
     "CreatedMessage": "._operations",
     "CreatedPost": "._operations",
+    "Journal": "._journal",
+    "JournalEntry": "._journal",
+    "JournalState": "._journal",
+    "Lease": "._ratelimit",
+    "LeasingLimiter": "._ratelimit",
+    "Limiter": "._ratelimit",
     "MissiveClient": "._client",
+    "RateLimit": "._ratelimit",
+    "RateWindow": "._ratelimit",
     "SendCounts": "._bulk",
     "SendOutcome": "._bulk",
     "SendStatus": "._bulk",
+    "SlidingWindowLimiter": "._ratelimit",
+    "encoded_size": "._bodies",
+    "split_attachments": "._bodies",
 }
 
 
 def __getattr__(name: str) -> object:
-    """Import a client-side name on first access."""
+    """Import a sending-side name, or read the version, on first access."""
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415 - heavy, needed rarely
+
+        globals()[name] = version("missive-channels")
+        return globals()[name]
     module = _LAZY.get(name)
     if module is None:
         msg = f"module {__name__!r} has no attribute {name!r}"
@@ -199,4 +216,4 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     """List the module's names, the lazily imported ones included."""
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, "__version__"})

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import (
     Any,
     Final,
+    NamedTuple,
     TypeAlias,
     TypeVar,
     Union,
@@ -28,6 +29,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 
 from ._errors import FieldTypeError, RequestTooLargeError, WebhookPayloadError
@@ -61,6 +63,9 @@ Sources speak of "10 MB" without saying whether that is 10**7 or 2**20 * 10
 bytes, so the smaller reading is used.
 """
 
+_JSON_NATIVE: Final[tuple[type, ...]] = (str, int, float, bool)
+"""Types whose values JSON holds as they are."""
+
 # omit_if_default keeps unset fields (None, (), default-False booleans) off the wire.
 converter: Final = cattrs.Converter(omit_if_default=True)
 
@@ -78,13 +83,31 @@ def _unstructure_datetime(value: datetime) -> int:
 
 converter.register_unstructure_hook(Attachment, _unstructure_attachment)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
+# JSON-native optional values unstructure to themselves: saying so lets cattrs' generated
+# functions copy them as they are, rather than call a hook that calls another per field.
 
-_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-# Resolve each message class's unstructure function once instead of per call.
-_UNSTRUCTURE: Final = {
-    cls: converter.get_unstructure_hook(cls) for cls in (TextMessage, HtmlMessage, EmailMessage)
-}
+def _as_is(_: object) -> Callable[[Any], Any]:
+    return identity
+
+
+converter.register_unstructure_hook_factory(lambda t: _optional_of(t) in _JSON_NATIVE, _as_is)
+
+# Bodies are built afresh from frozen models, so they cannot hold a cycle: skip that check.
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+_MESSAGE_CLASSES: Final = (TextMessage, HtmlMessage, EmailMessage)
+
+# Each class's unstructure function, resolved on first use (not at import, which
+# webhook handlers pay for) and then kept instead of being looked up per call.
+_UNSTRUCTURE: Final[dict[type, Callable[[Any], dict[str, Any]]]] = {}
+
+
+def _unstructure_hook(cls: type) -> Callable[[Any], dict[str, Any]]:
+    hook = _UNSTRUCTURE.get(cls)
+    if hook is None:
+        hook = _UNSTRUCTURE[cls] = converter.get_unstructure_hook(cls)
+    return hook
 
 
 def to_request_body(message: Message) -> dict[str, Any]:
@@ -102,9 +125,9 @@ def to_request_body(message: Message) -> dict[str, Any]:
     Raises:
         FieldTypeError: If ``message`` is not one of the three message types.
     """
-    for cls, unstructure in _UNSTRUCTURE.items():
+    for cls in _MESSAGE_CLASSES:
         if isinstance(message, cls):  # pyright: ignore[reportUnnecessaryIsInstance]
-            return {"messages": unstructure(message)}
+            return {"messages": _unstructure_hook(cls)(message)}
     msg = (
         "expected a TextMessage, HtmlMessage or EmailMessage, "
         f"got {type(message).__name__}; build the message with one of those classes"
@@ -132,9 +155,6 @@ def encode_request(message: Message, *, limit: int = MAX_REQUEST_BYTES) -> bytes
     return body
 
 
-_UNSTRUCTURE_POST: Final = converter.get_unstructure_hook(Post)
-
-
 def encode_post(post: Post, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
     """Return the UTF-8 JSON body of ``POST /v1/posts``, refusing oversize requests.
 
@@ -154,7 +174,7 @@ def encode_post(post: Post, *, limit: int = MAX_REQUEST_BYTES) -> bytes:
             f"expected a Post, got {type(post).__name__}; build the post with missive_channels.Post"
         )
         raise FieldTypeError(msg)
-    body = _ENCODER.encode({"posts": _UNSTRUCTURE_POST(post)}).encode("utf-8")
+    body = _ENCODER.encode({"posts": _unstructure_hook(Post)(post)}).encode("utf-8")
     if len(body) > limit:
         raise RequestTooLargeError(size=len(body), limit=limit)
     return body
@@ -285,31 +305,12 @@ def _tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
     return explain if conv.detailed_validation else read
 
 
-def _participant_reader(conv: cattrs.Converter) -> Hook:
-    set_id, set_username, set_name = (
-        getattr(Participant, name).__set__ for name in ("id", "username", "name")
-    )
-
-    def read(value: object, _: object) -> Participant | None:
-        if type(value) is not dict:
-            raise _ShapeError(expected="an object", got=value)
-        get = cast("dict[str, object]", value).get
-        id_, username, name = get("id"), get("username"), get("name")
-        for key in (id_, username, name):
-            if key is not None and type(key) is not str:
-                raise _MismatchError  # the explainer says which key and why
-        # Missive may send an alias with every key null; Participant refuses that
-        # (there is nothing to address), so it reads as "no participant".
-        if not (id_ or username or name):
-            return None
-        # The checks above are exactly Participant's validators, so its __init__
-        # (the costliest step here) has nothing left to check.
-        participant = object.__new__(Participant)
-        set_id(participant, id_)
-        set_username(participant, username)
-        set_name(participant, name)
-        return participant
-
+def _participant_reader(_: object, conv: cattrs.Converter) -> Hook:
+    if not conv.detailed_validation:
+        # The inline checks are exactly Participant's validators, and an alias naming
+        # nobody (Missive may send every key null) reads as "no participant", so the
+        # fast reader never needs Participant's __init__ (the costliest step here).
+        return _attrs_reader(Participant, conv)
     generated = make_dict_structure_fn(Participant, conv)
 
     def explain(value: object, _: object) -> Participant | None:
@@ -321,56 +322,207 @@ def _participant_reader(conv: cattrs.Converter) -> Hook:
             return None
         return generated(cast("dict[str, object]", value), Participant)
 
-    return explain if conv.detailed_validation else read
+    return explain
 
 
-# Inline checks for the generated readers; each mirrors one scalar hook above.
+# Inline checks for the generated readers; each mirrors one scalar hook above. The
+# class test comes first: it settles the common case, a value of the right type.
 _INLINE_CHECKS: Final[dict[Any, str]] = {
-    str: "if v.__class__ is not str: raise Bad",
-    str | None: "if v is not None and v.__class__ is not str: raise Bad",
-    int | None: "if v is not None and v.__class__ is not int: raise Bad",
-    bool | None: "if v is not None and v.__class__ is not bool: raise Bad",
+    str: "if {v}.__class__ is not str: raise Bad",
+    str | None: "if {v}.__class__ is not str and {v} is not None: raise Bad",
+    int | None: "if {v}.__class__ is not int and {v} is not None: raise Bad",
+    bool | None: "if {v}.__class__ is not bool and {v} is not None: raise Bad",
 }
+
+
+def _builder(cls: type[Any]) -> type[Any] | None:
+    """Return a mutable twin of a frozen attrs class, or None where CPython's rules forbid one.
+
+    Setting a frozen class's slots goes through a method-wrapper call per field,
+    the bulk of a reader's time. The twin subclass adds no slots and sets
+    attributes the plain way (a specialized store), and an instance of it becomes
+    a ``cls`` with one ``__class__`` assignment, which CPython allows between
+    classes of identical layout. The probe below checks that on this interpreter.
+    """
+    names = {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__}
+    try:
+        twin = type(cls.__name__, (cls,), names)
+        probe: object = object.__new__(twin)
+        for field in attrs.fields(cls):
+            setattr(probe, field.name, None)
+        probe.__class__ = cls
+    except (TypeError, AttributeError):
+        return None
+    return twin
+
+
+def _plain(cls: type[Any]) -> bool:
+    """Whether a class has nothing to check: no validators, converters or post-init."""
+    return not hasattr(cls, "__attrs_post_init__") and all(
+        field.validator is None and field.converter is None for field in attrs.fields(cls)
+    )
+
+
+class _Options(NamedTuple):
+    trusted: bool
+    """The inline checks are exactly the class's validators: its __init__ can be skipped."""
+    named: tuple[str, ...]
+    """At least one of these fields must be non-empty, else the object reads as None."""
+
+
+# Participants and correspondents naming nobody read as "nobody": None, left out of lists.
+_OPTIONS: Final[dict[type, _Options]] = {
+    Participant: _Options(trusted=True, named=("id", "username", "name")),
+    Correspondent: _Options(trusted=False, named=("id", "username", "name", "address")),
+}
+_DEFAULT_OPTIONS: Final = _Options(trusted=False, named=())
+
+
+class _ReaderSource:
+    """Writes the source of one fast reader; nested plain classes are read inline.
+
+    Reading nested objects in the same function, rather than calling their own
+    readers, saves a call per object, and most of a small object's reading time
+    is that call.
+    """
+
+    def __init__(self, conv: cattrs.Converter) -> None:
+        self.conv = conv
+        self.namespace: dict[str, Any] = {
+            "Bad": _MismatchError,
+            "new": object.__new__,
+            "fromts": datetime.fromtimestamp,
+            "utc": timezone.utc,
+        }
+        self.lines: list[str] = []
+        self._objects = 0
+        self._open: list[type] = []
+
+    def _add(self, indent: int, *lines: str) -> None:
+        self.lines.extend("    " * indent + line for line in lines)
+
+    def _inline(self, type_: Any) -> bool:  # noqa: ANN401 - any type expression
+        if not attrs.has(type_) or type_ in self._open:
+            return False
+        return _OPTIONS.get(type_, _DEFAULT_OPTIONS).trusted or _plain(type_)
+
+    def _hook(self, tag: str, type_: Any) -> str:  # noqa: ANN401 - any type expression
+        self.namespace[f"h{tag}"] = self.conv.get_structure_hook(type_)
+        self.namespace[f"t{tag}"] = type_
+        return f"h{tag}"
+
+    def read(self, cls: type[Any], src: str, dst: str, indent: int) -> None:
+        """Write lines reading the JSON object in ``src`` into a ``cls`` in ``dst``."""
+        options = _OPTIONS.get(cls, _DEFAULT_OPTIONS)
+        plain = options.trusted or _plain(cls)
+        k = self._objects
+        self._objects += 1
+        twin = _builder(cls) if plain else None
+        self.namespace[f"C{k}"] = cls
+        self.namespace[f"M{k}"] = twin or cls
+        hints = get_type_hints(cls)
+        self._add(indent, f"if {src}.__class__ is not dict: raise Bad")
+        self._add(indent, f"i{k} = new(M{k})" if plain else f"kw{k} = {{}}")
+        self._open.append(cls)
+        for n, field in enumerate(attrs.fields(cls)):
+            v, key = f"f{k}_{n}", field.name
+            if field.default is attrs.NOTHING:
+                self._add(indent, f"{v} = {src}[{key!r}]")
+                self._convert(v, f"{k}_{n}", hints[key], indent)
+            elif field.default is None or field.default == ():
+                self._add(indent, f"{v} = {src}.get({key!r})")
+                self._convert(v, f"{k}_{n}", hints[key], indent)
+            else:
+                self.namespace[f"d{k}_{n}"] = field.default
+                self._add(indent, f"if {key!r} in {src}:", f"    {v} = {src}[{key!r}]")
+                self._convert(v, f"{k}_{n}", hints[key], indent + 1)
+                self._add(indent, f"else: {v} = d{k}_{n}")
+            if twin is not None:
+                self._add(indent, f"i{k}.{key} = {v}")
+            elif plain:
+                # Without a twin, set the slots through the descriptors.
+                self.namespace[f"s{k}_{n}"] = getattr(cls, key).__set__
+                self._add(indent, f"s{k}_{n}(i{k}, {v})")
+            else:
+                self._add(indent, f"kw{k}[{key!r}] = {v}")
+        self._open.pop()
+        if not plain:
+            self._add(indent, f"{dst} = C{k}(**kw{k})")
+            return
+        if options.named:
+            named = " or ".join(f"i{k}.{name}" for name in options.named)
+            self._add(indent, f"if not ({named}): {dst} = None", "else:")
+            indent += 1
+        if twin is not None:
+            self._add(indent, f"i{k}.__class__ = C{k}")
+        self._add(indent, f"{dst} = i{k}")
+
+    def _convert(self, v: str, tag: str, type_: Any, indent: int) -> None:  # noqa: ANN401
+        """Write lines turning the JSON value in ``v`` into the field's value, or raising."""
+        if type_ in _INLINE_CHECKS:
+            self._add(indent, _INLINE_CHECKS[type_].format(v=v))
+            return
+        item_type = _item_of(type_)
+        if item_type is not None:
+            self._items(v, tag, type_, item_type, indent)
+            return
+        inner = _optional_of(type_)
+        target = type_ if inner is None else inner
+        if inner is not None:
+            self._add(indent, f"if {v} is not None:")
+            indent += 1
+        if self._inline(target):
+            self.read(target, v, v, indent)
+        elif target is datetime:
+            # Whole Unix seconds are the common case: convert them here, the rest in the hook.
+            hook = self._hook(tag, target)
+            self._add(
+                indent, f"{v} = fromts({v}, utc) if {v}.__class__ is int else {hook}({v}, t{tag})"
+            )
+        else:
+            self._add(indent, f"{v} = {self._hook(tag, target)}({v}, t{tag})")
+
+    def _items(self, v: str, tag: str, type_: Any, item_type: Any, indent: int) -> None:  # noqa: ANN401
+        # Lists are read in place; anything else (null reads as empty) goes to the hook.
+        hook = self._hook(tag, type_)
+        self._add(indent, f"if {v}.__class__ is list:", f"    if {v}:")
+        body = indent + 2
+        if item_type is str:
+            self._add(body, f"for x in {v}:", "    if x.__class__ is not str: raise Bad")
+            self._add(body, f"{v} = tuple({v})")
+        elif self._inline(item_type):
+            self._add(body, f"a{tag} = []", f"for y{tag} in {v}:")
+            self.read(item_type, f"y{tag}", f"z{tag}", body + 1)
+            keep = (
+                ""
+                if not _OPTIONS.get(item_type, _DEFAULT_OPTIONS).named
+                else f"if z{tag} is not None: "
+            )
+            self._add(body + 1, f"{keep}a{tag}.append(z{tag})")
+            self._add(body, f"{v} = tuple(a{tag})")
+        else:
+            item = self._hook(f"{tag}_item", item_type)
+            self._add(body, f"{v} = tuple([{item}(y, t{tag}_item) for y in {v}])")
+        self._add(indent, f"    else: {v} = ()", f"else: {v} = {hook}({v}, t{tag})")
 
 
 def _attrs_reader(cls: type[Any], conv: cattrs.Converter) -> Hook:
     """Generate the fast reader of an attrs class: type checks inline, hooks for the rest."""
-    hints = get_type_hints(cls)
-    plain = not hasattr(cls, "__attrs_post_init__") and all(
-        field.validator is None and field.converter is None for field in attrs.fields(cls)
+    source = _ReaderSource(conv)
+    source.read(cls, "o", "r", indent=2)
+    text = "\n".join(
+        [
+            "def read(o, _):",
+            "    try:",
+            *source.lines,
+            "        return r",
+            # fromtimestamp's failures on absurd seconds; the explainer names them.
+            "    except (OverflowError, OSError):",
+            "        raise Bad from None",
+        ]
     )
-    namespace: dict[str, Any] = {"Bad": _MismatchError, "cls": cls, "new": object.__new__}
-    lines = ["def read(o, _):", "    if o.__class__ is not dict: raise Bad", "    g = o.get"]
-    lines.append("    i = new(cls)" if plain else "    kw = {}")
-    for n, field in enumerate(attrs.fields(cls)):
-        type_ = hints[field.name]
-        if field.default is attrs.NOTHING:
-            lines.append(f"    v = o[{field.name!r}]")
-        elif field.default is None or field.default == ():
-            lines.append(f"    v = g({field.name!r})")
-        else:
-            namespace[f"d{n}"] = field.default
-            lines.append(f"    v = g({field.name!r}, d{n})")
-        if type_ in _INLINE_CHECKS:
-            lines.append(f"    {_INLINE_CHECKS[type_]}")
-        elif _item_of(type_) is not None:
-            namespace[f"h{n}"] = conv.get_structure_hook(type_)
-            namespace[f"t{n}"] = type_
-            # Empty lists are the common case: skip the hook call for them.
-            lines.append(f"    v = h{n}(v, t{n}) if v.__class__ is not list or v else ()")
-        else:
-            namespace[f"h{n}"] = conv.get_structure_hook(type_)
-            namespace[f"t{n}"] = type_
-            guard = "if v is not None: " if _optional_of(type_) is not None else ""
-            lines.append(f"    {guard}v = h{n}(v, t{n})")
-        if plain:
-            # Plain classes have no validators to run: set the slots directly.
-            namespace[f"s{n}"] = getattr(cls, field.name).__set__
-            lines.append(f"    s{n}(i, v)")
-        else:
-            lines.append(f"    kw[{field.name!r}] = v")
-    lines.append("    return i" if plain else "    return cls(**kw)")
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built above from field names only
+    namespace = source.namespace
+    exec(text, namespace)  # noqa: S102 - code built above from field names only
     read: Hook = namespace["read"]
     return read
 
@@ -386,9 +538,10 @@ def _detailed_attrs_reader(cls: type[_T], conv: cattrs.Converter) -> Hook:
     return read
 
 
-def _correspondent_reader(conv: cattrs.Converter) -> Hook:
-    reader = _detailed_attrs_reader if conv.detailed_validation else _attrs_reader
-    build = reader(Correspondent, conv)
+def _correspondent_reader(_: object, conv: cattrs.Converter) -> Hook:
+    if not conv.detailed_validation:
+        return _attrs_reader(Correspondent, conv)
+    build = _detailed_attrs_reader(Correspondent, conv)
 
     def read(value: object, _: object) -> Correspondent | None:
         found: Correspondent = build(value, Correspondent)
@@ -410,8 +563,9 @@ def _reading_converter(*, detailed: bool) -> cattrs.Converter:
     )
     conv.register_structure_hook_factory(lambda t: _optional_of(t) is not None, _optional_hook)
     conv.register_structure_hook_factory(lambda t: _item_of(t) is not None, _tuple_hook)
-    conv.register_structure_hook(Participant, _participant_reader(conv))
-    conv.register_structure_hook(Correspondent, _correspondent_reader(conv))
+    # Factories, like the ones above, so that no hook is built before it is first needed.
+    conv.register_structure_hook_factory(lambda t: t is Participant, _participant_reader)
+    conv.register_structure_hook_factory(lambda t: t is Correspondent, _correspondent_reader)
     return conv
 
 
@@ -490,7 +644,8 @@ def structure_payload(
         raise error(problem, where) from exc
 
 
-_read_event: Final = _reader.get_structure_hook(WebhookEvent)
+# The event's reader, generated on the first webhook rather than at import.
+_EVENT_READER: Final[list[Hook]] = []
 
 
 def structure_webhook_event(data: object) -> WebhookEvent:
@@ -505,8 +660,10 @@ def structure_webhook_event(data: object) -> WebhookEvent:
     Raises:
         WebhookPayloadError: If the body is not shaped like a webhook delivery.
     """
+    if not _EVENT_READER:
+        _EVENT_READER.append(_reader.get_structure_hook(WebhookEvent))
     try:
-        event: WebhookEvent = _read_event(data, WebhookEvent)
+        event: WebhookEvent = _EVENT_READER[0](data, WebhookEvent)
     except _SHAPE_FAILURES:
         return structure_payload(data, WebhookEvent)
     return event

@@ -102,7 +102,7 @@ class Send:
         return http.build_request(
             self.method,
             self.url,
-            params=self.params,
+            params=self.params or None,  # an empty tuple still costs httpx a URL rebuild
             headers=headers,
             content=content,
             timeout=self.timeout,
@@ -290,7 +290,7 @@ class ClientCore:
 
     def start_delay(self, command: Send, lease: Lease) -> float:
         """Return how long to wait, under ``lease``, before sending ``command``."""
-        if lease.wait > 0:
+        if lease.wait > 0 and logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "rate limit: %s %s waits %.3f s", command.method, _path(command), lease.wait
             )
@@ -336,7 +336,6 @@ class ClientCore:
             APIError: The last failure, when it is not retried.
         """
         command = self.send_command(operation, on_start=on_start)
-        url = str(httpx.URL(command.url, params=command.params))
         creates = not operation.idempotent
         attempt = 0
         while True:
@@ -344,15 +343,18 @@ class ClientCore:
             outcome = yield command
             retry_after = None
             if isinstance(outcome, httpx.Response):
-                logger.debug(
-                    "%s %s -> %d (attempt %d)",
-                    command.method,
-                    _path(command),
-                    outcome.status_code,
-                    attempt,
-                )
+                # The checks keep the URL parsing of the arguments off the success path.
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "%s %s -> %d (attempt %d)",
+                        command.method,
+                        _path(command),
+                        outcome.status_code,
+                        attempt,
+                    )
                 if outcome.is_success:
-                    return self._parse(operation, outcome, url)
+                    return self._parse(operation, outcome, command)
+                url = _full_url(command)
                 retry_after = parse_retry_after(
                     outcome.headers.get("Retry-After"), now=self.wall_clock()
                 )
@@ -373,14 +375,17 @@ class ClientCore:
                     yield Pause(min(retry_after or 0.0, self.retry.max_retry_after))
             else:
                 assert outcome is not None  # noqa: S101 - a Send is always answered
-                logger.debug(
-                    "%s %s -> %s (attempt %d)",
-                    command.method,
-                    _path(command),
-                    type(outcome).__name__,
-                    attempt,
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "%s %s -> %s (attempt %d)",
+                        command.method,
+                        _path(command),
+                        type(outcome).__name__,
+                        attempt,
+                    )
+                error = transport_error(
+                    outcome, method=command.method, url=_full_url(command), creates=creates
                 )
-                error = transport_error(outcome, method=command.method, url=url, creates=creates)
             delay = retry_delay(
                 self.retry,
                 error,
@@ -401,10 +406,11 @@ class ClientCore:
             )
             yield Sleep(delay)
 
-    def _parse(self, operation: Operation[T], response: httpx.Response, url: str) -> T:
+    def _parse(self, operation: Operation[T], response: httpx.Response, command: Send) -> T:
         try:
             return operation.parse(response.content)
         except ShapeError as exc:
+            url = _full_url(command)
             msg = (
                 f"{operation.method} {url} answered {response.status_code} with a body of an "
                 f"unexpected shape: {exc}; Missive's API may have changed: update missive-channels"
@@ -416,6 +422,11 @@ class ClientCore:
 
 def _path(command: Send) -> str:
     return httpx.URL(command.url).path
+
+
+def _full_url(command: Send) -> str:
+    """The URL with its query, for error messages; built only when one is needed."""
+    return str(httpx.URL(command.url, params=command.params))
 
 
 def _reason(error: APIError) -> str:

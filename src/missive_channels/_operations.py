@@ -9,7 +9,7 @@ from urllib.parse import quote
 import attrs
 
 from ._bodies import StreamedBody, stream_request
-from ._converter import encode_post, structure_payload
+from ._converter import encode_post, encode_request, structure_payload
 from ._errors import FieldTypeError, ValidationError
 from ._events import Conversation, StoredMessage
 from ._models import EmailMessage, HtmlMessage, TextMessage
@@ -169,10 +169,13 @@ def create_message(message: Message) -> Operation[CreatedMessage]:
             f"got {type(message).__name__}; build the message with one of those classes"
         )
         raise FieldTypeError(msg)
+    # Stream the attachments' base64 text in chunks rather than copy it whole; a
+    # message without attachments is small, and sent as plain bytes.
+    content = stream_request(message) if message.attachments else encode_request(message)
     return Operation(
         method="POST",
         path="/messages",
-        content=stream_request(message),
+        content=content,
         idempotent=False,
         parse=_parse_created_message,
     )

@@ -363,10 +363,14 @@ class _Unlimited:
         pass
 
     def lease(self) -> Lease:
-        return Lease(0.0)
+        return _FREE
 
     def release(self, lease: Lease) -> None:
         pass
+
+
+_FREE: Final = Lease(0.0)
+"""The lease of an unlimited client: leases are frozen, so one serves every request."""
 
 
 class _AsyncView:
