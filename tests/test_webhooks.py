@@ -201,6 +201,16 @@ def test_verifier_falls_back_to_x_missive_signature() -> None:
     assert match == SignatureMatch(secret_index=0, header="X-Missive-Signature")
 
 
+def test_non_ascii_signature_is_malformed_not_a_crash() -> None:
+    """A header value with non-ASCII text (which compare_digest refuses) is malformed."""
+    signature = "sha256=" + "\u00e9" * 64
+    with pytest.raises(InvalidSignatureError) as by_function:
+        verify_signature(BODY, signature, SECRET)
+    with pytest.raises(InvalidSignatureError) as by_verifier:
+        VERIFIER.verify(BODY, {"X-Hook-Signature": signature})
+    assert by_function.value.reason == by_verifier.value.reason == "malformed_signature"
+
+
 def test_verifier_reports_the_rotated_secret() -> None:
     """During a rotation the verifier says which secret a request was signed with."""
     verifier = WebhookVerifier(secrets=[SECRET, OLD_SECRET])
