@@ -91,8 +91,8 @@ def paired_ratio(
         timer: The clock.
 
     Returns:
-        The median of the per-round ratios candidate/baseline, and the median
-        seconds per call of the candidate and of the baseline.
+        The median of the per-round ratios candidate/baseline, and the seconds per
+        call of the candidate and of the baseline in the round with that ratio.
     """
     if number is None:
         # Warm up first: a first call may build caches (generated code, connections),
@@ -112,11 +112,11 @@ def paired_ratio(
         else:
             cand_times.append(_time(candidate, numbers[0], timer))
             base_times.append(_time(baseline, numbers[1], timer))
-    return (
-        median_ratio(cand_times, base_times),
-        statistics.median(cand_times),
-        statistics.median(base_times),
-    )
+    ratio = median_ratio(cand_times, base_times)
+    # Report the seconds of the round whose ratio is the median, so that they agree
+    # with it; each side's own median may come from rounds another process disturbed.
+    middle = min(range(rounds), key=lambda i: abs(cand_times[i] / base_times[i] - ratio))
+    return ratio, cand_times[middle], base_times[middle]
 
 
 @dataclass

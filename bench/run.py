@@ -488,6 +488,8 @@ def bench_import(table: Table, rounds: int) -> None:
     statements = {
         "webhooks": "import missive_channels.webhooks",
         "deps": "import attrs, cattrs",
+        "attrs": "import attrs",
+        "stdlib": "import hashlib, hmac, json",
         "root": "import missive_channels",
         "floor": "import httpx, attrs, cattrs",
     }
@@ -522,6 +524,24 @@ def bench_import(table: Table, rounds: int) -> None:
             "`import attrs, cattrs` alone (CPU), the runtime dependencies it needs",
             cpu["deps"],
             f"wall {wall['deps']:.1f} ms",
+            unit="ms",
+        )
+    )
+    table.add(
+        Row(
+            group,
+            "`import attrs` alone (CPU), which the models are built with",
+            cpu["attrs"],
+            f"wall {wall['attrs']:.1f} ms",
+            unit="ms",
+        )
+    )
+    table.add(
+        Row(
+            group,
+            "`import hashlib, hmac, json` alone (CPU), what the floor of target 1 imports",
+            cpu["stdlib"],
+            f"wall {wall['stdlib']:.1f} ms",
             unit="ms",
         )
     )
@@ -648,7 +668,7 @@ def main() -> None:
         with loopback_server() as base_url:
             if client in only:
                 bench_client(
-                    table, rounds=3 if quick else 15, batch=50 if quick else 200, base_url=base_url
+                    table, rounds=3 if quick else 41, batch=50 if quick else 100, base_url=base_url
                 )
             if memory in only:
                 bench_attachment_memory(table, base_url)

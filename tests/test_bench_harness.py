@@ -87,6 +87,26 @@ def test_paired_ratio_with_fixed_numbers_skips_warm_up_and_calibration() -> None
     assert ratio == pytest.approx(0.5)
 
 
+def test_paired_ratio_reports_the_seconds_of_the_median_round() -> None:
+    """The seconds shown agree with the ratio: they come from the round holding the median."""
+    clock = _Clock()
+    # Per-round costs: the baseline drifts, and round 1 is disturbed on the candidate side.
+    candidate_costs = iter([2.0, 50.0, 9.0])
+    baseline_costs = iter([1.0, 2.0, 3.0])
+
+    def candidate() -> None:
+        clock.now += next(candidate_costs)
+
+    def baseline() -> None:
+        clock.now += next(baseline_costs)
+
+    ratio, seconds, base = harness.paired_ratio(
+        candidate, baseline, rounds=3, number=(1, 1), timer=clock
+    )
+    assert ratio == pytest.approx(3.0)  # ratios 2, 25 and 3
+    assert (seconds, base) == (pytest.approx(9.0), pytest.approx(3.0))
+
+
 def test_optimal_span_follows_both_sliding_windows() -> None:
     """Missive's windows let 2,000 requests start within 1,800 s at best, not sooner."""
     windows = [(300, 60.0), (900, 900.0)]

@@ -26,7 +26,7 @@ from missive_channels import (
     encode_request,
     to_request_body,
 )
-from missive_channels._converter import structure_payload
+from missive_channels._converter import _compact_json, structure_payload
 from strategies import messages
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -142,6 +142,18 @@ def test_encode_request_is_compact_utf8_json() -> None:
             '"body":"caf\N{LATIN SMALL LETTER E WITH ACUTE}"}}'
         ).encode()
     )
+
+
+@pytest.mark.parametrize("accelerated", [True, False])
+def test_compact_json_is_json_dumps_compact_text(
+    monkeypatch: pytest.MonkeyPatch, *, accelerated: bool
+) -> None:
+    """Bodies are exactly json.dumps' compact text, with or without json's C encoder."""
+    if not accelerated:
+        monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    value = {"a": ["caf\u00e9", 1, -2.5, True, None, {"b": '\u2028"\\'}], "c": ("x",), "d": {}}
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert _compact_json()(value) == expected
 
 
 def test_encode_request_refuses_bodies_over_the_cap() -> None:

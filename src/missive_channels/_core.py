@@ -262,6 +262,8 @@ class ClientCore:
             "User-Agent": f"missive-channels/{__version__}",
             "Accept": "application/json",
         }
+        # Requests only read these; sharing one dict per kind saves a copy per request.
+        self._json_headers: Final = {**self.headers, "Content-Type": "application/json"}
         # Seams for tests: wall clock for HTTP-date Retry-After, randomness for jitter.
         self.wall_clock: Callable[[], float] = time.time
         self.random: Callable[[], float] = random.random
@@ -300,14 +302,11 @@ class ClientCore:
         self, operation: Operation[T], *, on_start: Callable[[], None] | None = None
     ) -> Send:
         """Return the `Send` command for one attempt of ``operation``."""
-        headers = dict(self.headers)
-        if operation.content is not None:
-            headers["Content-Type"] = "application/json"
         return Send(
             method=operation.method,
             url=self.base_url + operation.path,
             params=operation.params,
-            headers=headers,
+            headers=self.headers if operation.content is None else self._json_headers,
             content=operation.content,
             timeout=self.timeout,
             on_start=on_start,

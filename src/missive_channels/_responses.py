@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 import httpx
 
+from ._converter import loads
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -100,11 +101,11 @@ def decode_json(content: bytes) -> object:
     Raises:
         ShapeError: If the body is not JSON.
     """
-    if not content.strip():
-        return None
     try:
-        value: object = json.loads(content)
+        value: object = loads(content)
     except (ValueError, RecursionError) as exc:
+        if not content.strip():
+            return None
         # ValueError: invalid JSON or UTF-8 (JSONDecodeError, UnicodeDecodeError are ones);
         # RecursionError: nesting deeper than the interpreter's stack, e.g. "[" * 5000.
         msg = (

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, TypeAlias, cast
 
 import attrs
 
-from ._converter import structure_webhook_event
+from ._converter import loads, structure_webhook_event
 from ._dedup import (
     AsyncDeduplicator,
     Deduplicator,
@@ -304,30 +303,6 @@ def _payload_bytes(body: object) -> bytes | bytearray:
     raise WebhookPayloadError(msg)
 
 
-_DECODER: Final = json.JSONDecoder()
-_JSON_SPACE: Final = " \t\n\r"
-
-
-def _decode_json(raw: bytes | bytearray) -> object:
-    """``json.loads(raw)``, with a shortcut for the usual body: UTF-8 text of one object.
-
-    ``json.loads`` first guesses the encoding of bytes; a body opening with ``{``
-    and then a non-zero byte is UTF-8 by its rules, so the shortcut decodes it as
-    such and scans it directly. Whatever the shortcut cannot read goes to
-    ``json.loads``, so results and error messages are exactly its own.
-    """
-    if raw[:1] == b"{" and raw[1:2] != b"\0":
-        try:
-            text = raw.decode("utf-8", "surrogatepass")
-            data, end = _DECODER.raw_decode(text)
-        except (ValueError, RecursionError):
-            pass
-        else:
-            if not text[end:].strip(_JSON_SPACE):
-                return data
-    return json.loads(raw)
-
-
 def parse_webhook(body: Body) -> WebhookEvent:
     """Parse a webhook body into a `WebhookEvent`, without checking its signature.
 
@@ -348,7 +323,7 @@ def parse_webhook(body: Body) -> WebhookEvent:
     """
     raw = _payload_bytes(body)
     try:
-        data = _decode_json(raw)
+        data = loads(raw)
     except (ValueError, RecursionError) as exc:
         # ValueError covers invalid JSON and invalid UTF-8; RecursionError absurd nesting.
         msg = f"the body is not valid JSON ({exc})"
