@@ -332,12 +332,23 @@ async def _in_tasks(count: int, work: Callable[[int], Awaitable[object]], worker
     await asyncio.gather(*(run(range(w, count, workers)) for w in range(workers)))
 
 
+def _throughput_row(
+    label: str, ours: Callable[[], None], bare: Callable[[], None], *, rounds: int, batch: int
+) -> Row:
+    """Time ``batch`` requests each way, after one warm-up batch each; the throughput ratio."""
+    ours()
+    bare()
+    # Throughput ratio = raw time / our time, per round.
+    ratio, bare_s, ours_s = paired_ratio(bare, ours, rounds=rounds, number=(1, 1))
+    detail = f"{batch / ours_s:,.0f} vs {batch / bare_s:,.0f} requests/s"
+    return Row("4. Client overhead", label, ratio, detail, at_least=0.9)
+
+
 def bench_client(table: Table, rounds: int, batch: int, base_url: str) -> None:
     """Target 4: messages.create vs raw httpx posts of the same bytes, same server."""
     message = attrs.evolve(full_text_message(), attachments=())
     body = encode_request(message)
     url = base_url + "/messages"
-    group = "4. Client overhead"
 
     with MissiveClient(token=TOKEN, base_url=base_url, rate_limit=None) as client:
         headers = {**client._core.headers, "Content-Type": "application/json"}  # noqa: SLF001
@@ -354,19 +365,8 @@ def bench_client(table: Table, rounds: int, batch: int, base_url: str) -> None:
                         batch, lambda _: raw.post(url, content=body, headers=headers), workers
                     )
 
-                ours()
-                bare()
-                # Throughput ratio = raw time / our time, per round.
-                ratio, bare_s, ours_s = paired_ratio(bare, ours, rounds=rounds, number=(1, 1))
-                table.add(
-                    Row(
-                        group,
-                        f"sync, {workers} concurrent: `messages.create` / `httpx.Client.post`",
-                        ratio,
-                        f"{batch / ours_s:,.0f} vs {batch / bare_s:,.0f} requests/s",
-                        at_least=0.9,
-                    )
-                )
+                label = f"sync, {workers} concurrent: `messages.create` / `httpx.Client.post`"
+                table.add(_throughput_row(label, ours, bare, rounds=rounds, batch=batch))
 
     loop = asyncio.new_event_loop()
     try:
@@ -392,18 +392,8 @@ def bench_client(table: Table, rounds: int, batch: int, base_url: str) -> None:
                     )
                 )
 
-            aours()
-            abare()
-            ratio, bare_s, ours_s = paired_ratio(abare, aours, rounds=rounds, number=(1, 1))
-            table.add(
-                Row(
-                    group,
-                    f"async, {workers} concurrent: `messages.create` / `httpx.AsyncClient.post`",
-                    ratio,
-                    f"{batch / ours_s:,.0f} vs {batch / bare_s:,.0f} requests/s",
-                    at_least=0.9,
-                )
-            )
+            label = f"async, {workers} concurrent: `messages.create` / `httpx.AsyncClient.post`"
+            table.add(_throughput_row(label, aours, abare, rounds=rounds, batch=batch))
         loop.run_until_complete(aclient.aclose())
         loop.run_until_complete(araw.aclose())
     finally:
