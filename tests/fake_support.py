@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,10 +73,12 @@ class Receiver:
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
                 receiver._release.wait(receiver.delay)
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", str(len(receiver.answer)))
-                self.end_headers()
-                self.wfile.write(receiver.answer)
+                # A sender that timed out has gone: its answer has nowhere to go.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(receiver.status)
+                    self.send_header("Content-Length", str(len(receiver.answer)))
+                    self.end_headers()
+                    self.wfile.write(receiver.answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

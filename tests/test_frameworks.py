@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+# Imported here, at collection, not inside a test: pytest rewrites this module
+# (its name matches test_*.py) with ast.parse, and CPython 3.11 counts AST depth
+# per interpreter, so a parse racing another thread's (a traceback's carets) fails.
+from aiohttp import test_utils as aiohttp_test
+
 from missive_channels import (
     InMemoryDeduplicator,
     WebhookEvent,
@@ -72,14 +77,12 @@ def _fastapi(verifier: WebhookVerifier, handler: Recorder) -> Post:
 
 
 def _aiohttp(verifier: WebhookVerifier, handler: Recorder) -> Post:
-    from aiohttp.test_utils import TestClient, TestServer  # noqa: PLC0415
-
     # Each post runs its own event loop, hence its own app; they share one store.
     seen = InMemoryDeduplicator()
 
     async def send(body: bytes, headers: dict[str, str]) -> int:
         app = receive_aiohttp.create_app(verifier, handler, seen)
-        async with TestClient(TestServer(app)) as client:
+        async with aiohttp_test.TestClient(aiohttp_test.TestServer(app)) as client:
             response = await client.post("/missive/webhook", data=body, headers=headers)
             return response.status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -219,6 +219,35 @@ def test_too_many_in_flight_gets_429(clock: ManualClock) -> None:
         for thread in holders:
             thread.join()
     assert len(outcomes) == 2
+
+
+def test_an_answered_request_no_longer_counts_as_in_flight(
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that sends its next request as soon as an answer arrives is never refused.
+
+    The fake's thread is made to stall after writing each answer, as a busy machine may stall
+    it; the request it answered must already have stopped counting by then.
+    """
+    fake = FakeMissive(rate_limits=RateLimits(concurrent=1), clock=clock)
+    write = fake._write  # the stall goes exactly after the answer is written
+    stalled: list[threading.Thread] = []
+
+    def write_then_stall(*args: Any) -> None:
+        write(*args)
+        stalled.append(threading.current_thread())
+        fake._stopping.wait(5)  # released by stop()
+
+    monkeypatch.setattr(fake, "_write", write_then_stall)
+    with fake:
+        fake.add_channel(account="acc")
+        statuses: list[int] = []
+        for _ in range(3):
+            with api(fake) as client:  # a new connection each time, so a new server thread
+                statuses.append(client.post("/messages", json=MESSAGE).status_code)
+        assert statuses == [201, 201, 201]
+        assert len(stalled) == 3
+        assert fake.peak_in_flight == 1
 
 
 def test_rate_limits_can_be_switched_off(clock: ManualClock) -> None:

@@ -163,6 +163,7 @@ def _read_body(handler: BaseHTTPRequestHandler, cap: int) -> tuple[bytes, int]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    counted = False  # whether the current request counts as in flight
 
     def setup(self) -> None:
         super().setup()
@@ -545,9 +546,17 @@ class FakeMissive:
         with self._log_lock:
             self._in_flight += 1
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+        handler.counted = True
         try:
             self._exchange(handler)
         finally:
+            self._land(handler)
+
+    def _land(self, handler: _Handler) -> None:
+        # Called before an answer goes out, too: the client that waited for it may send its
+        # next request at once, and that one must not find this one still counted.
+        if handler.counted:
+            handler.counted = False
             with self._log_lock:
                 self._in_flight -= 1
 
@@ -663,6 +672,7 @@ class FakeMissive:
         if body is not None and self._error_key != "error" and "error" in body:
             body = {self._error_key: body["error"]}
         payload = b"" if body is None else encode(body)
+        self._land(handler)
         try:
             handler.send_response(response.status)
             if body is not None:
