@@ -234,8 +234,8 @@ def test_an_answered_request_no_longer_counts_as_in_flight(
     stalled: list[threading.Thread] = []
 
     def write_then_stall(*args: Any) -> None:
+        stalled.append(threading.current_thread())  # before the client can see the answer
         write(*args)
-        stalled.append(threading.current_thread())
         fake._stopping.wait(5)  # released by stop()
 
     monkeypatch.setattr(fake, "_write", write_then_stall)
