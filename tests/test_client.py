@@ -113,6 +113,33 @@ async def test_create_message_sends_the_exact_request(
     assert request.headers["Content-Length"] == str(len(request.content))
 
 
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own", "borrowed"])
+async def test_every_request_carries_the_token_and_identity(
+    make_client: Any, httpx_mock: HTTPXMock, *, borrowed: bool
+) -> None:
+    """Reads and writes carry the token, user agent and Accept, whoever made the HTTP client.
+
+    A borrowed HTTP client is not changed: the headers go with each of its requests.
+    """
+    httpx_mock.add_response(method="POST", status_code=201)
+    httpx_mock.add_response(method="GET", json={"messages": {"id": "m1"}})
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    http = kind() if borrowed else None
+    client = make_client(http_client=http)
+    await create(client)
+    await resolve(client.messages.get("m1"))
+    for request in httpx_mock.get_requests():
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["User-Agent"] == f"missive-channels/{__version__}"
+        assert request.headers["Accept"] == "application/json"
+    post, get = httpx_mock.get_requests()
+    assert post.headers["Content-Type"] == "application/json"
+    assert "Content-Type" not in get.headers
+    if http is not None:
+        assert "Authorization" not in http.headers
+        await resolve(http.close() if isinstance(http, httpx.Client) else http.aclose())
+
+
 async def test_create_post_sends_the_posts_envelope(
     make_client: Any, httpx_mock: HTTPXMock
 ) -> None:

@@ -104,7 +104,11 @@ class AsyncMissiveClient:
             own_client=checked is None,
         )
         self._owns_http = checked is None
-        self._http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT) if checked is None else checked
+        self._http = (
+            httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, headers=self._core.headers)
+            if checked is None
+            else checked
+        )
         self._closed = False
         slots = self._core.max_concurrent
         self._slots: AbstractAsyncContextManager[object] = (

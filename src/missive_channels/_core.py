@@ -70,7 +70,7 @@ class Send:
         method: The HTTP method.
         url: The absolute URL.
         params: The query parameters.
-        headers: The request headers.
+        headers: The headers to add to the HTTP client's own for this request.
         content: The body bytes, if any.
         timeout: The timeout, or httpx's marker for the HTTP client's own.
         on_start: Called by the client right before the request leaves, after any
@@ -262,8 +262,11 @@ class ClientCore:
             "User-Agent": f"missive-channels/{__version__}",
             "Accept": "application/json",
         }
-        # Requests only read these; sharing one dict per kind saves a copy per request.
-        self._json_headers: Final = {**self.headers, "Content-Type": "application/json"}
+        # An HTTP client of the client's own carries `headers` from the start, which
+        # spares httpx checking them again on every request; a user's gets them per
+        # request. Requests only read these dicts, so one of each kind is shared.
+        self._plain_headers: Final[dict[str, str]] = {} if own_client else self.headers
+        self._json_headers: Final = {**self._plain_headers, "Content-Type": "application/json"}
         # Seams for tests: wall clock for HTTP-date Retry-After, randomness for jitter.
         self.wall_clock: Callable[[], float] = time.time
         self.random: Callable[[], float] = random.random
@@ -306,7 +309,7 @@ class ClientCore:
             method=operation.method,
             url=self.base_url + operation.path,
             params=operation.params,
-            headers=self.headers if operation.content is None else self._json_headers,
+            headers=self._plain_headers if operation.content is None else self._json_headers,
             content=operation.content,
             timeout=self.timeout,
             on_start=on_start,
