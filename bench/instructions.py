@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,15 +31,24 @@ PAIRS = [
     ("1. unwrap / pydantic v2", "unwrap", "pydantic"),
     ("2. verify_signature / floor", "verify_signature", "signature_floor"),
     ("3. encode_request / json.dumps", "encode", "dumps"),
+    ("4. sync messages.create / httpx.Client.post, per request", "create", "post"),
 ]
+#: Where the client cases send: the loopback server `main` starts, outside valgrind.
+SERVER_ENV = "BENCH_SERVER_URL"
 
 
 def cases() -> dict[str, Callable[[], object]]:
     """The measured callables, built like run.py builds them."""
+    import attrs  # noqa: PLC0415
+    import httpx  # noqa: PLC0415
     from peers import PydanticEvent  # noqa: PLC0415 - only in the measured interpreter
-    from run import full_text_message  # noqa: PLC0415
+    from run import TOKEN, full_text_message  # noqa: PLC0415
 
-    from missive_channels import encode_request, to_request_body  # noqa: PLC0415
+    from missive_channels import (  # noqa: PLC0415
+        MissiveClient,
+        encode_request,
+        to_request_body,
+    )
     from missive_channels.webhooks import (  # noqa: PLC0415
         WebhookVerifier,
         compute_signature,
@@ -64,7 +74,21 @@ def cases() -> dict[str, Callable[[], object]]:
         signature_floor()
         return PydanticEvent.model_validate_json(BODY)
 
+    # The client cases of target 4, as run.py sends them; only where a server listens.
+    base_url = os.environ.get(SERVER_ENV)
+    clients: dict[str, Callable[[], object]] = {}
+    if base_url:
+        plain = attrs.evolve(message, attachments=())
+        body = encode_request(plain)
+        client = MissiveClient(token=TOKEN, base_url=base_url, rate_limit=None)
+        raw = httpx.Client(headers=client._core.headers)  # noqa: SLF001
+        json_type = {"Content-Type": "application/json"}
+        clients = {
+            "create": lambda: client.messages.create(plain),
+            "post": lambda: raw.post(base_url + "/messages", content=body, headers=json_type),
+        }
     return {
+        **clients,
         "floor": floor,
         "unwrap": lambda: verifier.unwrap(BODY, headers),
         "pydantic": pydantic,
@@ -110,9 +134,15 @@ def main() -> None:
     if args.case:
         _run_case(args.case, args.calls)
         return
+    from run import loopback_server  # noqa: PLC0415 - after sys.path holds bench/
+
     per_call: dict[str, float] = {}
-    for name in {case for _, *pair in PAIRS for case in pair}:
-        per_call[name] = (_instructions(name, args.calls) - _instructions(name, 0)) / args.calls
+    with loopback_server() as base_url:
+        os.environ[SERVER_ENV] = base_url
+        for name in {case for _, *pair in PAIRS for case in pair}:
+            # A request is some 2 million instructions: fewer of them give as steady a count.
+            calls = args.calls // 8 if name in {"create", "post"} else args.calls
+            per_call[name] = (_instructions(name, calls) - _instructions(name, 0)) / calls
     print("| Row | Instructions per call | Ratio |")
     print("|---|---|---:|")
     for label, candidate, baseline in PAIRS:

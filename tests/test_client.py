@@ -1129,16 +1129,21 @@ async def test_timeouts_reach_the_request(make_client: Any, httpx_mock: HTTPXMoc
     assert default.extensions["timeout"] == httpx.Timeout(60.0, connect=10.0).as_dict()
 
 
-async def test_a_given_http_client_keeps_its_own_timeout(
+async def test_a_given_http_client_keeps_its_own_timeout_unless_told(
     make_client: Any, httpx_mock: HTTPXMock
 ) -> None:
-    """Without timeout=, a borrowed httpx client's timeout applies."""
+    """Without timeout=, a borrowed httpx client's timeout applies; with it, the one given."""
+    httpx_mock.add_response(status_code=201)
     httpx_mock.add_response(status_code=201)
     probe = make_client()
     kind = httpx.Client if probe.kind == "sync" else httpx.AsyncClient
     http = kind(timeout=httpx.Timeout(3.0))
     await create(make_client(http_client=http))
-    assert httpx_mock.get_requests()[0].extensions["timeout"] == httpx.Timeout(3.0).as_dict()
+    await create(make_client(http_client=http, timeout=2.5))
+    own, given = httpx_mock.get_requests()
+    assert own.extensions["timeout"] == httpx.Timeout(3.0).as_dict()
+    assert given.extensions["timeout"] == httpx.Timeout(2.5).as_dict()
+    assert http.timeout == httpx.Timeout(3.0)
     await resolve(http.close() if probe.kind == "sync" else http.aclose())
 
 

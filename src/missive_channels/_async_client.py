@@ -11,7 +11,6 @@ import httpx
 from ._bulk import BulkSend
 from ._bulk_io import async_send_all
 from ._core import (
-    DEFAULT_TIMEOUT,
     ClientCore,
     Flow,
     Outcome,
@@ -105,7 +104,7 @@ class AsyncMissiveClient:
         )
         self._owns_http = checked is None
         self._http = (
-            httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, headers=self._core.headers)
+            httpx.AsyncClient(timeout=self._core.client_timeout, headers=self._core.headers)
             if checked is None
             else checked
         )

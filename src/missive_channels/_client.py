@@ -12,7 +12,6 @@ import httpx
 from ._bulk import BulkSend
 from ._bulk_io import send_all
 from ._core import (
-    DEFAULT_TIMEOUT,
     ClientCore,
     Flow,
     Outcome,
@@ -106,7 +105,7 @@ class MissiveClient:
         )
         self._owns_http = checked is None
         self._http = (
-            httpx.Client(timeout=DEFAULT_TIMEOUT, headers=self._core.headers)
+            httpx.Client(timeout=self._core.client_timeout, headers=self._core.headers)
             if checked is None
             else checked
         )

@@ -227,12 +227,10 @@ def http_client(value: object, kind: type[H]) -> H | None:
     raise FieldTypeError(msg, field="http_client")
 
 
-def _timeout(
-    timeout: float | httpx.Timeout | None, *, own_client: bool
-) -> httpx.Timeout | httpx._client.UseClientDefault:  # pyright: ignore[reportPrivateUsage]
-    if timeout is None:
-        return DEFAULT_TIMEOUT if own_client else httpx.USE_CLIENT_DEFAULT
-    return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(timeout)
 
 
 class ClientCore:
@@ -254,7 +252,12 @@ class ClientCore:
             ValidationError: If an argument is invalid or no token is found.
         """
         self.base_url = _base_url(base_url)
-        self.timeout = _timeout(timeout, own_client=own_client)
+        given = _timeout(timeout)
+        # Like the headers, the timeout is set once on an HTTP client of the client's own
+        # (httpx builds a new Timeout for every request given one), and per request only
+        # on a borrowed one, when timeout= asks for it.
+        self.client_timeout: Final = DEFAULT_TIMEOUT if given is None else given
+        self.timeout: Final = httpx.USE_CLIENT_DEFAULT if own_client or given is None else given
         self.retry = RetryPolicy(max_retries=max_retries)
         self.limiter = _limiter(rate_limit)
         self.headers: Final = {
@@ -263,8 +266,8 @@ class ClientCore:
             "Accept": "application/json",
         }
         # An HTTP client of the client's own carries `headers` from the start, which
-        # spares httpx checking them again on every request; a user's gets them per
-        # request. Requests only read these dicts, so one of each kind is shared.
+        # spares httpx checking them again on every request; a borrowed one gets them
+        # with each request. Requests only read these dicts: one of each kind is shared.
         self._plain_headers: Final[dict[str, str]] = {} if own_client else self.headers
         self._json_headers: Final = {**self._plain_headers, "Content-Type": "application/json"}
         # Seams for tests: wall clock for HTTP-date Retry-After, randomness for jitter.
