@@ -50,16 +50,16 @@ WORKER = Path(__file__).with_name("redis_worker.py")
 SCALE = 60.0
 #: What the fake enforces, on its compressed clock.
 FAKE_LIMITS = RateLimits(concurrent=5, per_minute=30, per_15_minutes=90)
-#: The same limits for the limiter, with a 12 s margin (0.2 s of real time) for the
+#: The same limits for the limiter, with a 30 s margin (0.5 s of real time) for the
 #: delays of a busy machine between a request's reserved start and its arrival.
 LIMITS = RateLimit(
-    max_concurrent=5, windows=[RateWindow(30, 60.0), RateWindow(90, 900.0)], margin=12.0
+    max_concurrent=5, windows=[RateWindow(30, 60.0), RateWindow(90, 900.0)], margin=30.0
 )
 #: Seconds of the fake's clock the fleet sends for: three minutes' bursts, then the
 #: 15-minute window is full.
 DURATION = 240.0
 #: Requests the limits allow in DURATION from a standing start: 30 at 0, 60 and 120 s
-#: (the margin moves the second and third bursts to 72 and 144 s).
+#: (the margin moves the second and third bursts to 90 and 180 s).
 ALLOWED = 90
 
 
