@@ -7,7 +7,7 @@ import gc
 import json
 import logging
 import sqlite3
-from contextlib import aclosing
+from contextlib import aclosing, closing
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -429,7 +429,7 @@ async def test_sending_is_committed_before_the_request_leaves(
     seen: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        with sqlite3.connect(path) as db:
+        with closing(sqlite3.connect(path, isolation_level=None)) as db:
             seen.append(db.execute("SELECT state FROM messages").fetchone()[0])
         return created(request)
 

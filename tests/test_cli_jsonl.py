@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import sys
+from contextlib import closing
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -219,9 +220,8 @@ def test_a_foreign_journal_stops_before_sending(
     cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
 ) -> None:
     """A journal path holding another application's database exits 2 with one line."""
-    with sqlite3.connect(tmp_path / "other.db") as other:
+    with closing(sqlite3.connect(tmp_path / "other.db", isolation_level=None)) as other:
         other.execute("CREATE TABLE t (x)")
-    other.close()
     path = write(tmp_path / "in.jsonl", text(account, "a", "one"))
     result = cli("--jsonl", path, "--journal", str(tmp_path / "other.db"))
     assert result.status == 2

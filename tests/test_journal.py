@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import pytest
@@ -68,7 +69,7 @@ def test_the_journal_uses_write_ahead_logging(tmp_path: Path) -> None:
     """The file is in WAL mode, so a killed writer never leaves it half-written."""
     path = tmp_path / "j.sqlite"
     Journal(path).close()
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -84,11 +85,11 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
 def test_another_applications_database_is_refused(tmp_path: Path) -> None:
     """A SQLite database without our application id is never written to."""
     path = tmp_path / "app.db"
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("CREATE TABLE users (id INTEGER)")
     with pytest.raises(JournalError, match="another application"):
         Journal(path)
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
         tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
     assert tables == ["users"]
 
@@ -97,7 +98,7 @@ def test_a_journal_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     """A journal in a newer format is refused with advice to upgrade."""
     path = tmp_path / "j.sqlite"
     Journal(path).close()
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(JournalError, match="upgrade"):
         Journal(path)
@@ -191,7 +192,7 @@ def test_an_unknown_state_is_a_journal_error(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     with Journal(path) as journal:
         journal.mark_sending("m", "fp")
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("UPDATE messages SET state = 'bogus'")
     with Journal(path) as journal, pytest.raises(JournalError, match="unknown state 'bogus'"):
         journal.get("m")
