@@ -1,6 +1,6 @@
 """Fuzzing with Hypothesis: whatever the network sends, only results or our own errors come out.
 
-Example counts come from the Hypothesis profile (``ci`` by default, bounded; set
+Example counts come from the Hypothesis profile (``dev`` by default, bounded; set
 ``HYPOTHESIS_PROFILE=fuzz`` for a long local run). The atheris harness in ``fuzz/``
 drives the same targets (`fuzz_targets`) with coverage-guided byte mutation.
 """
