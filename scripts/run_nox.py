@@ -42,14 +42,15 @@ def make_env() -> None:
             "(sudo apt-get install python3-venv) and run the command again."
         )
     install = [str(env_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    if subprocess.run([*install, *REQUIREMENTS], check=False).returncode != 0:
+    # The environment's own pip, with fixed arguments.
+    if subprocess.run([*install, *REQUIREMENTS], check=False).returncode != 0:  # noqa: S603
         sys.exit("run_nox: installing nox failed (see pip's message above); run again to retry.")
     READY.write_text("\n".join(REQUIREMENTS) + "\n", encoding="utf-8")
 
 
 def main() -> int:
     """Make the environment if it is missing or stale, then run nox in the project's root."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - an older Python is told what it needs
         sys.exit(f"run_nox: Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     ready = READY.exists() and READY.read_text(encoding="utf-8").split() == REQUIREMENTS
     if not ready or not env_python().exists():
@@ -57,7 +58,8 @@ def main() -> int:
         make_env()
     command = [str(env_python()), "-m", "nox", *sys.argv[1:]]
     try:
-        return subprocess.run(command, cwd=ROOT, check=False).returncode
+        # nox, given the arguments this script was given: the user's own command line.
+        return subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603
     except KeyboardInterrupt:  # nox got the Ctrl-C too, and has stopped
         return 130
 
