@@ -30,6 +30,14 @@ settings.register_profile(
 settings.register_profile("fuzz", parent=settings.get_profile("dev"), max_examples=20_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
+
+def pytest_report_header() -> str:
+    """Say which Hypothesis profile runs, and whether its draws are the same on every run."""
+    profile = settings.get_current_profile_name()
+    drawn = "the same examples on every run" if settings().derandomize else "a fresh search"
+    return f"hypothesis profile: {profile} ({drawn})"
+
+
 TOKEN = "missive_pat-s3cr3t-t0ken-value"
 BASE = "https://public.missiveapp.com/v1"
 #: The wall clock the clients see, for HTTP-date Retry-After headers.
