@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from missive_channels import AsyncMissiveClient, MissiveClient
 from redis_support import redis_server
@@ -28,6 +28,8 @@ settings.register_profile(
     "ci", parent=settings.get_profile("dev"), derandomize=True, print_blob=True
 )
 settings.register_profile("fuzz", parent=settings.get_profile("dev"), max_examples=20_000)
+# "explicit" runs only the @example cases: 100% coverage under it shows no branch needs a draw.
+settings.register_profile("explicit", parent=settings.get_profile("dev"), phases=[Phase.explicit])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
