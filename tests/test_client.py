@@ -729,7 +729,7 @@ _READS = settings(max_examples=80, deadline=None)
 @given(stored_message_bodies)
 def test_any_well_typed_message_reads(body: dict[str, Any]) -> None:
     """Any GET /messages answer with well-typed fields parses; correspondents naming nobody go."""
-    got = get_message("m").parse(json.dumps(body).encode())
+    got = get_message("m").answer.read(json.dumps(body).encode())
     raw = body["messages"]
     assert got.id == raw["id"]
     named = [c for c in raw.get("to_fields") or [] if any(c.values())]
@@ -740,7 +740,7 @@ def test_any_well_typed_message_reads(body: dict[str, Any]) -> None:
 def _read_or_error(body: object) -> StoredMessage | ShapeError:
     """Parse a GET /messages answer, returning the shape error instead of raising it."""
     try:
-        return get_message("m").parse(json.dumps(body).encode())
+        return get_message("m").answer.read(json.dumps(body).encode())
     except ShapeError as exc:
         return exc
 

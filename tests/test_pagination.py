@@ -194,7 +194,7 @@ def test_the_pager_is_done_after_the_last_page() -> None:
     pager = UntilPager("/x", key="items", model=StoredMessage, timestamp_key="created_at", limit=2)
     first = pager.next_page()
     assert first is not None
-    assert first.parse(b'{"items": [{"id": "a", "created_at": 0}]}') == [
+    assert first.answer.read(b'{"items": [{"id": "a", "created_at": 0}]}') == [
         StoredMessage(id="a", created_at=datetime(1970, 1, 1, tzinfo=timezone.utc))
     ]
     assert pager.next_page() is None

@@ -22,14 +22,13 @@ from . import __version__
 from ._bodies import StreamedBody
 from ._errors import (
     APIError,
-    APIResponseValidationError,
     APIStatusError,
     ClientClosedError,
     FieldTypeError,
     ValidationError,
 )
 from ._ratelimit import AsyncLimiter, Lease, Limiter, RateLimit, SlidingWindowLimiter
-from ._responses import ShapeError, status_error, transport_error
+from ._responses import ShapeError, response_shape_error, status_error, transport_error
 from ._retry import RetryPolicy, parse_retry_after, retry_delay
 
 if TYPE_CHECKING:
@@ -330,99 +329,123 @@ class ClientCore:
     ) -> Flow[T]:
         """Run ``operation`` with retries: the one request loop both clients drive.
 
+        Each attempt sends the request; a success answer is read into the result, and
+        a failure is either retried after a `Sleep` (preceded by a `Pause` of the shared
+        limiter when Missive answered 429 with a ``Retry-After``) or raised.
+
         Args:
             operation: The request to run.
             on_start: Called right before each attempt leaves (see `Send.on_start`).
 
         Returns:
-            The operation's parsed result.
+            The operation's result, read from the success answer.
 
         Raises:
             APIError: The last failure, when it is not retried.
         """
         command = self.send_command(operation, on_start=on_start)
-        creates = not operation.idempotent
         attempt = 0
         while True:
             attempt += 1
             outcome = yield command
-            retry_after = None
-            if isinstance(outcome, httpx.Response):
-                # The checks keep the URL parsing of the arguments off the success path.
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "%s %s -> %d (attempt %d)",
-                        command.method,
-                        _path(command),
-                        outcome.status_code,
-                        attempt,
-                    )
-                if outcome.is_success:
-                    return self._parse(operation, outcome, command)
-                url = _full_url(command)
-                retry_after = parse_retry_after(
-                    outcome.headers.get("Retry-After"), now=self.wall_clock()
-                )
-                error: APIError = status_error(
-                    outcome,
-                    method=command.method,
-                    url=url,
-                    creates=creates,
-                    retry_after=retry_after,
-                )
-                if (
-                    retry_after is not None
-                    and self.limiter is not None
-                    and outcome.status_code == _TOO_MANY
-                ):
-                    # Everyone sharing the limiter holds back, not only this request; past
-                    # the cap they get to ask, and raise RateLimitError themselves.
-                    yield Pause(min(retry_after or 0.0, self.retry.max_retry_after))
-            else:
-                assert outcome is not None  # noqa: S101 - a Send is always answered
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "%s %s -> %s (attempt %d)",
-                        command.method,
-                        _path(command),
-                        type(outcome).__name__,
-                        attempt,
-                    )
-                error = transport_error(
-                    outcome, method=command.method, url=_full_url(command), creates=creates
-                )
-            delay = retry_delay(
-                self.retry,
-                error,
-                retry=attempt,
-                idempotent=operation.idempotent,
-                retry_after=retry_after,
-                random=self.random(),
-            )
+            assert outcome is not None  # noqa: S101 - a Send is always answered
+            _log_outcome(command, outcome, attempt)
+            if isinstance(outcome, httpx.Response) and outcome.is_success:
+                return _result(operation, command, outcome)
+            error, retry_after = self._failure(command, outcome, creates=not operation.idempotent)
+            pause = self._pause(outcome, retry_after)
+            if pause is not None:
+                yield pause
+            delay = self._retry_delay(error, attempt, retry_after, idempotent=operation.idempotent)
             if delay is None:
                 raise error
-            logger.info(
-                "retrying %s %s after attempt %d failed (%s); waiting %.3f s",
-                command.method,
-                _path(command),
-                attempt,
-                _reason(error),
-                delay,
-            )
+            _log_retry(command, error, attempt, delay)
             yield Sleep(delay)
 
-    def _parse(self, operation: Operation[T], response: httpx.Response, command: Send) -> T:
-        try:
-            return operation.parse(response.content)
-        except ShapeError as exc:
-            url = _full_url(command)
-            msg = (
-                f"{operation.method} {url} answered {response.status_code} with a body of an "
-                f"unexpected shape: {exc}; Missive's API may have changed: update missive-channels"
-            )
-            raise APIResponseValidationError(
-                msg, method=operation.method, url=url, status_code=response.status_code
-            ) from exc
+    def _failure(
+        self, command: Send, outcome: httpx.Response | httpx.RequestError, *, creates: bool
+    ) -> tuple[APIError, float | None]:
+        """Return the error for a failed attempt, and the wait Missive asked for, if any."""
+        url = _full_url(command)
+        if isinstance(outcome, httpx.RequestError):
+            return transport_error(outcome, method=command.method, url=url, creates=creates), None
+        retry_after = parse_retry_after(outcome.headers.get("Retry-After"), now=self.wall_clock())
+        error = status_error(
+            outcome, method=command.method, url=url, creates=creates, retry_after=retry_after
+        )
+        return error, retry_after
+
+    def _pause(
+        self, outcome: httpx.Response | httpx.RequestError, retry_after: float | None
+    ) -> Pause | None:
+        """Return the `Pause` a 429 with ``Retry-After`` asks of everyone sharing the limiter.
+
+        Everyone holds back, not only this request; past the policy's cap they get to
+        ask, and raise `RateLimitError` themselves.
+        """
+        if (
+            retry_after is None
+            or self.limiter is None
+            or not isinstance(outcome, httpx.Response)
+            or outcome.status_code != _TOO_MANY
+        ):
+            return None
+        return Pause(min(retry_after, self.retry.max_retry_after))
+
+    def _retry_delay(
+        self, error: APIError, attempt: int, retry_after: float | None, *, idempotent: bool
+    ) -> float | None:
+        """Return how long to wait before retrying after ``attempt`` failed, or ``None``."""
+        return retry_delay(
+            self.retry,
+            error,
+            retry=attempt,
+            idempotent=idempotent,
+            retry_after=retry_after,
+            random=self.random(),
+        )
+
+
+def _result(operation: Operation[T], command: Send, response: httpx.Response) -> T:
+    """Read a success answer into the operation's result.
+
+    Raises:
+        APIResponseValidationError: If the body does not have the expected shape.
+    """
+    try:
+        return operation.answer.read(response.content)
+    except ShapeError as exc:
+        url = _full_url(command)
+        raise response_shape_error(exc, response, method=command.method, url=url) from exc
+
+
+def _log_outcome(command: Send, outcome: httpx.Response | httpx.RequestError, attempt: int) -> None:
+    # The check keeps the URL parsing of the arguments off the success path.
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    if isinstance(outcome, httpx.Response):
+        logger.debug(
+            "%s %s -> %d (attempt %d)", command.method, _path(command), outcome.status_code, attempt
+        )
+    else:
+        logger.debug(
+            "%s %s -> %s (attempt %d)",
+            command.method,
+            _path(command),
+            type(outcome).__name__,
+            attempt,
+        )
+
+
+def _log_retry(command: Send, error: APIError, attempt: int, delay: float) -> None:
+    logger.info(
+        "retrying %s %s after attempt %d failed (%s); waiting %.3f s",
+        command.method,
+        _path(command),
+        attempt,
+        _reason(error),
+        delay,
+    )
 
 
 def _path(command: Send) -> str:

@@ -1,19 +1,23 @@
-"""Sans-IO request specs, one per API operation, and the results they parse answers into."""
+"""Sans-IO request specs, one per API operation, and the results of the creating ones.
+
+An `Operation` is data: the method, path, query and body to send, whether it may be
+sent twice, and the `Answer` that says what a success body means. Reading answers
+lives in `_responses`; sending and retrying in `_core`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
 from urllib.parse import quote
 
 import attrs
 
 from ._bodies import StreamedBody, stream_request
-from ._converter import encode_post, encode_request, structure_payload
+from ._converter import encode_post, encode_request
 from ._errors import FieldTypeError, ValidationError
 from ._events import Conversation, StoredMessage
 from ._models import EmailMessage, HtmlMessage, TextMessage
-from ._responses import ShapeError, decode_json, items_of, member
+from ._responses import Answer, CreatedAnswer, ItemAnswer, ItemsAnswer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -27,13 +31,11 @@ __all__ = [
     "Operation",
     "create_message",
     "create_post",
-    "envelope",
     "get",
     "get_conversation",
     "get_message",
     "get_messages",
     "path_id",
-    "structure_item",
 ]
 
 T = TypeVar("T")
@@ -44,7 +46,7 @@ MAX_IDS_PER_REQUEST: Final = 25
 
 @attrs.frozen(kw_only=True)
 class Operation(Generic[T]):
-    """One API request, as data: what to send and how to read a success answer.
+    """One API request, as data: what to send and what a success answer means.
 
     Attributes:
         method: The HTTP method.
@@ -53,12 +55,12 @@ class Operation(Generic[T]):
         content: The JSON body, if any: bytes, or a message body streamed in chunks.
         idempotent: Whether sending it twice is harmless (then it may be retried
             after any transient failure).
-        parse: Turns the success body into the result; raises `ShapeError`.
+        answer: Reads a success body into the result.
     """
 
     method: str
     path: str
-    parse: Callable[[bytes], T]
+    answer: Answer[T]
     params: tuple[tuple[str, str], ...] = ()
     content: bytes | StreamedBody | None = None
     idempotent: bool
@@ -116,60 +118,6 @@ def path_id(value: object, *, field: str) -> str:
     return quote(value, safe="")
 
 
-def _first(value: object) -> object:
-    items = items_of(value)
-    if items is None:
-        return value
-    return items[0] if items else None
-
-
-def _str_at(value: object, key: str) -> str | None:
-    found = member(value, key)
-    return found if isinstance(found, str) else None
-
-
-def _documented_ids(body: object, key: str) -> tuple[str, str] | None:
-    """Read the documented answer, ``{key: {"id": ..., "conversation": ...}}``, in few steps."""
-    found = cast("dict[str, object]", body).get(key) if type(body) is dict else None
-    if type(found) is dict:
-        created = cast("dict[str, object]", found)
-        created_id, conversation = created.get("id"), created.get("conversation")
-        if type(created_id) is str and type(conversation) is str:
-            return created_id, conversation
-    return None
-
-
-def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
-    """Read ``(id, conversation id)`` from a creation answer, however much of it there is.
-
-    The resource was created whatever the body says, so nothing here may fail:
-    raising would invite the caller to send it again.
-    """
-    try:
-        body = decode_json(content)
-    except ShapeError:
-        return None, None
-    documented = _documented_ids(body, key)
-    if documented is not None:
-        return documented
-    created = _first(member(body, key))
-    conversation = member(created, "conversation")
-    conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")
-    if conversation_id is None:
-        conversation_id = _str_at(_first(member(body, "conversations")), "id")
-    return _str_at(created, "id"), conversation_id
-
-
-def _parse_created_message(content: bytes) -> CreatedMessage:
-    message_id, conversation_id = _created_ids(content, "messages")
-    return CreatedMessage(id=message_id, conversation_id=conversation_id)
-
-
-def _parse_created_post(content: bytes) -> CreatedPost:
-    post_id, conversation_id = _created_ids(content, "posts")
-    return CreatedPost(id=post_id, conversation_id=conversation_id)
-
-
 def create_message(message: Message) -> Operation[CreatedMessage]:
     """``POST /messages``: validated and size-checked before any I/O; attachments streamed.
 
@@ -191,7 +139,7 @@ def create_message(message: Message) -> Operation[CreatedMessage]:
         path="/messages",
         content=content,
         idempotent=False,
-        parse=_parse_created_message,
+        answer=CreatedAnswer("messages", CreatedMessage),
     )
 
 
@@ -207,80 +155,13 @@ def create_post(post: Post) -> Operation[CreatedPost]:
         path="/posts",
         content=encode_post(post),
         idempotent=False,
-        parse=_parse_created_post,
+        answer=CreatedAnswer("posts", CreatedPost),
     )
 
 
-def get(
-    path: str, parse: Callable[[bytes], T], params: Sequence[tuple[str, str]] = ()
-) -> Operation[T]:
+def get(path: str, answer: Answer[T], params: Sequence[tuple[str, str]] = ()) -> Operation[T]:
     """A read: ``GET`` a path, retried freely."""
-    return Operation(method="GET", path=path, params=tuple(params), idempotent=True, parse=parse)
-
-
-def envelope(content: bytes, key: str) -> object:
-    """Return ``body[key]`` of a JSON success body.
-
-    Raises:
-        ShapeError: If the body is not a JSON object holding ``key``.
-    """
-    value = member(decode_json(content), key)
-    if value is None:
-        msg = f"expected a JSON object with the key {key!r}"
-        raise ShapeError(msg)
-    return value
-
-
-def _shape_error(problem: str, path: str) -> ShapeError:
-    return ShapeError(problem, path=path)
-
-
-def structure_item(value: object, cls: type[T], *, path: str) -> T:
-    """Structure one item of a success body with the converter.
-
-    Args:
-        value: The decoded item.
-        cls: The read model to build, e.g. `StoredMessage`.
-        path: The item's JSON path in the body, e.g. ``$.messages[0]``.
-
-    Returns:
-        The model.
-
-    Raises:
-        ShapeError: Naming the JSON path of the first value of the wrong shape.
-    """
-    return structure_payload(value, cls, path=path, error=_shape_error)
-
-
-def _one(content: bytes, key: str, cls: type[T]) -> T:
-    value = envelope(content, key)
-    items = items_of(value)
-    if items is None:
-        return structure_item(value, cls, path=f"$.{key}")
-    if not items:
-        msg = "expected one item, got an empty list"
-        raise ShapeError(msg, path=f"$.{key}")
-    return structure_item(items[0], cls, path=f"$.{key}[0]")
-
-
-def _many(content: bytes, key: str, cls: type[T]) -> list[T]:
-    value = envelope(content, key)
-    items = items_of(value)
-    if items is None:
-        return [structure_item(value, cls, path=f"$.{key}")]
-    return [structure_item(item, cls, path=f"$.{key}[{index}]") for index, item in enumerate(items)]
-
-
-def _parse_message(content: bytes) -> StoredMessage:
-    return _one(content, "messages", StoredMessage)
-
-
-def _parse_messages(content: bytes) -> list[StoredMessage]:
-    return _many(content, "messages", StoredMessage)
-
-
-def _parse_conversation(content: bytes) -> Conversation:
-    return _one(content, "conversations", Conversation)
+    return Operation(method="GET", path=path, params=tuple(params), idempotent=True, answer=answer)
 
 
 def get_message(message_id: str) -> Operation[StoredMessage]:
@@ -289,7 +170,8 @@ def get_message(message_id: str) -> Operation[StoredMessage]:
     Raises:
         ValidationError: If the id is not one non-empty id.
     """
-    return get(f"/messages/{path_id(message_id, field='message_id')}", _parse_message)
+    path = f"/messages/{path_id(message_id, field='message_id')}"
+    return get(path, ItemAnswer("messages", StoredMessage))
 
 
 def get_messages(message_ids: Iterable[str]) -> tuple[Operation[list[StoredMessage]], ...]:
@@ -303,7 +185,8 @@ def get_messages(message_ids: Iterable[str]) -> tuple[Operation[list[StoredMessa
         raise FieldTypeError(msg, field="message_ids")
     ids = list(dict.fromkeys(path_id(value, field="message_ids") for value in message_ids))
     chunks = (ids[at : at + MAX_IDS_PER_REQUEST] for at in range(0, len(ids), MAX_IDS_PER_REQUEST))
-    return tuple(get(f"/messages/{','.join(chunk)}", _parse_messages) for chunk in chunks)
+    answer = ItemsAnswer("messages", StoredMessage)
+    return tuple(get(f"/messages/{','.join(chunk)}", answer) for chunk in chunks)
 
 
 def get_conversation(conversation_id: str) -> Operation[Conversation]:
@@ -313,4 +196,4 @@ def get_conversation(conversation_id: str) -> Operation[Conversation]:
         ValidationError: If the id is not one non-empty id.
     """
     path = f"/conversations/{path_id(conversation_id, field='conversation_id')}"
-    return get(path, _parse_conversation)
+    return get(path, ItemAnswer("conversations", Conversation))

@@ -8,8 +8,8 @@ from typing import Final, Generic, Protocol, TypeVar
 
 from ._errors import ValidationError
 from ._events import StoredMessage
-from ._operations import Operation, envelope, get, path_id, structure_item
-from ._responses import ShapeError, items_of
+from ._operations import Operation, get, path_id
+from ._responses import ShapeError, envelope, items_of, structure_item
 
 __all__ = ["MAX_MESSAGES_PER_PAGE", "UntilPager", "conversation_messages"]
 
@@ -75,9 +75,21 @@ class UntilPager(Generic[T]):
         params = [("limit", str(self._limit))]
         if self._until is not None:
             params.append(("until", str(self._until)))
-        return get(self._path, self._accept, params)
+        return get(self._path, self, params)
 
-    def _accept(self, content: bytes) -> list[T]:
+    def read(self, content: bytes) -> list[T]:
+        """Read the answer to the latest page's request and move the walk on.
+
+        The pager is the answer of the operations it makes: reading a page is what
+        moves it to the next.
+
+        Returns:
+            The page's items not listed before, in the page's order.
+
+        Raises:
+            ShapeError: If the page is not a list of items with ids and timestamps,
+                or it repeats only items already listed after the walk stepped back.
+        """
         items = items_of(envelope(content, self._key))
         if items is None:
             msg = "expected an array"

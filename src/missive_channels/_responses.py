@@ -1,16 +1,28 @@
-"""Response interpretation: an error answer or a transport failure becomes one of our errors."""
+"""Reading Missive's answers: results, read models, or our errors for failed requests.
+
+Success bodies become results and read models; error answers and transport failures
+become our errors.
+
+An `Answer` says what a success body means (one read model, several, or the ids of
+something created) and reads it; a body of another shape raises `ShapeError`, which the
+core turns into `APIResponseValidationError` with `response_shape_error`. `status_error`
+picks the error for an error status from one table, and `transport_error` the error for
+a request that got no answer.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar, cast
 
+import attrs
 import httpx
 
-from ._converter import loads
+from ._converter import loads, structure_payload
 from ._errors import (
     APIConnectionError,
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -26,13 +38,23 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "Answer",
+    "CreatedAnswer",
+    "ItemAnswer",
+    "ItemsAnswer",
     "ShapeError",
     "decode_json",
+    "envelope",
     "items_of",
     "member",
+    "response_shape_error",
     "status_error",
+    "structure_item",
     "transport_error",
 ]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 # The one table that picks the error class for a status; 5xx is a range, handled below.
 _STATUS_ERRORS: Final[Mapping[int, tuple[type[APIStatusError], str]]] = {
@@ -125,6 +147,201 @@ def member(value: object, key: str) -> object:
 def items_of(value: object) -> list[object] | None:
     """Return ``value`` when it is a JSON array, else ``None``."""
     return cast("list[object]", value) if isinstance(value, list) else None
+
+
+def envelope(content: bytes, key: str) -> object:
+    """Return ``body[key]`` of a JSON success body.
+
+    Raises:
+        ShapeError: If the body is not a JSON object holding ``key``.
+    """
+    value = member(decode_json(content), key)
+    if value is None:
+        msg = f"expected a JSON object with the key {key!r}"
+        raise ShapeError(msg)
+    return value
+
+
+def _shape_error(problem: str, path: str) -> ShapeError:
+    return ShapeError(problem, path=path)
+
+
+def structure_item(value: object, cls: type[T], *, path: str) -> T:
+    """Structure one item of a success body with the converter.
+
+    Args:
+        value: The decoded item.
+        cls: The read model to build, e.g. `StoredMessage`.
+        path: The item's JSON path in the body, e.g. ``$.messages[0]``.
+
+    Returns:
+        The model.
+
+    Raises:
+        ShapeError: Naming the JSON path of the first value of the wrong shape.
+    """
+    return structure_payload(value, cls, path=path, error=_shape_error)
+
+
+class Answer(Protocol[T_co]):
+    """What a success answer means: reads its body into the operation's result."""
+
+    def read(self, content: bytes) -> T_co:
+        """Read the body of a success answer.
+
+        Raises:
+            ShapeError: If the body does not have the expected shape.
+        """
+        ...
+
+
+@attrs.frozen
+class ItemAnswer(Generic[T]):
+    """The answer holds one read model under ``key``, alone or as a list's first item.
+
+    Attributes:
+        key: The envelope key, e.g. ``"messages"``.
+        model: The read model to build, e.g. `StoredMessage`.
+    """
+
+    key: str
+    model: type[T]
+
+    def read(self, content: bytes) -> T:
+        """Read the model; an empty list is refused.
+
+        Raises:
+            ShapeError: If the body holds no such model.
+        """
+        value = envelope(content, self.key)
+        items = items_of(value)
+        if items is None:
+            return structure_item(value, self.model, path=f"$.{self.key}")
+        if not items:
+            msg = "expected one item, got an empty list"
+            raise ShapeError(msg, path=f"$.{self.key}")
+        return structure_item(items[0], self.model, path=f"$.{self.key}[0]")
+
+
+@attrs.frozen
+class ItemsAnswer(Generic[T]):
+    """The answer holds a list of read models under ``key`` (a lone model counts as one).
+
+    Attributes:
+        key: The envelope key, e.g. ``"messages"``.
+        model: The read model of each item.
+    """
+
+    key: str
+    model: type[T]
+
+    def read(self, content: bytes) -> list[T]:
+        """Read the models, in the body's order.
+
+        Raises:
+            ShapeError: If an item is not such a model.
+        """
+        value = envelope(content, self.key)
+        items = items_of(value)
+        if items is None:
+            return [structure_item(value, self.model, path=f"$.{self.key}")]
+        return [
+            structure_item(item, self.model, path=f"$.{self.key}[{index}]")
+            for index, item in enumerate(items)
+        ]
+
+
+class _CreatedResult(Protocol[T_co]):
+    """A result of a creation: built from what the answer said, ``None`` for the unsaid."""
+
+    def __call__(self, *, id: str | None, conversation_id: str | None) -> T_co:
+        """Build the result."""
+        ...
+
+
+@attrs.frozen
+class CreatedAnswer(Generic[T]):
+    """The answer to a creation: the new resource's id and conversation id, if it says them.
+
+    Missive documents ``{key: {"id": ..., "conversation": ...}}``, may answer with an
+    empty body, and has sent lists and conversation objects too; whatever comes, reading
+    never fails, as the resource was created whatever the body says, and failing would
+    invite the caller to send it again.
+
+    Attributes:
+        key: The envelope key, e.g. ``"messages"``.
+        result: The result to build, e.g. `CreatedMessage`.
+    """
+
+    key: str
+    result: _CreatedResult[T]
+
+    def read(self, content: bytes) -> T:
+        """Read the ids; never fails."""
+        created_id, conversation_id = _created_ids(content, self.key)
+        return self.result(id=created_id, conversation_id=conversation_id)
+
+
+def _first(value: object) -> object:
+    items = items_of(value)
+    if items is None:
+        return value
+    return items[0] if items else None
+
+
+def _str_at(value: object, key: str) -> str | None:
+    found = member(value, key)
+    return found if isinstance(found, str) else None
+
+
+def _documented_ids(body: object, key: str) -> tuple[str, str] | None:
+    """Read the documented answer, ``{key: {"id": ..., "conversation": ...}}``, in few steps."""
+    found = cast("dict[str, object]", body).get(key) if type(body) is dict else None
+    if type(found) is dict:
+        created = cast("dict[str, object]", found)
+        created_id, conversation = created.get("id"), created.get("conversation")
+        if type(created_id) is str and type(conversation) is str:
+            return created_id, conversation
+    return None
+
+
+def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
+    """Read ``(id, conversation id)`` from a creation answer, however much of it there is."""
+    try:
+        body = decode_json(content)
+    except ShapeError:
+        return None, None
+    documented = _documented_ids(body, key)
+    if documented is not None:
+        return documented
+    created = _first(member(body, key))
+    conversation = member(created, "conversation")
+    conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")
+    if conversation_id is None:
+        conversation_id = _str_at(_first(member(body, "conversations")), "id")
+    return _str_at(created, "id"), conversation_id
+
+
+def response_shape_error(
+    exc: ShapeError, response: httpx.Response, *, method: str, url: str
+) -> APIResponseValidationError:
+    """Return the error for a success answer whose body did not have the expected shape.
+
+    Args:
+        exc: Where and how the body differs; the caller keeps it as ``__cause__``.
+        response: The answer.
+        method: The request's HTTP method.
+        url: The request URL.
+
+    Returns:
+        The `APIResponseValidationError` to raise.
+    """
+    status = response.status_code
+    msg = (
+        f"{_action(method, url)} answered {status} with a body of an unexpected shape: "
+        f"{exc}; Missive's API may have changed: update missive-channels"
+    )
+    return APIResponseValidationError(msg, method=method, url=url, status_code=status)
 
 
 def _error_body(response: httpx.Response) -> object:
