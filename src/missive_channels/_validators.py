@@ -25,9 +25,11 @@ __all__ = [
     "aware_datetime",
     "color",
     "email_address",
+    "fraction",
     "instance_of",
     "is_color",
     "is_hex_color",
+    "non_negative_int",
     "non_negative_seconds",
     "not_empty",
     "optional",
@@ -118,6 +120,15 @@ optional_positive_int: Final = ours(
     "an int >= 1 or None",
 )
 """Validator: the value is ``None`` or an int (not a bool) of at least 1."""
+
+non_negative_int: Final = ours(attrs.validators.and_(_INT, attrs.validators.ge(0)), "an int >= 0")
+"""Validator: the value is an int (not a bool) of 0 or more."""
+
+fraction: Final = ours(
+    attrs.validators.and_(_NUMBER, attrs.validators.ge(0), attrs.validators.le(1)),
+    "a number between 0 and 1",
+)
+"""Validator: the value is a number from 0 to 1."""
 
 positive_seconds_field: Final = ours(
     attrs.validators.and_(_NUMBER, attrs.validators.gt(0), attrs.validators.lt(math.inf)),
