@@ -21,6 +21,7 @@ import pytest
 
 import missive_channels
 from missive_channels import _cli
+from missive_channels._cli import listen
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault, signed_webhook_request
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def test_ctrl_c_during_a_command_exits_130(
     def interrupted(_args: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli, "_sign", interrupted)
+    monkeypatch.setattr(listen, "_sign", interrupted)
     result = cli("sign", "--secret", SECRET, "-", stdin=b"")
     assert result.status == 130
     assert result.err == "missive-channels: interrupted\n"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from missive_channels import _cli
+from missive_channels._cli import jsonl
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ def test_progress_lines_every_n_messages_when_not_a_terminal(
     cli: Callable[..., Result], account: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a pipe, a plain line comes every ``PROGRESS_EVERY`` messages, then the summary."""
-    monkeypatch.setattr(_cli, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(jsonl, "PROGRESS_EVERY", 2)
     path = write(tmp_path / "in.jsonl", *(text(account, f"t{n}", "b") for n in range(5)))
     result = cli("--jsonl", path)
     assert result.status == 0, result.err

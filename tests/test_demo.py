@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from missive_channels import _cli
-from missive_channels._demo import AGENT, MARTA, RECEIPT, SUPPORT, DemoRun, run_demo
+from missive_channels._cli.demo import AGENT, MARTA, RECEIPT, SUPPORT, DemoRun, run_demo
 
 if TYPE_CHECKING:
     from missive_channels.testing import RecordedMessage

@@ -18,7 +18,9 @@ from missive_channels import (
     FieldTypeError,
     HtmlMessage,
     MissiveError,
+    Notification,
     Participant,
+    Post,
     TextMessage,
     ValidationError,
 )
@@ -122,6 +124,60 @@ def test_organization_or_team_prerequisites_pass_when_given() -> None:
         force_team=True,
     )
     assert message.add_users == ("u",)
+
+
+def post(**fields: Any) -> Post:
+    """Build a Post with the required fields filled in."""
+    notice = Notification(title="Delivered", body="to Marta")
+    return Post(**{"notification": notice, "text": "Delivered", **fields})
+
+
+# The conversation actions a message and a post share, each given without what it needs.
+SHARED_ACTION_MISTAKES = [
+    ({"add_users": ["u"]}, "add_users", ValidationError, "needs `organization`"),
+    ({"add_assignees": ["u"]}, "add_assignees", ValidationError, "needs `organization`"),
+    ({"add_to_team_inbox": True}, "add_to_team_inbox", ValidationError, "needs `team`"),
+    ({"force_team": True}, "force_team", ValidationError, "needs `team`"),
+    ({"conversation_color": "green"}, "conversation_color", ValidationError, "hex colour"),
+    ({"references": ["thread 1"]}, "references", ValidationError, "whitespace"),
+    ({"add_shared_labels": "label-1"}, "add_shared_labels", FieldTypeError, "iterable of str"),
+    ({"close": 1}, "close", FieldTypeError, "must be bool, got int"),
+    ({"add_to_inbox": "yes"}, "add_to_inbox", FieldTypeError, "must be bool or None, got str"),
+    ({"team": 7}, "team", FieldTypeError, "must be str or None, got int"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field", "error", "says"), SHARED_ACTION_MISTAKES)
+@pytest.mark.parametrize(("build", "name"), [(text, "TextMessage"), (post, "Post")])
+def test_messages_and_posts_refuse_the_same_conversation_actions(
+    build: Any,
+    name: str,
+    *,
+    fields: dict[str, Any],
+    field: str,
+    error: type[ValidationError],
+    says: str,
+) -> None:
+    """A post checks the conversation actions exactly as a message does, naming the field."""
+    with pytest.raises(error, match=says) as info:
+        build(**fields)
+    assert info.value.field == field
+    assert str(info.value).startswith(f"{name}.{field}")
+
+
+def test_a_post_adding_users_needs_an_organization() -> None:
+    """Post(add_users=...) without organization is refused, as it is for every message."""
+    with pytest.raises(ValidationError, match=r"Post\.add_users needs `organization`"):
+        post(add_users=["u"])
+    assert post(add_users=["u"], organization="org").add_users == ("u",)
+
+
+def test_a_post_needs_text_or_markdown() -> None:
+    """A post with only a notification is refused: Missive shows nothing in the conversation."""
+    with pytest.raises(ValidationError, match="`text` or `markdown`") as info:
+        post(text=None)
+    assert info.value.field == "text"
+    assert post(text=None, markdown="**Delivered**").markdown == "**Delivered**"
 
 
 @pytest.mark.parametrize("color", ["good", "warning", "danger", "#fff", "#1F8A70"])

@@ -20,6 +20,7 @@ import httpx
 
 from . import __version__
 from ._bodies import StreamedBody
+from ._constants import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, TOKEN_ENV_VAR
 from ._errors import (
     APIError,
     APIStatusError,
@@ -51,9 +52,6 @@ __all__ = [
 
 T = TypeVar("T")
 
-DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
-BASE_URL_ENV_VAR: Final = "MISSIVE_BASE_URL"
-TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 """Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
 

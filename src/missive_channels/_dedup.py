@@ -16,7 +16,7 @@ from collections import OrderedDict
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Final, Protocol
 
-from ._errors import FieldTypeError, ValidationError
+from ._validators import positive_count, positive_seconds
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable, Generator
@@ -164,26 +164,6 @@ async def handle_once_async(
 _DAY: Final = 24 * 60 * 60.0
 
 
-def positive_seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"{name} must be a number of seconds, got {type(value).__name__}"
-        raise FieldTypeError(msg, field=name)
-    if not value > 0:  # also refuses NaN
-        msg = f"{name} must be positive, got {value!r}"
-        raise ValidationError(msg, field=name)
-    return float(value)
-
-
-def _positive_count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{name} must be an int, got {type(value).__name__}"
-        raise FieldTypeError(msg, field=name)
-    if value < 1:
-        msg = f"{name} must be at least 1, got {value}"
-        raise ValidationError(msg, field=name)
-    return value
-
-
 class InMemoryDeduplicator:
     """A thread-safe, bounded, in-process `Deduplicator` with expiry.
 
@@ -218,7 +198,7 @@ class InMemoryDeduplicator:
         """
         self._ttl = positive_seconds("ttl", ttl)
         self._claim_timeout = positive_seconds("claim_timeout", claim_timeout)
-        self._max_entries = _positive_count("max_entries", max_entries)
+        self._max_entries = positive_count("max_entries", max_entries)
         self._clock = clock
         self._lock = threading.Lock()
         # key -> (handled?, expiry time), least recently seen first.

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias, cast
 
 import attrs
 
-from ._errors import FieldTypeError, ValidationError
+from ._errors import ValidationError
+from ._validators import (
+    as_tuple,
+    aware_datetime,
+    color,
+    email_address,
+    instance_of,
+    not_empty,
+    optional,
+    reference_keys,
+    tuple_of,
+)
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterable
 
 __all__ = [
     "Attachment",
@@ -27,84 +37,21 @@ __all__ = [
     "TextMessage",
 ]
 
-_T = TypeVar("_T")
-_Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-
-_COLOR_WORDS: Final = frozenset({"good", "warning", "danger"})
-_HEX_COLOR: Final = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
-_WHITESPACE: Final = re.compile(r"\s")
-
-
-def _where(instance: object, attribute: attrs.Attribute[Any]) -> str:
-    return f"{type(instance).__name__}.{attribute.name}"
-
-
-def _describe(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(k.__name__ for k in kinds)
-
-
-def _instance_of(kind: type | tuple[type, ...]) -> _Validator:
-    """Validator: the value is an instance of ``kind``."""
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            where = _where(instance, attribute)
-            msg = f"{where} must be {_describe(kind)}, got {type(value).__name__}"
-            raise FieldTypeError(msg, field=attribute.name)
-
-    return check
-
-
-def _optional(kind: type | tuple[type, ...]) -> _Validator:
-    """Validator: the value is ``None`` or an instance of ``kind``."""
-    inner = _instance_of(kind)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            inner(instance, attribute, value)
-
-    return check
-
-
-def _tuple_of(kind: type) -> _Validator:
-    """Validator: the (converted) value is a tuple whose items are all ``kind``."""
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        where = _where(instance, attribute)
-        if not isinstance(value, tuple):
-            msg = f"{where} must be an iterable of {kind.__name__}, got {type(value).__name__}"
-            raise FieldTypeError(msg, field=attribute.name)
-        for index, item in enumerate(cast("tuple[object, ...]", value)):
-            if not isinstance(item, kind):
-                msg = f"{where}[{index}] must be {kind.__name__}, got {type(item).__name__}"
-                raise FieldTypeError(msg, field=attribute.name)
-
-    return check
-
-
-def _as_tuple(value: Iterable[_T]) -> tuple[_T, ...]:
-    # A str is iterable but never meant as a collection here; leave it (and any
-    # non-iterable) unconverted so the validator can name the field in its error.
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):  # pyright: ignore[reportUnnecessaryIsInstance]
-        return cast("tuple[_T, ...]", value)
-    return tuple(value)
-
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return _as_tuple(value)
+    return as_tuple(value)
 
 
 def _participants(value: Iterable[Participant]) -> tuple[Participant, ...]:
-    return _as_tuple(value)
+    return as_tuple(value)
 
 
 def _addresses(value: Iterable[EmailAddress]) -> tuple[EmailAddress, ...]:
-    return _as_tuple(value)
+    return as_tuple(value)
 
 
 def _attachments(value: Iterable[Attachment]) -> tuple[Attachment, ...]:
-    return _as_tuple(value)
+    return as_tuple(value)
 
 
 def _to_datetime(value: datetime | int | None) -> datetime | None:
@@ -117,58 +64,17 @@ def _to_datetime(value: datetime | int | None) -> datetime | None:
     return cast("datetime | None", value)
 
 
-def _aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, datetime):
-        where = _where(instance, attribute)
-        if isinstance(value, int) and not isinstance(value, bool):
-            msg = f"{where} is out of range for a Unix timestamp: {value}"
-            raise ValidationError(msg, field=attribute.name)
-        msg = f"{where} must be an aware datetime or int Unix seconds, got {type(value).__name__}"
-        raise FieldTypeError(msg, field=attribute.name)
-    if value.utcoffset() is None:
-        msg = (
-            f"{_where(instance, attribute)} is a naive datetime; give it a timezone, "
-            "e.g. datetime.now(timezone.utc), so the instant is unambiguous"
-        )
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _not_empty(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not value.strip():
-        msg = f"{_where(instance, attribute)} must not be empty"
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _references(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
-    for index, reference in enumerate(value):
-        if not reference or _WHITESPACE.search(reference):
-            msg = (
-                f"{_where(instance, attribute)}[{index}] is {reference!r}: Missive silently "
-                "ignores references that are empty or contain whitespace; use a key without spaces"
-            )
-            raise ValidationError(msg, field=attribute.name)
-
-
-def _color(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None and value not in _COLOR_WORDS and not _HEX_COLOR.match(value):
-        msg = (
-            f"{_where(instance, attribute)} is {value!r}; use a hex colour such as '#1f8a70' "
-            "or '#fa0', or one of 'good', 'warning', 'danger'"
-        )
-        raise ValidationError(msg, field=attribute.name)
-
-
-_OPT_STR: Final = _optional(str)
-_OPT_BOOL: Final = _optional(bool)
+_OPT_STR: Final = optional(str)
+_OPT_BOOL: Final = optional(bool)
+_STRINGS: Final = tuple_of(str)
 
 
 def _opt_str() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is typed as its default
     return attrs.field(default=None, validator=_OPT_STR)
 
 
-_STRINGS: Final = _tuple_of(str)
+def _strings_field() -> Any:  # noqa: ANN401 - same
+    return attrs.field(default=(), converter=_strings, validator=_STRINGS)
 
 
 @attrs.frozen(kw_only=True)
@@ -197,16 +103,6 @@ class Participant:
             raise ValidationError(msg, field="id")
 
 
-def _email_address(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    local, at, domain = value.partition("@")
-    if not (at and local and domain) or "@" in domain or _WHITESPACE.search(value):
-        msg = (
-            f"{_where(instance, attribute)} is {value!r}, which is not one email address; "
-            "give a single address like 'marta@example.com' and the display name in `name`"
-        )
-        raise ValidationError(msg, field=attribute.name)
-
-
 @attrs.frozen(kw_only=True)
 class EmailAddress:
     """A sender or recipient on an Email channel.
@@ -219,7 +115,7 @@ class EmailAddress:
         ValidationError: If ``address`` is not a single address.
     """
 
-    address: str = attrs.field(validator=[_instance_of(str), _email_address])
+    address: str = attrs.field(validator=[instance_of(str), email_address])
     name: str | None = _opt_str()
 
 
@@ -239,9 +135,9 @@ class Attachment:
         ValidationError: If ``filename`` is empty.
     """
 
-    filename: str = attrs.field(validator=[_instance_of(str), _not_empty])
+    filename: str = attrs.field(validator=[instance_of(str), not_empty])
     data: bytes = attrs.field(
-        converter=_bytes, validator=_instance_of(bytes), repr=lambda data: f"<{len(data)} bytes>"
+        converter=_bytes, validator=instance_of(bytes), repr=lambda data: f"<{len(data)} bytes>"
     )
 
     @classmethod
@@ -268,45 +164,36 @@ class Attachment:
 
 
 @attrs.frozen(kw_only=True)
-class _MessageBase:
-    """Fields every channel type accepts; see the public subclasses."""
+class _ConversationActions:
+    """What a message or a post may do to its conversation, declared once for both.
 
-    account: str = attrs.field(validator=[_instance_of(str), _not_empty])
-    body: str | None = _opt_str()
-    delivered_at: datetime | None = attrs.field(
-        default=None, converter=_to_datetime, validator=_aware_datetime
-    )
-    external_id: str | None = _opt_str()
+    The three message types and `Post` inherit these fields, so they are checked
+    alike: the user actions need ``organization`` and the team moves need ``team``.
+    """
+
+    _NEEDS_ORGANIZATION: ClassVar[tuple[str, ...]] = ("add_users", "add_assignees")
+    """The fields Missive can only act on with ``organization`` set (it finds the users there)."""
+
     references: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=[_STRINGS, _references]
+        default=(), converter=_strings, validator=[_STRINGS, reference_keys]
     )
     conversation: str | None = _opt_str()
-    attachments: tuple[Attachment, ...] = attrs.field(
-        default=(), converter=_attachments, validator=_tuple_of(Attachment)
-    )
     team: str | None = _opt_str()
-    force_team: bool = attrs.field(default=False, validator=_instance_of(bool))
+    force_team: bool = attrs.field(default=False, validator=instance_of(bool))
     organization: str | None = _opt_str()
-    add_users: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_STRINGS)
-    add_assignees: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_STRINGS)
-    remove_assignees: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_STRINGS
-    )
-    add_shared_labels: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_STRINGS
-    )
-    remove_shared_labels: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_STRINGS
-    )
+    add_users: tuple[str, ...] = _strings_field()
+    add_assignees: tuple[str, ...] = _strings_field()
+    add_shared_labels: tuple[str, ...] = _strings_field()
+    remove_shared_labels: tuple[str, ...] = _strings_field()
     add_to_inbox: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
     add_to_team_inbox: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
-    close: bool = attrs.field(default=False, validator=_instance_of(bool))
+    close: bool = attrs.field(default=False, validator=instance_of(bool))
     conversation_subject: str | None = _opt_str()
-    conversation_color: str | None = attrs.field(default=None, validator=[_OPT_STR, _color])
+    conversation_color: str | None = attrs.field(default=None, validator=[_OPT_STR, color])
 
     def __attrs_post_init__(self) -> None:
         name = type(self).__name__
-        for field in ("add_users", "add_assignees", "remove_assignees"):
+        for field in self._NEEDS_ORGANIZATION:
             if getattr(self, field) and self.organization is None:
                 msg = f"{name}.{field} needs `organization` (Missive requires it to find the users)"
                 raise ValidationError(msg, field=field)
@@ -314,6 +201,27 @@ class _MessageBase:
             if getattr(self, field) and self.team is None:
                 msg = f"{name}.{field} needs `team`: set the team the conversation belongs to"
                 raise ValidationError(msg, field=field)
+
+
+@attrs.frozen(kw_only=True)
+class _MessageBase(_ConversationActions):
+    """Fields every channel type accepts; see the public subclasses."""
+
+    _NEEDS_ORGANIZATION: ClassVar[tuple[str, ...]] = (
+        *_ConversationActions._NEEDS_ORGANIZATION,  # noqa: SLF001 - the base class's own list
+        "remove_assignees",
+    )
+
+    account: str = attrs.field(validator=[instance_of(str), not_empty])
+    body: str | None = _opt_str()
+    delivered_at: datetime | None = attrs.field(
+        default=None, converter=_to_datetime, validator=aware_datetime
+    )
+    external_id: str | None = _opt_str()
+    attachments: tuple[Attachment, ...] = attrs.field(
+        default=(), converter=_attachments, validator=tuple_of(Attachment)
+    )
+    remove_assignees: tuple[str, ...] = _strings_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -351,9 +259,9 @@ class TextMessage(_MessageBase):
         ValidationError: If a field is invalid; ``FieldTypeError`` for a wrong type.
     """
 
-    from_field: Participant = attrs.field(validator=_instance_of(Participant))
+    from_field: Participant = attrs.field(validator=instance_of(Participant))
     to_fields: tuple[Participant, ...] = attrs.field(
-        default=(), converter=_participants, validator=_tuple_of(Participant)
+        default=(), converter=_participants, validator=tuple_of(Participant)
     )
 
 
@@ -364,9 +272,9 @@ class HtmlMessage(_MessageBase):
     Takes the same fields as `TextMessage`; ``body`` is HTML.
     """
 
-    from_field: Participant = attrs.field(validator=_instance_of(Participant))
+    from_field: Participant = attrs.field(validator=instance_of(Participant))
     to_fields: tuple[Participant, ...] = attrs.field(
-        default=(), converter=_participants, validator=_tuple_of(Participant)
+        default=(), converter=_participants, validator=tuple_of(Participant)
     )
 
 
@@ -384,15 +292,15 @@ class EmailMessage(_MessageBase):
         subject: The message subject.
     """
 
-    from_field: EmailAddress = attrs.field(validator=_instance_of(EmailAddress))
+    from_field: EmailAddress = attrs.field(validator=instance_of(EmailAddress))
     to_fields: tuple[EmailAddress, ...] = attrs.field(
-        default=(), converter=_addresses, validator=_tuple_of(EmailAddress)
+        default=(), converter=_addresses, validator=tuple_of(EmailAddress)
     )
     cc_fields: tuple[EmailAddress, ...] = attrs.field(
-        default=(), converter=_addresses, validator=_tuple_of(EmailAddress)
+        default=(), converter=_addresses, validator=tuple_of(EmailAddress)
     )
     bcc_fields: tuple[EmailAddress, ...] = attrs.field(
-        default=(), converter=_addresses, validator=_tuple_of(EmailAddress)
+        default=(), converter=_addresses, validator=tuple_of(EmailAddress)
     )
     subject: str | None = _opt_str()
 
@@ -413,12 +321,12 @@ class Notification:
         ValidationError: If ``title`` or ``body`` is empty.
     """
 
-    title: str = attrs.field(validator=[_instance_of(str), _not_empty])
-    body: str = attrs.field(validator=[_instance_of(str), _not_empty])
+    title: str = attrs.field(validator=[instance_of(str), not_empty])
+    body: str = attrs.field(validator=[instance_of(str), not_empty])
 
 
 @attrs.frozen(kw_only=True)
-class Post:
+class Post(_ConversationActions):
     """A post: a card inside a conversation, e.g. a delivery receipt or failure.
 
     Without ``conversation`` or ``references`` Missive starts a new conversation.
@@ -434,15 +342,16 @@ class Post:
         conversation_icon: URL of the conversation's icon.
         conversation_subject: The conversation's title.
         conversation_color: ``#rgb``/``#rrggbb`` or ``good``, ``warning``, ``danger``.
-        organization: The organization to link the conversation to.
+        organization: The organization to link the conversation to; needed by
+            ``add_users`` and ``add_assignees``.
         team: The team to link the conversation to.
-        force_team: Move the conversation to ``team`` even if it already has one.
+        force_team: Move the conversation to ``team`` even if it already has one; needs ``team``.
         add_users: User ids to give access.
         add_assignees: User ids to assign.
         add_shared_labels: Shared label ids to add.
         remove_shared_labels: Shared label ids to remove.
         add_to_inbox: Move the conversation to everyone's Inbox.
-        add_to_team_inbox: Move the conversation to the team inbox.
+        add_to_team_inbox: Move the conversation to the team inbox; needs ``team``.
         close: Close the conversation for everyone.
         reopen: Missive's ``reopen`` flag. Despite its name, ``True`` keeps a
             closed conversation closed; leave it unset to reopen as usual.
@@ -452,35 +361,16 @@ class Post:
             is invalid; ``FieldTypeError`` for a wrong type.
     """
 
-    notification: Notification = attrs.field(validator=_instance_of(Notification))
+    notification: Notification = attrs.field(validator=instance_of(Notification))
     text: str | None = _opt_str()
     markdown: str | None = _opt_str()
-    conversation: str | None = _opt_str()
-    references: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=[_STRINGS, _references]
-    )
     username: str | None = _opt_str()
     username_icon: str | None = _opt_str()
     conversation_icon: str | None = _opt_str()
-    conversation_subject: str | None = _opt_str()
-    conversation_color: str | None = attrs.field(default=None, validator=[_OPT_STR, _color])
-    organization: str | None = _opt_str()
-    team: str | None = _opt_str()
-    force_team: bool = attrs.field(default=False, validator=_instance_of(bool))
-    add_users: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_STRINGS)
-    add_assignees: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_STRINGS)
-    add_shared_labels: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_STRINGS
-    )
-    remove_shared_labels: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_STRINGS
-    )
-    add_to_inbox: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
-    add_to_team_inbox: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
-    close: bool = attrs.field(default=False, validator=_instance_of(bool))
     reopen: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
 
     def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
         if not (self.text or self.markdown):
             msg = (
                 "Post needs `text` or `markdown`: Missive rejects a post without content "

@@ -8,11 +8,17 @@ import math
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, cast, runtime_checkable
 
 import attrs
 
-from ._errors import FieldTypeError, ValidationError
+from ._errors import FieldTypeError
+from ._validators import (
+    non_negative_seconds,
+    optional_positive_int,
+    positive_int,
+    positive_seconds_field,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -32,20 +38,6 @@ __all__ = [
 ]
 
 
-def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if type(value) is not int or value < 1:
-        msg = f"{type(instance).__name__}.{attribute.name} must be an int >= 1, got {value!r}"
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _positive_seconds(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not (value > 0 and math.isfinite(value)):
-        msg = (
-            f"{type(instance).__name__}.{attribute.name} must be a finite number > 0, got {value!r}"
-        )
-        raise ValidationError(msg, field=attribute.name)
-
-
 @attrs.frozen
 class RateWindow:
     """At most ``requests`` request starts in any ``seconds``-long stretch of time.
@@ -55,24 +47,12 @@ class RateWindow:
         seconds: The window length.
     """
 
-    requests: int = attrs.field(validator=_positive_int)
-    seconds: float = attrs.field(validator=_positive_seconds)
-
-
-def _optional_concurrency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _positive_int(instance, attribute, value)
+    requests: int = attrs.field(validator=positive_int)
+    seconds: float = attrs.field(validator=positive_seconds_field)
 
 
 def _windows(value: Sequence[RateWindow]) -> tuple[RateWindow, ...]:
     return tuple(value)
-
-
-def _margin(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if not (value >= 0 and math.isfinite(value)):
-        where = f"{type(instance).__name__}.{attribute.name}"
-        msg = f"{where} must be a finite number >= 0, got {value!r}"
-        raise ValidationError(msg, field=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -88,11 +68,11 @@ class RateLimit:
             window as Missive measures it.
     """
 
-    max_concurrent: int | None = attrs.field(default=5, validator=_optional_concurrency)
+    max_concurrent: int | None = attrs.field(default=5, validator=optional_positive_int)
     windows: tuple[RateWindow, ...] = attrs.field(
         default=(RateWindow(300, 60.0), RateWindow(900, 900.0)), converter=_windows
     )
-    margin: float = attrs.field(default=1.0, validator=_margin)
+    margin: float = attrs.field(default=1.0, validator=non_negative_seconds)
 
 
 DEFAULT_RATE_LIMIT: Final = RateLimit()

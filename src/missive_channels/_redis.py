@@ -32,9 +32,11 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 import redis
 import redis.asyncio
 
-from ._dedup import Delivery, positive_seconds
+from ._constants import TOKEN_ENV_VAR
+from ._dedup import Delivery
 from ._errors import FieldTypeError, SharedStateError, ValidationError
 from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, RateLimit
+from ._validators import positive_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine, Generator
@@ -50,7 +52,6 @@ __all__ = [
 
 logger: Final = logging.getLogger("missive_channels")
 
-_TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
 _DAY: Final = 24 * 60 * 60.0
 _TIMEOUT: Final = 5.0
 """Seconds `from_url` clients wait to connect or for an answer, so an unreachable server fails."""
@@ -255,11 +256,11 @@ def _milliseconds(seconds: float) -> int:
 
 
 def _namespace(token: str | None, prefix: object) -> str:
-    found: object = os.environ.get(_TOKEN_ENV_VAR) if token is None else token
+    found: object = os.environ.get(TOKEN_ENV_VAR) if token is None else token
     if not isinstance(found, str) or not found.strip():
         msg = (
             f"no Missive API token to key the shared limits on: pass token=... or set the "
-            f"{_TOKEN_ENV_VAR} environment variable"
+            f"{TOKEN_ENV_VAR} environment variable"
         )
         raise ValidationError(msg, field="token")
     if not isinstance(prefix, str) or not prefix:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar, cast
 import attrs
 import httpx
 
+from ._constants import TOKEN_ENV_VAR
 from ._converter import loads, structure_payload
 from ._errors import (
     APIConnectionError,
@@ -66,7 +67,7 @@ _STATUS_ERRORS: Final[Mapping[int, tuple[type[APIStatusError], str]]] = {
         AuthenticationError,
         (
             "the API token is missing, wrong or revoked; create one in Missive under "
-            "Preferences → API and pass it as token= or MISSIVE_API_TOKEN"
+            f"Preferences → API and pass it as token= or {TOKEN_ENV_VAR}"
         ),
     ),
     403: (

@@ -8,7 +8,8 @@ from typing import Final
 
 import attrs
 
-from ._errors import APIConnectionError, APIError, APIStatusError, ValidationError
+from ._errors import APIConnectionError, APIError, APIStatusError
+from ._validators import fraction, non_negative_int, non_negative_seconds
 
 __all__ = [
     "RetryPolicy",
@@ -19,25 +20,6 @@ __all__ = [
 
 # 408 Request Timeout, 429 Too Many Requests, then every 5xx.
 _RETRYABLE_STATUSES: Final = frozenset({408, 429})
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (value >= 0 and math.isfinite(value)):
-        where = f"{type(instance).__name__}.{attribute.name}"
-        msg = f"{where} must be a finite number >= 0, got {value!r}"
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _unit_interval(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 <= value <= 1:
-        msg = f"{type(instance).__name__}.{attribute.name} must be between 0 and 1, got {value!r}"
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _retries(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if type(value) is not int or value < 0:
-        msg = f"{type(instance).__name__}.{attribute.name} must be an int >= 0, got {value!r}"
-        raise ValidationError(msg, field=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -60,11 +42,11 @@ class RetryPolicy:
             status error at hand) carrying ``retry_after``, for the caller to schedule.
     """
 
-    max_retries: int = attrs.field(default=3, validator=_retries)
-    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
-    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
-    jitter: float = attrs.field(default=0.25, validator=_unit_interval)
-    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    max_retries: int = attrs.field(default=3, validator=non_negative_int)
+    initial_delay: float = attrs.field(default=0.5, validator=non_negative_seconds)
+    max_delay: float = attrs.field(default=8.0, validator=non_negative_seconds)
+    jitter: float = attrs.field(default=0.25, validator=fraction)
+    max_retry_after: float = attrs.field(default=60.0, validator=non_negative_seconds)
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:

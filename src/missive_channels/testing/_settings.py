@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from typing import Any, Final, Literal, TypeAlias, cast, get_args
@@ -11,6 +10,7 @@ import attrs
 
 from missive_channels._errors import FieldTypeError, ValidationError
 from missive_channels._models import Participant
+from missive_channels._validators import is_hex_color
 
 __all__ = [
     "ChannelSettings",
@@ -29,7 +29,6 @@ RecipientField: TypeAlias = Literal["id", "name", "username"]
 
 _CHANNEL_TYPES: Final = frozenset(get_args(ChannelType))
 _RECIPIENT_FIELDS: Final = frozenset(get_args(RecipientField))
-_HEX_COLOR: Final = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 
 
 def _fail_type(instance: object, name: str, expected: str, value: object) -> FieldTypeError:
@@ -151,7 +150,7 @@ class ChannelSettings:
         if self.type != "text":
             msg = f"ChannelSettings.bubble_color applies to Text channels only, not {self.type!r}"
             raise ValidationError(msg, field="bubble_color")
-        if not _HEX_COLOR.match(self.bubble_color):
+        if not is_hex_color(self.bubble_color):
             msg = f"ChannelSettings.bubble_color is {self.bubble_color!r}; use '#rgb' or '#rrggbb'"
             raise ValidationError(msg, field="bubble_color")
 

@@ -16,6 +16,7 @@ import attrs
 
 from missive_channels._errors import FakeMissiveError, SendRefusedError, ValidationError
 from missive_channels._models import Participant
+from missive_channels._validators import is_color
 
 from ._payloads import conversation_json, outgoing_message_json, preview, user_json
 from ._settings import ChannelSettings, MissiveUser
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["ApiResponse", "RecordedMessage", "RecordedPost", "Store"]
 
 _WHITESPACE: Final = re.compile(r"\s")
-_HEX_COLOR: Final = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
-_COLOR_WORDS: Final = frozenset({"good", "warning", "danger"})
 _PAGE_LIMIT: Final = 10
 _EMAIL_ONLY: Final = ("subject", "cc_fields", "bcc_fields")
 _CHAT_KEYS: Final = frozenset({"id", "name", "username"})
@@ -245,7 +244,7 @@ def _attachment(where: str, value: object, index: int) -> dict[str, Any]:
 
 
 def _color(where: str, value: str | None) -> None:
-    if value is not None and value not in _COLOR_WORDS and not _HEX_COLOR.match(value):
+    if value is not None and not is_color(value):
         raise _fail(f"{where} must be a hex colour or one of good, warning, danger")
 
 

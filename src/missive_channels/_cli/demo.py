@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Final
 import attrs
 import httpx
 
-from ._async_client import AsyncMissiveClient
-from ._client import MissiveClient
-from ._models import (
+from missive_channels._async_client import AsyncMissiveClient
+from missive_channels._client import MissiveClient
+from missive_channels._models import (
     Attachment,
     EmailAddress,
     EmailMessage,
@@ -25,15 +25,20 @@ from ._models import (
     Post,
     TextMessage,
 )
-from ._receiver import Received, WebhookReceiver, describe_event, describe_participant
-from .testing import ChannelSettings, FakeMissive, MissiveUser
-from .webhooks import WebhookVerifier, compute_signature
+from missive_channels._receiver import (
+    Received,
+    WebhookReceiver,
+    describe_event,
+    describe_participant,
+)
+from missive_channels.testing import ChannelSettings, FakeMissive, MissiveUser
+from missive_channels.webhooks import WebhookVerifier, compute_signature
 
 if TYPE_CHECKING:
     from typing import TextIO
 
-    from ._events import Correspondent, StoredMessage
-    from ._operations import CreatedMessage
+    from missive_channels._events import Correspondent, StoredMessage
+    from missive_channels._operations import CreatedMessage
 
 __all__ = ["DemoRun", "run_demo"]
 

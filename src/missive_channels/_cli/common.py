@@ -1,0 +1,87 @@
+"""What the commands share: exit statuses, the errors ending a command, output, the API client."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Final, TextIO
+
+from missive_channels._errors import ValidationError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from missive_channels._client import MissiveClient
+
+__all__ = [
+    "FAILURE",
+    "INTERRUPTED",
+    "POSSIBLY_DELIVERED",
+    "PROG",
+    "USAGE",
+    "CommandError",
+    "UsageError",
+    "api_client",
+    "api_token",
+    "write",
+]
+
+PROG: Final = "missive-channels"
+USAGE: Final = 2
+FAILURE: Final = 1
+POSSIBLY_DELIVERED: Final = 3
+INTERRUPTED: Final = 130
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr; the command exits with `status`."""
+
+    status = FAILURE
+
+    def __init__(self, message: str) -> None:
+        """Keep the message on one line."""
+        super().__init__(" ".join(message.split()))
+
+
+class UsageError(CommandError):
+    """A mistake in the command line; the command exits with status 2."""
+
+    status = USAGE
+
+
+def write(stream: TextIO, *lines: str) -> None:
+    """Write whole lines to ``stream`` and flush them, so a pipe sees each one at once."""
+    stream.write("".join(f"{line}\n" for line in lines))
+    stream.flush()
+
+
+def api_token(args: argparse.Namespace) -> str:
+    """Return the API token from the variable named by ``--token-env``.
+
+    Raises:
+        UsageError: If the variable is unset or blank.
+    """
+    token = os.environ.get(args.token_env, "").strip()
+    if not token:
+        msg = (
+            f"no API token: set the {args.token_env} environment variable "
+            "(create a token in Missive under Preferences > API)"
+        )
+        raise UsageError(msg)
+    return token
+
+
+def api_client(args: argparse.Namespace, token: str) -> MissiveClient:
+    """Return a client built from the connection options.
+
+    Raises:
+        UsageError: If a connection option is invalid.
+    """
+    from missive_channels._client import MissiveClient  # noqa: PLC0415 - httpx loads only for commands that send
+
+    try:
+        return MissiveClient(
+            token=token, base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
+        )
+    except ValidationError as exc:
+        msg = f"invalid connection option: {exc}"
+        raise UsageError(msg) from exc

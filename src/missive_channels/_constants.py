@@ -1,0 +1,19 @@
+"""Constants several modules share: environment variable names and Missive's API root."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["BASE_URL_ENV_VAR", "DEFAULT_BASE_URL", "SECRET_ENV_VAR", "TOKEN_ENV_VAR"]
+
+DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
+"""The root of Missive's REST API, used when no ``base_url`` is given."""
+
+TOKEN_ENV_VAR: Final = "MISSIVE_API_TOKEN"  # noqa: S105 - a variable name, not a secret
+"""The environment variable read for the API token when none is given."""
+
+BASE_URL_ENV_VAR: Final = "MISSIVE_BASE_URL"
+"""The environment variable read for the API root when no ``base_url`` is given."""
+
+SECRET_ENV_VAR: Final = "MISSIVE_WEBHOOK_SECRET"  # noqa: S105 - a variable name, not a secret
+"""The environment variable the command line reads for a channel's signature secret."""
