@@ -30,8 +30,8 @@ from missive_channels import (
     SlidingWindowLimiter,
     TextMessage,
     ValidationError,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 from missive_channels.redis import (
     AsyncRedisDeduplicator,
@@ -508,9 +508,9 @@ async def test_handle_once_uses_the_redis_store(redis_url: str) -> None:
     assert handled == [Delivery.NEW, Delivery.DUPLICATE]
     dedup.close()
     adedup = AsyncRedisDeduplicator.from_url(redis_url)
-    async with handle_once_async(adedup, "m2") as delivery:
+    async with ahandle_once(adedup, "m2") as delivery:
         assert delivery is Delivery.NEW
-    async with handle_once_async(adedup, "m2") as delivery:
+    async with ahandle_once(adedup, "m2") as delivery:
         assert delivery is Delivery.DUPLICATE
     await adedup.aclose()
 

@@ -17,8 +17,8 @@ from missive_channels import (
     MissiveClient,
     RateLimit,
     SharedStateError,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 from missive_channels.redis import (
     AsyncRedisDeduplicator,
@@ -46,9 +46,9 @@ RedisDeduplicator(redis.asyncio.Redis())  # type: ignore[arg-type]  # pyright: i
 
 
 async def use() -> None:
-    """The async classes are awaited; handle_once_async takes the async deduplicator."""
+    """The async classes are awaited; ahandle_once takes the async deduplicator."""
     assert_type(await async_limiter.lease(), Lease | float)
-    async with handle_once_async(adedup, "m1") as delivery:
+    async with ahandle_once(adedup, "m1") as delivery:
         assert_type(delivery, Delivery)
     await async_limiter.aclose()
 
