@@ -615,3 +615,11 @@ def test_the_sync_client_refuses_an_async_limiter(redis_url: str) -> None:
     with pytest.raises(FieldTypeError, match="only AsyncMissiveClient can use") as caught:
         MissiveClient(token=TOKEN, rate_limit=limiter)
     assert caught.value.field == "rate_limit"
+
+
+def test_the_async_client_refuses_a_sync_limiter(store: redis.Redis) -> None:
+    """A RedisRateLimiter would block AsyncMissiveClient's event loop: refused at construction."""
+    limiter = RedisRateLimiter(store, token=TOKEN)
+    with pytest.raises(FieldTypeError, match="could block AsyncMissiveClient") as caught:
+        AsyncMissiveClient(token=TOKEN, rate_limit=limiter)
+    assert caught.value.field == "rate_limit"

@@ -9,6 +9,7 @@ from typing_extensions import assert_type
 from missive_channels import (
     AsyncDeduplicator,
     AsyncLimiter,
+    AsyncLimiterAdapter,
     AsyncMissiveClient,
     Deduplicator,
     Delivery,
@@ -17,6 +18,7 @@ from missive_channels import (
     MissiveClient,
     RateLimit,
     SharedStateError,
+    SlidingWindowLimiter,
     ahandle_once,
     handle_once,
 )
@@ -39,6 +41,8 @@ async_limiter = AsyncRedisRateLimiter.from_url("redis://localhost:6379/0", prefi
 awaited: AsyncLimiter = async_limiter
 AsyncMissiveClient(rate_limit=async_limiter)
 MissiveClient(rate_limit=async_limiter)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+AsyncMissiveClient(rate_limit=limiter)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+AsyncMissiveClient(rate_limit=AsyncLimiterAdapter(SlidingWindowLimiter()))
 
 dedup: Deduplicator = RedisDeduplicator(redis.Redis(), ttl=3600.0, claim_timeout=30.0)
 adedup: AsyncDeduplicator = AsyncRedisDeduplicator(redis.asyncio.Redis())
