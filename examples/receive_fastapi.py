@@ -30,7 +30,7 @@ def create_app(
     """Build a FastAPI app answering Missive's webhook at ``POST /missive/webhook``."""
     app = FastAPI()
     # The in-memory store never blocks, so the sync helper is fine in async code;
-    # a network store would implement AsyncDeduplicator and use handle_once_async.
+    # a network store would implement AsyncDeduplicator and use ahandle_once.
     seen = deduplicator if deduplicator is not None else InMemoryDeduplicator()
 
     @app.post("/missive/webhook")

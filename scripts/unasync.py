@@ -1,23 +1,40 @@
-"""Generate the async client module from the sync one; `--check` fails if they have drifted.
+"""Generate every async twin from its sync source; `--check` fails if any has drifted.
 
-The sync shell `src/missive_channels/_client.py` is the one written by hand; the
-async shell is derived from it by the exact substitutions below, so the two can
-never disagree. Each substitution must apply at least once, so that an edit to
-the sync module that breaks the mapping fails loudly instead of half-converting.
+Each twin is written once, as sync code, and its async counterpart is derived by the
+exact substitutions listed with it, so the two can never disagree:
+
+- the client: `src/missive_channels/_client.py` -> `_async_client.py` (whole files);
+- `handle_once` -> `ahandle_once`, a block inside `src/missive_channels/_dedup.py`.
+
+A block is the code between ``# unasync: source NAME`` and ``# unasync: end NAME``;
+its twin goes between ``# unasync: generated NAME`` and ``# unasync: end NAME`` in the
+target file. Each substitution must apply at least once, so that an edit to a source
+that breaks its mapping fails loudly instead of half-converting.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "src" / "missive_channels" / "_client.py"
-TARGET = ROOT / "src" / "missive_channels" / "_async_client.py"
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "missive_channels"
 
-# (pattern, replacement) pairs, applied in order as regular expressions.
-SUBSTITUTIONS: list[tuple[str, str]] = [
+
+@dataclass(frozen=True)
+class Twin:
+    """One sync source, where its async twin goes, and how to get from one to the other."""
+
+    source: Path
+    target: Path
+    substitutions: list[tuple[str, str]]
+    """(pattern, replacement) pairs, applied in order as regular expressions."""
+    block: str | None = None
+    """The name of the block to convert, or ``None`` for the whole file."""
+
+
+CLIENT: list[tuple[str, str]] = [
     (
         r'"""`MissiveClient`: the synchronous shell',
         '"""`AsyncMissiveClient`: the asyncio shell',
@@ -31,14 +48,18 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"Iterator\[", "AsyncIterator["),
     (r"\bRunner\b", "AsyncRunner"),
     (
-        r"DEFAULT_RATE_LIMIT, Lease, Limiter, RateLimit, leasing",
-        "DEFAULT_RATE_LIMIT, AsyncLimiter, Lease, Limiter, RateLimit, async_leasing",
+        r"import DEFAULT_RATE_LIMIT, Lease, Limiter, RateLimit, leasing\n",
+        (
+            "import (\n    DEFAULT_RATE_LIMIT,\n    AsyncLimiter,\n    Lease,\n    RateLimit,\n"
+            "    SlidingWindowLimiter,\n    aleasing,\n)\n"
+        ),
     ),
     (
         r"rate_limit: RateLimit \| Limiter \| None",
-        "rate_limit: RateLimit | Limiter | AsyncLimiter | None",
+        "rate_limit: RateLimit | SlidingWindowLimiter | AsyncLimiter | None",
     ),
-    (r"= leasing\(", "= async_leasing("),
+    (r"= leasing\(", "= aleasing("),
+    (r"; a `Limiter`\n", "; an `AsyncLimiter`\n"),
     (r"redis\.RedisRateLimiter", "redis.AsyncRedisRateLimiter"),
     (r"self\._limiter\.(pause|release|lease)\(", r"await self._limiter.\1("),
     (r"def _lease\(", "async def _lease("),
@@ -75,7 +96,7 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     (r"return self\._http\.send\(", "return await self._http.send("),
     (r"    def (create|get|get_many)\(", r"    async def \1("),
     (r"return self\._run\(", "return await self._run("),
-    (r"\bsend_all\b", "async_send_all"),
+    (r"\bsend_all\b", "asend_all"),
     (r"    def _walk\(", "    async def _walk("),
     (
         r"            yield from self\._run\(self\._core\.flow\(page\)\)",
@@ -86,26 +107,70 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
 ]
 
 
-def generate(source: str) -> str:
-    """Return the async module for the given sync module text."""
-    for pattern, replacement in SUBSTITUTIONS:
+HANDLE_ONCE: list[tuple[str, str]] = [
+    (r"@contextmanager", "@asynccontextmanager"),
+    (r"def handle_once\(", "async def ahandle_once("),
+    (r"deduplicator: Deduplicator,", "deduplicator: AsyncDeduplicator,"),
+    (r"Generator\[Delivery, None, None\]", "AsyncGenerator[Delivery, None]"),
+    (r"``with`` block", "``async with`` block"),
+    (r"with handle_once\(", "async with ahandle_once("),
+    (r"\bDeduplicator`", "AsyncDeduplicator`"),
+    (r"(?<!\.)deduplicator\.(claim|release|complete)\(", r"await deduplicator.\1("),
+]
+
+TWINS: list[Twin] = [
+    Twin(PACKAGE / "_client.py", PACKAGE / "_async_client.py", CLIENT),
+    Twin(PACKAGE / "_dedup.py", PACKAGE / "_dedup.py", HANDLE_ONCE, block="handle_once"),
+]
+
+
+def _block(text: str, kind: str, name: str, path: Path) -> re.Match[str]:
+    pattern = rf"^# unasync: {kind} {re.escape(name)}\n(.*?)^# unasync: end {re.escape(name)}\n"
+    found = re.search(pattern, text, flags=re.MULTILINE | re.DOTALL)
+    if found is None:
+        msg = f"unasync: no '# unasync: {kind} {name}' block in {path.name}"
+        raise SystemExit(msg)
+    return found
+
+
+def convert(source: str, twin: Twin) -> str:
+    """Return the async text for the given sync text."""
+    for pattern, replacement in twin.substitutions:
         source, count = re.subn(pattern, replacement, source)
         if not count:
-            msg = f"unasync: {pattern!r} no longer matches {SOURCE.name}; update the substitutions"
+            msg = (
+                f"unasync: {pattern!r} no longer matches {twin.source.name}; "
+                "update the substitutions"
+            )
             raise SystemExit(msg)
     return source
 
 
+def generate(twin: Twin) -> str:
+    """Return what the twin's target file should hold."""
+    source = twin.source.read_text(encoding="utf-8")
+    if twin.block is None:
+        return convert(source, twin)
+    converted = convert(_block(source, "source", twin.block, twin.source).group(1), twin)
+    target = twin.target.read_text(encoding="utf-8")
+    generated = _block(target, "generated", twin.block, twin.target)
+    return target[: generated.start(1)] + converted + target[generated.end(1) :]
+
+
 def main(argv: list[str]) -> int:
-    """Write the async module, or with ``--check`` report whether it is up to date."""
-    generated = generate(SOURCE.read_text(encoding="utf-8"))
-    if "--check" in argv:
-        if TARGET.read_text(encoding="utf-8") != generated:
-            sys.stderr.write(f"{TARGET.name} is out of date: run python scripts/unasync.py\n")
-            return 1
-        return 0
-    TARGET.write_text(generated, encoding="utf-8")
-    return 0
+    """Write the async twins, or with ``--check`` report whether they are up to date."""
+    stale = []
+    for twin in TWINS:
+        generated = generate(twin)
+        if twin.target.read_text(encoding="utf-8") == generated:
+            continue
+        if "--check" in argv:
+            stale.append(twin.target.name)
+        else:
+            twin.target.write_text(generated, encoding="utf-8")
+    for name in stale:
+        sys.stderr.write(f"{name} is out of date: run python scripts/unasync.py\n")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

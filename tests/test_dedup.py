@@ -13,8 +13,8 @@ from missive_channels import (
     FieldTypeError,
     InMemoryDeduplicator,
     ValidationError,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 
 
@@ -168,7 +168,7 @@ def test_handle_once_async_marks_only_after_success() -> None:
     store = AsyncStore()
 
     async def deliver(*, fail: bool) -> Delivery:
-        async with handle_once_async(store, "m1") as delivery:
+        async with ahandle_once(store, "m1") as delivery:
             if delivery is Delivery.NEW and fail:
                 msg = "downstream is down"
                 raise RuntimeError(msg)

@@ -11,6 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from missive_channels import (
+    AsyncLimiter,
+    AsyncLimiterAdapter,
+    AsyncMissiveClient,
+    FieldTypeError,
     Lease,
     LeasingLimiter,
     Limiter,
@@ -21,7 +25,7 @@ from missive_channels import (
 )
 from missive_channels._ratelimit import (
     DEFAULT_RATE_LIMIT,
-    async_leasing,
+    aleasing,
     earliest_start,
     leasing,
 )
@@ -250,9 +254,10 @@ def test_no_limiter_means_every_lease_is_immediate() -> None:
 
 @pytest.mark.anyio
 async def test_the_async_client_sees_an_in_process_limiter_through_awaits() -> None:
-    """A sync limiter given to the async client is awaited without ever blocking."""
+    """A SlidingWindowLimiter given to the async client is awaited without ever blocking."""
     limiter = SlidingWindowLimiter(RateLimit(max_concurrent=1), clock=Clock())
-    view = async_leasing(limiter)
+    view = aleasing(limiter)
+    assert isinstance(view, AsyncLimiterAdapter)
     assert view.max_concurrent == 1
     lease = await view.lease()
     assert isinstance(lease, Lease)
@@ -260,3 +265,45 @@ async def test_the_async_client_sees_an_in_process_limiter_through_awaits() -> N
     await view.release(lease)
     await view.pause(2.0)
     assert await view.lease() == Lease(2.0, "1")
+    assert repr(view).startswith("AsyncLimiterAdapter(SlidingWindowLimiter(RateLimit(")
+
+
+@pytest.mark.anyio
+async def test_the_adapter_drives_a_plain_limiter_through_leases() -> None:
+    """AsyncLimiterAdapter takes any sync Limiter; the async client awaits it as it is."""
+    plain = PlainLimiter()
+    adapter = AsyncLimiterAdapter(plain)
+    assert aleasing(adapter) is adapter
+    assert await adapter.lease() == Lease(1.5)
+    await adapter.pause(3.0)
+    assert adapter.max_concurrent == 2
+    assert plain.calls == ["acquire", "pause 3.0"]
+    unlimited = aleasing(None)
+    assert await unlimited.lease() == Lease(0.0)
+    assert unlimited.max_concurrent is None
+
+
+def test_the_async_client_refuses_a_sync_limiter_it_cannot_vouch_for() -> None:
+    """A sync limiter other than SlidingWindowLimiter might block: it must come adapted."""
+    with pytest.raises(FieldTypeError, match=r"wrap it: AsyncLimiterAdapter\(limiter\)") as caught:
+        AsyncMissiveClient(token="t0ken", rate_limit=PlainLimiter())
+    assert caught.value.field == "rate_limit"
+    assert AsyncMissiveClient(token="t0ken", rate_limit=AsyncLimiterAdapter(PlainLimiter()))
+
+
+def test_an_async_limiter_is_one_by_subclassing_and_cannot_be_adapted() -> None:
+    """Only subclasses are AsyncLimiters; adapting one again, or a sync client using it, fails."""
+
+    class Shaped:
+        """Has the methods of an async limiter, but does not subclass AsyncLimiter."""
+
+        max_concurrent = None
+
+        async def lease(self) -> Lease:
+            """Never used."""
+            raise NotImplementedError
+
+    assert not isinstance(Shaped(), AsyncLimiter)
+    adapter = AsyncLimiterAdapter(SlidingWindowLimiter())
+    with pytest.raises(FieldTypeError, match="only AsyncMissiveClient can use"):
+        AsyncLimiterAdapter(adapter)  # type: ignore[arg-type]

@@ -30,8 +30,8 @@ from missive_channels import (
     SlidingWindowLimiter,
     TextMessage,
     ValidationError,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 from missive_channels.redis import (
     AsyncRedisDeduplicator,
@@ -508,9 +508,9 @@ async def test_handle_once_uses_the_redis_store(redis_url: str) -> None:
     assert handled == [Delivery.NEW, Delivery.DUPLICATE]
     dedup.close()
     adedup = AsyncRedisDeduplicator.from_url(redis_url)
-    async with handle_once_async(adedup, "m2") as delivery:
+    async with ahandle_once(adedup, "m2") as delivery:
         assert delivery is Delivery.NEW
-    async with handle_once_async(adedup, "m2") as delivery:
+    async with ahandle_once(adedup, "m2") as delivery:
         assert delivery is Delivery.DUPLICATE
     await adedup.aclose()
 
@@ -614,4 +614,12 @@ def test_the_sync_client_refuses_an_async_limiter(redis_url: str) -> None:
     limiter = AsyncRedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), token=TOKEN)
     with pytest.raises(FieldTypeError, match="only AsyncMissiveClient can use") as caught:
         MissiveClient(token=TOKEN, rate_limit=limiter)
+    assert caught.value.field == "rate_limit"
+
+
+def test_the_async_client_refuses_a_sync_limiter(store: redis.Redis) -> None:
+    """A RedisRateLimiter would block AsyncMissiveClient's event loop: refused at construction."""
+    limiter = RedisRateLimiter(store, token=TOKEN)
+    with pytest.raises(FieldTypeError, match="could block AsyncMissiveClient") as caught:
+        AsyncMissiveClient(token=TOKEN, rate_limit=limiter)
     assert caught.value.field == "rate_limit"

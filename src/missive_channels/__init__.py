@@ -9,8 +9,8 @@ from ._dedup import (
     Deduplicator,
     Delivery,
     InMemoryDeduplicator,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 from ._errors import (
     APIConnectionError,
@@ -80,6 +80,7 @@ if _typing.TYPE_CHECKING:
     from ._operations import CreatedMessage, CreatedPost
     from ._ratelimit import (
         AsyncLimiter,
+        AsyncLimiterAdapter,
         Lease,
         LeasingLimiter,
         Limiter,
@@ -99,6 +100,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncDeduplicator",
     "AsyncLimiter",
+    "AsyncLimiterAdapter",
     "AsyncMissiveClient",
     "Attachment",
     "AuthenticationError",
@@ -161,11 +163,11 @@ __all__ = [
     "WebhookPayloadError",
     "WebhookVerifier",
     "__version__",
+    "ahandle_once",
     "compute_signature",
     "encode_request",
     "encoded_size",
     "handle_once",
-    "handle_once_async",
     "parse_webhook",
     "split_attachments",
     "to_request_body",
@@ -177,6 +179,7 @@ __all__ = [
 # use so that `import missive_channels.webhooks` stays light.
 _LAZY: dict[str, str] = {
     "AsyncLimiter": "._ratelimit",
+    "AsyncLimiterAdapter": "._ratelimit",
     "AsyncMissiveClient": "._async_client",
     "CreatedMessage": "._operations",
     "CreatedPost": "._operations",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from ._bulk import BulkSend
-from ._bulk_io import async_send_all
+from ._bulk_io import asend_all
 from ._core import (
     ClientCore,
     Flow,
@@ -27,7 +27,14 @@ from ._operations import (
     get_messages,
 )
 from ._pagination import conversation_messages
-from ._ratelimit import DEFAULT_RATE_LIMIT, AsyncLimiter, Lease, Limiter, RateLimit, async_leasing
+from ._ratelimit import (
+    DEFAULT_RATE_LIMIT,
+    AsyncLimiter,
+    Lease,
+    RateLimit,
+    SlidingWindowLimiter,
+    aleasing,
+)
 
 if TYPE_CHECKING:
     import os
@@ -70,7 +77,7 @@ class AsyncMissiveClient:
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = 3,
-        rate_limit: RateLimit | Limiter | AsyncLimiter | None = DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | SlidingWindowLimiter | AsyncLimiter | None = DEFAULT_RATE_LIMIT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         """Create the client.
@@ -83,7 +90,7 @@ class AsyncMissiveClient:
             timeout: Seconds (or an ``httpx.Timeout``) per request; by default 60 s
                 (10 s to connect), or ``http_client``'s own timeout when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
-            rate_limit: The limits to keep to (Missive's by default); a `Limiter`
+            rate_limit: The limits to keep to (Missive's by default); an `AsyncLimiter`
                 to share one budget between clients, such as a
                 `missive_channels.redis.AsyncRedisRateLimiter` shared between processes;
                 ``None`` to send unthrottled.
@@ -113,7 +120,7 @@ class AsyncMissiveClient:
         self._slots: AbstractAsyncContextManager[object] = (
             nullcontext() if slots is None else asyncio.BoundedSemaphore(slots)
         )
-        self._limiter = async_leasing(self._core.limiter)
+        self._limiter = aleasing(self._core.limiter)
         self._sleep = asyncio.sleep
         self.messages = AsyncMessages(self._run, self._core)
         self.conversations = AsyncConversations(self._run, self._core)
@@ -256,7 +263,7 @@ class AsyncMessages:
                 while iterating, and nothing more is sent.
             ClientClosedError: If the client is closed.
         """
-        return async_send_all(
+        return asend_all(
             self._run,
             BulkSend(
                 self._core,

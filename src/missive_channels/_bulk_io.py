@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ._bulk import BulkSend, SendOutcome
     from ._core import AsyncRunner, Runner
 
-__all__ = ["async_send_all", "send_all"]
+__all__ = ["asend_all", "send_all"]
 
 
 def send_all(run: Runner, bulk: BulkSend) -> Iterator[SendOutcome]:
@@ -37,7 +37,7 @@ def send_all(run: Runner, bulk: BulkSend) -> Iterator[SendOutcome]:
             yield run(flow)
 
 
-async def async_send_all(run: AsyncRunner, bulk: BulkSend) -> AsyncIterator[SendOutcome]:
+async def asend_all(run: AsyncRunner, bulk: BulkSend) -> AsyncIterator[SendOutcome]:
     """Send up to ``bulk.window`` messages at a time, yielding the outcomes in input order.
 
     A message's flow is made (and its journal decision taken) only when a place

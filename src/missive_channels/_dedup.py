@@ -26,8 +26,8 @@ __all__ = [
     "Deduplicator",
     "Delivery",
     "InMemoryDeduplicator",
+    "ahandle_once",
     "handle_once",
-    "handle_once_async",
 ]
 
 
@@ -102,9 +102,14 @@ class AsyncDeduplicator(Protocol):
         ...
 
 
+# The sync source of `ahandle_once`, which scripts/unasync.py generates below.
+# unasync: source handle_once
 @contextmanager
-def handle_once(deduplicator: Deduplicator, key: str) -> Generator[Delivery, None, None]:
-    """Claim a delivery for the ``with`` block; mark it handled only if the block succeeds.
+def handle_once(
+    deduplicator: Deduplicator,
+    key: str,
+) -> Generator[Delivery, None, None]:
+    """Claim a delivery for the ``with`` block; mark it handled if the block succeeds.
 
     Example::
 
@@ -114,7 +119,8 @@ def handle_once(deduplicator: Deduplicator, key: str) -> Generator[Delivery, Non
         status = 409 if delivery is Delivery.IN_PROGRESS else 200
 
     Args:
-        deduplicator: The store of claims.
+        deduplicator: The `Deduplicator` holding the claims; an `InMemoryDeduplicator`
+            never blocks, so async code may use it with `handle_once` too.
         key: The message id.
 
     Yields:
@@ -133,21 +139,30 @@ def handle_once(deduplicator: Deduplicator, key: str) -> Generator[Delivery, Non
     deduplicator.complete(key)
 
 
+# unasync: end handle_once
+# unasync: generated handle_once
 @asynccontextmanager
-async def handle_once_async(
-    deduplicator: AsyncDeduplicator, key: str
+async def ahandle_once(
+    deduplicator: AsyncDeduplicator,
+    key: str,
 ) -> AsyncGenerator[Delivery, None]:
-    """`handle_once` for an `AsyncDeduplicator`, with ``async with``.
+    """Claim a delivery for the ``async with`` block; mark it handled if the block succeeds.
 
-    `InMemoryDeduplicator` never blocks, so async code can use it with the plain
-    `handle_once`.
+    Example::
+
+        async with ahandle_once(dedup, event.message.id) as delivery:
+            if delivery is Delivery.NEW:
+                forward(event)  # an exception here releases the claim
+        status = 409 if delivery is Delivery.IN_PROGRESS else 200
 
     Args:
-        deduplicator: The store of claims.
+        deduplicator: The `AsyncDeduplicator` holding the claims; an `InMemoryDeduplicator`
+            never blocks, so async code may use it with `handle_once` too.
         key: The message id.
 
     Yields:
-        What the deduplicator says about the delivery.
+        What the deduplicator says about the delivery; only `Delivery.NEW` should
+        be handled.
     """
     delivery = await deduplicator.claim(key)
     if delivery is not Delivery.NEW:
@@ -159,6 +174,9 @@ async def handle_once_async(
         await deduplicator.release(key)
         raise
     await deduplicator.complete(key)
+
+
+# unasync: end handle_once
 
 
 _DAY: Final = 24 * 60 * 60.0

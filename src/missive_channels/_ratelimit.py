@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
+import abc
 import itertools
 import math
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Final, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RATE_LIMIT",
     "AsyncLimiter",
+    "AsyncLimiterAdapter",
     "Lease",
     "LeasingLimiter",
     "Limiter",
     "RateLimit",
     "RateWindow",
     "SlidingWindowLimiter",
-    "async_leasing",
+    "aleasing",
     "earliest_start",
     "leasing",
 ]
@@ -155,27 +156,33 @@ class LeasingLimiter(Limiter, Protocol):
         ...
 
 
-@runtime_checkable
-class AsyncLimiter(Protocol):
-    """The limiter protocol for stores reached with ``await`` (e.g. async Redis).
+class AsyncLimiter(abc.ABC):
+    """The limiter for stores reached with ``await`` (e.g. async Redis); subclass it.
 
-    `AsyncMissiveClient` accepts it as well as a `Limiter`; the methods mean
-    what `LeasingLimiter`'s do.
+    `AsyncMissiveClient` takes one as ``rate_limit``; the methods mean what
+    `LeasingLimiter`'s do. Being a subclass is what marks a limiter as one to
+    await: `MissiveClient` refuses it, and `AsyncMissiveClient` refuses a sync
+    limiter unless it comes through `AsyncLimiterAdapter` (a `SlidingWindowLimiter`
+    it adapts by itself).
     """
 
     @property
+    @abc.abstractmethod
     def max_concurrent(self) -> int | None:
         """Requests in flight at once, across all that share the limiter (``None``: unbounded)."""
         ...
 
+    @abc.abstractmethod
     async def lease(self) -> Lease | float:
         """See `LeasingLimiter.lease`."""
         ...
 
+    @abc.abstractmethod
     async def release(self, lease: Lease) -> None:
         """See `LeasingLimiter.release`."""
         ...
 
+    @abc.abstractmethod
     async def pause(self, seconds: float) -> None:
         """See `Limiter.pause`."""
         ...
@@ -353,28 +360,47 @@ _FREE: Final = Lease(0.0)
 """The lease of an unlimited client: leases are frozen, so one serves every request."""
 
 
-class _AsyncView:
-    """An in-process `LeasingLimiter` seen as an `AsyncLimiter`; its calls never block."""
+class AsyncLimiterAdapter(AsyncLimiter):
+    """A sync limiter whose calls never block, as an `AsyncLimiter`.
 
-    def __init__(self, limiter: LeasingLimiter) -> None:
-        self._limiter = limiter
+    Use it to share an in-process limiter of your own between sync and async
+    clients; `AsyncMissiveClient` adapts a `SlidingWindowLimiter` by itself. Never
+    wrap a limiter that does I/O (a database, a sync Redis client): its calls would
+    stall the event loop. Write an `AsyncLimiter` for it instead, as
+    `missive_channels.redis.AsyncRedisRateLimiter` is.
+    """
+
+    def __init__(self, limiter: Limiter) -> None:
+        """Adapt ``limiter``.
+
+        Args:
+            limiter: A `Limiter` or `LeasingLimiter` whose calls return at once.
+
+        Raises:
+            FieldTypeError: If ``limiter`` is already an `AsyncLimiter`.
+        """
+        self._limiter = leasing(limiter)
 
     @property
     def max_concurrent(self) -> int | None:
+        """The adapted limiter's ``max_concurrent``."""
         return self._limiter.max_concurrent
 
     async def lease(self) -> Lease | float:
+        """Take a lease from the adapted limiter (see `LeasingLimiter.lease`)."""
         return self._limiter.lease()
 
     async def release(self, lease: Lease) -> None:
+        """Give the lease back to the adapted limiter (see `LeasingLimiter.release`)."""
         self._limiter.release(lease)
 
     async def pause(self, seconds: float) -> None:
+        """Pause the adapted limiter (see `Limiter.pause`)."""
         self._limiter.pause(seconds)
 
-
-def _is_async(limiter: object) -> bool:
-    return inspect.iscoroutinefunction(getattr(limiter, "lease", None))
+    def __repr__(self) -> str:
+        """Show the adapted limiter."""
+        return f"AsyncLimiterAdapter({self._limiter!r})"
 
 
 def leasing(limiter: Limiter | AsyncLimiter | None) -> LeasingLimiter:
@@ -385,7 +411,7 @@ def leasing(limiter: Limiter | AsyncLimiter | None) -> LeasingLimiter:
     """
     if limiter is None:
         return _Unlimited()
-    if _is_async(limiter):
+    if isinstance(limiter, AsyncLimiter):
         msg = (
             f"rate_limit is an async limiter ({type(limiter).__name__}), which only "
             "AsyncMissiveClient can use; give MissiveClient a sync one, such as "
@@ -394,11 +420,24 @@ def leasing(limiter: Limiter | AsyncLimiter | None) -> LeasingLimiter:
         raise FieldTypeError(msg, field="rate_limit")
     if isinstance(limiter, LeasingLimiter):
         return limiter
-    return _Unleased(cast("Limiter", limiter))
+    return _Unleased(limiter)
 
 
-def async_leasing(limiter: Limiter | AsyncLimiter | None) -> AsyncLimiter:
-    """Return the limiter as the async client drives it: awaited, always through leases."""
-    if _is_async(limiter):
-        return cast("AsyncLimiter", limiter)
-    return _AsyncView(leasing(limiter))
+def aleasing(limiter: Limiter | AsyncLimiter | None) -> AsyncLimiter:
+    """Return the limiter as the async client drives it: awaited, always through leases.
+
+    Raises:
+        FieldTypeError: If ``limiter`` is a sync limiter other than `SlidingWindowLimiter`,
+            whose calls might block the event loop.
+    """
+    if isinstance(limiter, AsyncLimiter):
+        return limiter
+    if limiter is None or isinstance(limiter, SlidingWindowLimiter):
+        return AsyncLimiterAdapter(_Unlimited() if limiter is None else limiter)
+    msg = (
+        f"rate_limit is a sync limiter ({type(limiter).__name__}), whose calls could block "
+        "AsyncMissiveClient's event loop; give it an AsyncLimiter, such as "
+        "missive_channels.redis.AsyncRedisRateLimiter, or, if its calls never block, "
+        "wrap it: AsyncLimiterAdapter(limiter)"
+    )
+    raise FieldTypeError(msg, field="rate_limit")

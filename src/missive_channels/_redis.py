@@ -1,9 +1,9 @@
 """Missive's limits and webhook deduplication kept in Redis, shared by every process using it.
 
-Each operation is one atomic step on the server (a Lua script, or a single
-command), so any number of processes on any number of machines can share the
-keys. Time is the Redis server's own (``TIME`` inside the scripts): the
-clients' clocks, however skewed, never enter the arithmetic.
+Each operation is one atomic step on the server (a Lua script), so any number of
+processes on any number of machines can share the keys. Time is the Redis server's
+own (``TIME`` inside the scripts): the clients' clocks, however skewed, never enter
+the arithmetic.
 
 Keys, for a prefix ``p`` and a token whose SHA-256 starts with ``h``:
 
@@ -14,6 +14,12 @@ Keys, for a prefix ``p`` and a token whose SHA-256 starts with ``h``:
 
 Every key expires on its own once it no longer matters. The token itself never
 appears in a key; the braces make one token's keys share a hash slot.
+
+Each pair is written once: a base without I/O (`_RateLimiterBase`, `_DeduplicatorBase`)
+holds the settings and keys and describes every operation as a `_Step` (script, keys,
+arguments, how to read the reply); the I/O shells `_SyncStore` and `_AsyncStore` run the
+steps, the async one so that a cancelled caller neither hangs nor leaves a slot or a
+claim behind. The public classes only pair a base with a shell.
 """
 
 from __future__ import annotations
@@ -26,21 +32,24 @@ import math
 import os
 import random
 import secrets
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, cast
 
+import attrs
 import redis
 import redis.asyncio
 
 from ._constants import TOKEN_ENV_VAR
 from ._dedup import Delivery
 from ._errors import FieldTypeError, SharedStateError, ValidationError
-from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, RateLimit
+from ._ratelimit import DEFAULT_RATE_LIMIT, AsyncLimiter, Lease, RateLimit
 from ._validators import positive_seconds
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine, Generator
+    from collections.abc import Awaitable, Generator
 
+    from redis.commands.core import AsyncScript, Script
     from typing_extensions import Self
 
 __all__ = [
@@ -147,13 +156,20 @@ end
 return 0
 """
 
+# KEYS: leases. ARGV: the slot. Gives back a concurrency slot.
+_GIVE_BACK: Final = "return redis.call('ZREM', KEYS[1], ARGV[1])"
+
+# KEYS: the delivery's key. ARGV: ttl in ms. Records a handled delivery.
+_COMPLETE: Final = "redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])"
+
 _DELIVERIES: Final = {
     outcome: delivery
     for delivery in Delivery
     for outcome in (delivery.value, delivery.value.encode())
 }
 
-C = TypeVar("C", redis.Redis, redis.asyncio.Redis)
+C = TypeVar("C", bound="redis.Redis | redis.asyncio.Redis")
+R = TypeVar("R")
 T = TypeVar("T")
 
 
@@ -172,8 +188,8 @@ class _Completions:
         self._pending: set[asyncio.Future[Any]] = set()
 
     async def run(
-        self, call: Awaitable[T], undo: Callable[[T], Coroutine[Any, Any, None]] | None = None
-    ) -> T:
+        self, call: Awaitable[object], undo: Callable[[object], Awaitable[None]] | None
+    ) -> object:
         task = self._track(asyncio.ensure_future(call))
         try:
             return await asyncio.shield(task)
@@ -187,7 +203,7 @@ class _Completions:
         return task
 
     def _abandoned(
-        self, task: asyncio.Future[T], *, undo: Callable[[T], Coroutine[Any, Any, None]] | None
+        self, task: asyncio.Future[object], *, undo: Callable[[object], Awaitable[None]] | None
     ) -> None:
         # Retrieving the exception keeps asyncio from logging it as never retrieved.
         if task.cancelled() or task.exception() is not None or undo is None:
@@ -198,16 +214,6 @@ class _Completions:
         """Wait until the calls of cancelled callers, and their undo steps, are done."""
         while self._pending:
             await asyncio.wait(set(self._pending))
-
-
-def _client(value: object, kind: type[C], twin: str) -> C:
-    if not isinstance(value, kind):
-        msg = (
-            f"client must be a {kind.__module__}.{kind.__name__}, got {type(value).__name__}; "
-            f"for the other kind of client use {twin}"
-        )
-        raise FieldTypeError(msg, field="client")
-    return value
 
 
 # redis-py leaves the options of `from_url` untyped; these say what it returns.
@@ -270,92 +276,150 @@ def _namespace(token: str | None, prefix: object) -> str:
     return f"{prefix}:{{{digest}}}"
 
 
-class _RateLimiterBase:
-    """What both Redis limiters share: the configuration, keys and script arguments."""
-
-    def __init__(
-        self,
-        *,
-        token: str | None,
-        rate_limit: RateLimit,
-        lease_seconds: float,
-        retry_interval: float,
-        prefix: str,
-        where: str,
-    ) -> None:
-        if not isinstance(cast("object", rate_limit), RateLimit):
-            msg = f"rate_limit must be a RateLimit, got {type(rate_limit).__name__}"
-            raise FieldTypeError(msg, field="rate_limit")
-        self._rate_limit = rate_limit
-        self._lease_seconds = positive_seconds("lease_seconds", lease_seconds)
-        self._retry_interval = positive_seconds("retry_interval", retry_interval)
-        namespace = _namespace(token, prefix)
-        self._keys = (f"{namespace}:starts", f"{namespace}:leases", f"{namespace}:pause")
-        self._where = where
-        self._owns_client = False
-        windows = rate_limit.windows
-        self._windows = [value for window in windows for value in (window.requests, window.seconds)]
-        self._horizon = max((window.seconds for window in windows), default=0.0) + rate_limit.margin
-        self._keep = max((window.requests for window in windows), default=0)
-        # Seam for tests: the time the scripts use instead of the server's.
-        self._now: Callable[[], float] | None = None
-
-    @property
-    def max_concurrent(self) -> int | None:
-        """Requests in flight at once, across every process sharing the keys (``None``: none)."""
-        return self._rate_limit.max_concurrent
-
-    def _time(self) -> str:
-        return "" if self._now is None else repr(self._now())
-
-    def _lease_args(self, *, slot: bool) -> tuple[list[str], list[str | int | float]]:
-        slots = (self._rate_limit.max_concurrent or 0) if slot else 0
-        args: list[str | int | float] = [
-            self._time(),
-            secrets.token_hex(8),
-            slots,
-            self._lease_seconds,
-            self._rate_limit.margin,
-            self._horizon,
-            self._keep,
-            *self._windows,
-        ]
-        return list(self._keys), args
-
-    def _lease_result(self, reply: object, args: list[str | int | float]) -> Lease | float:
-        if reply is None:
-            # Every slot is held: ask again soon, at a jittered pace so waiters spread out.
-            return self._retry_interval * (0.5 + random.random())  # noqa: S311 - jitter, not a secret
-        slot = cast("str", args[1]) if args[2] else None
-        return Lease(float(cast("str", reply)), slot)
-
-    def _release_failed(self, error: SharedStateError) -> None:
-        logger.warning(
-            "%s; the slot frees itself when its lease ends, %.0f s after its start",
-            error,
-            self._lease_seconds,
-        )
-
-    def __repr__(self) -> str:
-        """Show the server and the limits, never the token."""
-        return f"{type(self).__name__}({self._where!r}, {self._rate_limit!r})"
+def _ignored(reply: object) -> None:
+    """Read a reply that carries nothing to return."""
 
 
-class RedisRateLimiter(_RateLimiterBase):
-    """Missive's limits for one API token, shared in Redis by every process using the token.
+def _seconds(reply: object) -> float:
+    return float(cast("str", reply))
 
-    Give it to `MissiveClient` as ``rate_limit``: together, all clients on all
-    machines that share the Redis server and the token stay within
-    ``max_concurrent`` requests in flight and within every window. A request's
-    concurrency slot is a lease: a worker that dies while holding one loses it
-    ``lease_seconds`` after the request's reserved start, so a crash never
-    wedges the fleet. For `AsyncMissiveClient` use `AsyncRedisRateLimiter`: this
-    one's calls would block the event loop.
+
+@attrs.frozen
+class _Step(Generic[R]):
+    """One atomic operation on the server, described without doing it.
+
+    Attributes:
+        action: What it does, for the error if it fails ("could not <action> in Redis ...").
+        script: The Lua script to run.
+        keys: Its ``KEYS``.
+        args: Its ``ARGV``.
+        read: Turns the script's reply into the operation's result.
     """
 
+    action: str
+    script: str
+    keys: Sequence[str]
+    args: Sequence[str | int | float]
+    read: Callable[[object], R]
+
+
+def _then(
+    step: _Step[R], undo: Callable[[R], Awaitable[None]]
+) -> Callable[[object], Awaitable[None]]:
+    async def undo_reply(reply: object) -> None:
+        await undo(step.read(reply))
+
+    return undo_reply
+
+
+class _Store(Generic[C]):
+    """What every Redis store holds: its client, the server's address, and who closes the client.
+
+    The sans-IO parts (`_RateLimiterBase`, `_DeduplicatorBase`) turn each operation into a
+    `_Step`; the I/O shells (`_SyncStore`, `_AsyncStore`) run the steps on their kind of client.
+    """
+
+    _KIND: ClassVar[type[redis.Redis | redis.asyncio.Redis]]
+
+    def __init__(self, client: C) -> None:
+        kind = self._KIND
+        if not isinstance(cast("object", client), kind):
+            name = type(self).__name__
+            twin = name.removeprefix("Async") if name.startswith("Async") else f"Async{name}"
+            msg = (
+                f"client must be a {kind.__module__}.{kind.__name__}, got "
+                f"{type(client).__name__}; for the other kind of client use {twin}"
+            )
+            raise FieldTypeError(msg, field="client")
+        self._client: C = client
+        self._where = _where(client)
+        self._owns_client = False
+
+    @classmethod
+    def _connect(cls, url: object) -> C:
+        raise NotImplementedError
+
+
+class _SyncStore(_Store[redis.Redis]):
+    """The I/O shell on a ``redis.Redis`` client: each step runs in the caller's thread."""
+
+    _KIND = redis.Redis
+
+    def __init__(self, client: redis.Redis) -> None:
+        super().__init__(client)
+        self._scripts: dict[str, Script] = {}
+
+    @classmethod
+    def _connect(cls, url: object) -> redis.Redis:
+        return _from_url(_SYNC_FROM_URL, url)
+
+    def _script(self, source: str) -> Script:
+        if (script := self._scripts.get(source)) is None:
+            script = self._scripts[source] = self._client.register_script(source)
+        return script
+
+    def _run(self, step: _Step[R]) -> R:
+        with _translated(step.action, self._where):
+            reply: object = self._script(step.script)(keys=step.keys, args=step.args)
+        return step.read(reply)
+
+    def _try(self, step: _Step[None], advice: str) -> None:
+        try:
+            self._run(step)
+        except SharedStateError as error:
+            logger.warning("%s; %s", error, advice)
+
+    def close(self) -> None:
+        """Close the Redis client if `from_url` created it."""
+        if self._owns_client:
+            self._client.close()
+
+
+class _AsyncStore(_Store[redis.asyncio.Redis]):
+    """The I/O shell on a ``redis.asyncio.Redis`` client: each step is awaited, safe to cancel."""
+
+    _KIND = redis.asyncio.Redis
+
+    def __init__(self, client: redis.asyncio.Redis) -> None:
+        super().__init__(client)
+        self._scripts: dict[str, AsyncScript] = {}
+        self._calls = _Completions()
+
+    @classmethod
+    def _connect(cls, url: object) -> redis.asyncio.Redis:
+        return _from_url(_ASYNC_FROM_URL, url)
+
+    def _script(self, source: str) -> AsyncScript:
+        if (script := self._scripts.get(source)) is None:
+            script = self._scripts[source] = self._client.register_script(source)
+        return script
+
+    async def _run(self, step: _Step[R], undo: Callable[[R], Awaitable[None]] | None = None) -> R:
+        """Run ``step``; if the caller is cancelled meanwhile, ``undo`` gets what it achieved."""
+        call = self._script(step.script)(keys=step.keys, args=step.args)
+        with _translated(step.action, self._where):
+            reply: object = await self._calls.run(call, None if undo is None else _then(step, undo))
+        return step.read(reply)
+
+    async def _try(self, step: _Step[None], advice: str) -> None:
+        try:
+            await self._run(step)
+        except SharedStateError as error:
+            logger.warning("%s; %s", error, advice)
+
+    async def aclose(self) -> None:
+        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
+        await self._calls.settle()
+        if self._owns_client:
+            await self._client.aclose()
+
+
+class _RateLimiterBase(_Store[C]):
+    """The Redis limiter without I/O: its settings, keys, and each operation as a `_Step`."""
+
     def __init__(
         self,
-        client: redis.Redis,
+        client: C,
         *,
         token: str | None = None,
         rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
@@ -366,7 +430,8 @@ class RedisRateLimiter(_RateLimiterBase):
         """Create the limiter on a Redis client.
 
         Args:
-            client: The Redis client (``redis.Redis``) to keep the state with.
+            client: The Redis client to keep the state with: a ``redis.Redis`` for
+                `RedisRateLimiter`, a ``redis.asyncio.Redis`` for `AsyncRedisRateLimiter`.
             token: The Missive API token whose limits these are (only its hash is
                 stored); defaults to the ``MISSIVE_API_TOKEN`` environment variable.
             rate_limit: The limits to keep to; Missive's by default. Every process
@@ -379,20 +444,28 @@ class RedisRateLimiter(_RateLimiterBase):
             prefix: The first part of every key.
 
         Raises:
+            FieldTypeError: If ``client`` is the other kind of Redis client.
             ValidationError: If a setting is invalid or no token is found.
         """
-        checked = _client(client, redis.Redis, "AsyncRedisRateLimiter")
-        super().__init__(
-            token=token,
-            rate_limit=rate_limit,
-            lease_seconds=lease_seconds,
-            retry_interval=retry_interval,
-            prefix=prefix,
-            where=_where(checked),
+        super().__init__(client)
+        if not isinstance(cast("object", rate_limit), RateLimit):
+            msg = f"rate_limit must be a RateLimit, got {type(rate_limit).__name__}"
+            raise FieldTypeError(msg, field="rate_limit")
+        self._rate_limit = rate_limit
+        self._lease_seconds = positive_seconds("lease_seconds", lease_seconds)
+        self._retry_interval = positive_seconds("retry_interval", retry_interval)
+        namespace = _namespace(token, prefix)
+        self._keys = (f"{namespace}:starts", f"{namespace}:leases", f"{namespace}:pause")
+        windows = rate_limit.windows
+        self._windows = [value for window in windows for value in (window.requests, window.seconds)]
+        self._horizon = max((window.seconds for window in windows), default=0.0) + rate_limit.margin
+        self._keep = max((window.requests for window in windows), default=0)
+        self._release_advice = (
+            f"the slot frees itself when its lease ends, {self._lease_seconds:.0f} s "
+            "after its start"
         )
-        self._client = checked
-        self._lease_script = checked.register_script(_LEASE)
-        self._pause_script = checked.register_script(_PAUSE)
+        # Seam for tests: the time the scripts use instead of the server's.
+        self._now: Callable[[], float] | None = None
 
     @classmethod
     def from_url(
@@ -405,7 +478,7 @@ class RedisRateLimiter(_RateLimiterBase):
         retry_interval: float = 0.02,
         prefix: str = "missive-channels",
     ) -> Self:
-        """Create the limiter with its own Redis client (5 s timeouts); `close` closes it.
+        """Create the limiter with its own Redis client (5 s timeouts), closed with the limiter.
 
         Args:
             url: The server's URL, e.g. ``redis://localhost:6379/0``.
@@ -419,7 +492,7 @@ class RedisRateLimiter(_RateLimiterBase):
             ValidationError: If the URL or a setting is invalid.
         """
         limiter = cls(
-            _from_url(_SYNC_FROM_URL, url),
+            cls._connect(url),
             token=token,
             rate_limit=rate_limit,
             lease_seconds=lease_seconds,
@@ -428,6 +501,70 @@ class RedisRateLimiter(_RateLimiterBase):
         )
         limiter._owns_client = True
         return limiter
+
+    @property
+    def max_concurrent(self) -> int | None:
+        """Requests in flight at once, across every process sharing the keys (``None``: none)."""
+        return self._rate_limit.max_concurrent
+
+    def _time(self) -> str:
+        return "" if self._now is None else repr(self._now())
+
+    def _reserve_args(self, slots: int) -> list[str | int | float]:
+        return [
+            self._time(),
+            secrets.token_hex(8),  # the slot's id, when one is taken
+            slots,
+            self._lease_seconds,
+            self._rate_limit.margin,
+            self._horizon,
+            self._keep,
+            *self._windows,
+        ]
+
+    def _lease_step(self) -> _Step[Lease | float]:
+        slots = self._rate_limit.max_concurrent or 0
+        args = self._reserve_args(slots)
+        read = functools.partial(self._lease_result, slot=cast("str", args[1]) if slots else None)
+        return _Step("take a rate-limit slot", _LEASE, list(self._keys), args, read)
+
+    def _lease_result(self, reply: object, slot: str | None) -> Lease | float:
+        if reply is None:
+            # Every slot is held: ask again soon, at a jittered pace so waiters spread out.
+            return self._retry_interval * (0.5 + random.random())  # noqa: S311 - jitter, not a secret
+        return Lease(_seconds(reply), slot)
+
+    def _acquire_step(self) -> _Step[float]:
+        return _Step("reserve a start", _LEASE, list(self._keys), self._reserve_args(0), _seconds)
+
+    def _release_step(self, lease: Lease) -> _Step[None] | None:
+        if lease.slot is None:
+            return None
+        keys = [self._keys[1]]
+        return _Step("release a rate-limit slot", _GIVE_BACK, keys, [lease.slot], _ignored)
+
+    def _pause_step(self, seconds: float) -> _Step[None] | None:
+        if not seconds > 0:
+            return None
+        args: list[str | float] = [self._time(), seconds]
+        return _Step("pause the shared limits", _PAUSE, [self._keys[2]], args, _ignored)
+
+    def __repr__(self) -> str:
+        """Show the server and the limits, never the token."""
+        return f"{type(self).__name__}({self._where!r}, {self._rate_limit!r})"
+
+
+class RedisRateLimiter(_RateLimiterBase[redis.Redis], _SyncStore):
+    """Missive's limits for one API token, shared in Redis by every process using the token.
+
+    Give it to `MissiveClient` as ``rate_limit``: together, all clients on all
+    machines that share the Redis server and the token stay within
+    ``max_concurrent`` requests in flight and within every window. A request's
+    concurrency slot is a lease: a worker that dies while holding one loses it
+    ``lease_seconds`` after the request's reserved start, so a crash never
+    wedges the fleet. For `AsyncMissiveClient` use `AsyncRedisRateLimiter`: this
+    one's calls would block the event loop.
+    """
 
     def lease(self) -> Lease | float:
         """Take a slot and reserve the earliest start that keeps every window.
@@ -438,10 +575,7 @@ class RedisRateLimiter(_RateLimiterBase):
         Raises:
             SharedStateError: If Redis cannot be used.
         """
-        keys, args = self._lease_args(slot=True)
-        with _translated("take a rate-limit slot", self._where):
-            reply: object = self._lease_script(keys=keys, args=args)
-        return self._lease_result(reply, args)
+        return self._run(self._lease_step())
 
     def acquire(self) -> float:
         """Reserve the earliest start that keeps every window, without a slot.
@@ -452,10 +586,7 @@ class RedisRateLimiter(_RateLimiterBase):
         Raises:
             SharedStateError: If Redis cannot be used.
         """
-        keys, args = self._lease_args(slot=False)
-        with _translated("reserve a start", self._where):
-            reply: object = self._lease_script(keys=keys, args=args)
-        return float(cast("str", reply))
+        return self._run(self._acquire_step())
 
     def release(self, lease: Lease) -> None:
         """Give back the lease's slot; a failure is logged, never raised.
@@ -463,13 +594,8 @@ class RedisRateLimiter(_RateLimiterBase):
         Args:
             lease: A lease from `lease`.
         """
-        if lease.slot is None:
-            return
-        try:
-            with _translated("release a rate-limit slot", self._where):
-                self._client.zrem(self._keys[1], lease.slot)
-        except SharedStateError as error:
-            self._release_failed(error)
+        if (step := self._release_step(lease)) is not None:
+            self._try(step, self._release_advice)
 
     def pause(self, seconds: float) -> None:
         """Hold back every start not yet reserved, in every process, by ``seconds`` from now.
@@ -480,153 +606,43 @@ class RedisRateLimiter(_RateLimiterBase):
         Raises:
             SharedStateError: If Redis cannot be used.
         """
-        if seconds > 0:
-            with _translated("pause the shared limits", self._where):
-                self._pause_script(keys=[self._keys[2]], args=[self._time(), seconds])
-
-    def close(self) -> None:
-        """Close the Redis client if `from_url` created it."""
-        if self._owns_client:
-            self._client.close()
+        if (step := self._pause_step(seconds)) is not None:
+            self._run(step)
 
 
-class AsyncRedisRateLimiter(_RateLimiterBase):
-    """`RedisRateLimiter` for `AsyncMissiveClient`, on a ``redis.asyncio.Redis`` client."""
+class AsyncRedisRateLimiter(_RateLimiterBase[redis.asyncio.Redis], _AsyncStore, AsyncLimiter):
+    """`RedisRateLimiter` for `AsyncMissiveClient`, on a ``redis.asyncio.Redis`` client.
 
-    def __init__(
-        self,
-        client: redis.asyncio.Redis,
-        *,
-        token: str | None = None,
-        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
-        lease_seconds: float = 120.0,
-        retry_interval: float = 0.02,
-        prefix: str = "missive-channels",
-    ) -> None:
-        """Create the limiter on an asyncio Redis client; see `RedisRateLimiter` for the arguments.
-
-        Raises:
-            ValidationError: If a setting is invalid or no token is found.
-        """
-        checked = _client(client, redis.asyncio.Redis, "RedisRateLimiter")
-        self._calls = _Completions()
-        super().__init__(
-            token=token,
-            rate_limit=rate_limit,
-            lease_seconds=lease_seconds,
-            retry_interval=retry_interval,
-            prefix=prefix,
-            where=_where(checked),
-        )
-        self._client = checked
-        self._lease_script = checked.register_script(_LEASE)
-        self._pause_script = checked.register_script(_PAUSE)
-
-    @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        token: str | None = None,
-        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
-        lease_seconds: float = 120.0,
-        retry_interval: float = 0.02,
-        prefix: str = "missive-channels",
-    ) -> Self:
-        """Create the limiter with its own asyncio Redis client (5 s timeouts).
-
-        `aclose` closes the client.
-
-        See `RedisRateLimiter.from_url` for the arguments.
-
-        Raises:
-            ValidationError: If the URL or a setting is invalid.
-        """
-        limiter = cls(
-            _from_url(_ASYNC_FROM_URL, url),
-            token=token,
-            rate_limit=rate_limit,
-            lease_seconds=lease_seconds,
-            retry_interval=retry_interval,
-            prefix=prefix,
-        )
-        limiter._owns_client = True
-        return limiter
+    Cancelling a request while it waits on Redis cancels it at once; a slot its
+    command took anyway is given back (`aclose` waits for that).
+    """
 
     async def lease(self) -> Lease | float:
         """See `RedisRateLimiter.lease`."""
-        keys, args = self._lease_args(slot=True)
 
-        async def undo(reply: object) -> None:
-            offer = self._lease_result(reply, args)
+        async def give_back(offer: Lease | float) -> None:
             if isinstance(offer, Lease):
                 await self.release(offer)
 
-        with _translated("take a rate-limit slot", self._where):
-            reply: object = await self._calls.run(self._lease_script(keys=keys, args=args), undo)
-        return self._lease_result(reply, args)
+        return await self._run(self._lease_step(), give_back)
 
     async def release(self, lease: Lease) -> None:
         """See `RedisRateLimiter.release`."""
-        if lease.slot is None:
-            return
-        try:
-            with _translated("release a rate-limit slot", self._where):
-                await self._calls.run(self._client.zrem(self._keys[1], lease.slot))
-        except SharedStateError as error:
-            self._release_failed(error)
+        if (step := self._release_step(lease)) is not None:
+            await self._try(step, self._release_advice)
 
     async def pause(self, seconds: float) -> None:
         """See `RedisRateLimiter.pause`."""
-        if seconds > 0:
-            with _translated("pause the shared limits", self._where):
-                await self._calls.run(
-                    self._pause_script(keys=[self._keys[2]], args=[self._time(), seconds])
-                )
-
-    async def aclose(self) -> None:
-        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
-        await self._calls.settle()
-        if self._owns_client:
-            await self._client.aclose()
+        if (step := self._pause_step(seconds)) is not None:
+            await self._run(step)
 
 
-class _DeduplicatorBase:
-    """What both Redis deduplicators share: the configuration and keys."""
-
-    def __init__(self, *, ttl: float, claim_timeout: float, prefix: object, where: str) -> None:
-        self._ttl = _milliseconds(positive_seconds("ttl", ttl))
-        self._claim_timeout = _milliseconds(positive_seconds("claim_timeout", claim_timeout))
-        if not isinstance(prefix, str) or not prefix:
-            msg = f"prefix must be a non-empty str, got {prefix!r}"
-            raise ValidationError(msg, field="prefix")
-        self._prefix = prefix
-        self._where = where
-        self._owns_client = False
-
-    def _key(self, key: str) -> str:
-        return f"{self._prefix}:{key}"
-
-    def __repr__(self) -> str:
-        """Show the server and the durations."""
-        return (
-            f"{type(self).__name__}({self._where!r}, ttl={self._ttl / 1000:g}, "
-            f"claim_timeout={self._claim_timeout / 1000:g})"
-        )
-
-
-class RedisDeduplicator(_DeduplicatorBase):
-    """A `Deduplicator` in Redis, shared by every process receiving the webhooks.
-
-    A claim is ``SET key in_progress NX PX <claim_timeout>``; a completed
-    delivery is ``SET key done PX <ttl>``; a release deletes the key only while
-    it is still ``in_progress``. It answers like `InMemoryDeduplicator`:
-    `Delivery.NEW`, `Delivery.DUPLICATE` or `Delivery.IN_PROGRESS`.
-    """
+class _DeduplicatorBase(_Store[C]):
+    """The Redis deduplicator without I/O: its settings, keys, and each operation as a `_Step`."""
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: C,
         *,
         ttl: float = _DAY,
         claim_timeout: float = 60.0,
@@ -635,20 +651,24 @@ class RedisDeduplicator(_DeduplicatorBase):
         """Create the deduplicator on a Redis client.
 
         Args:
-            client: The Redis client (``redis.Redis``).
+            client: The Redis client: a ``redis.Redis`` for `RedisDeduplicator`, a
+                ``redis.asyncio.Redis`` for `AsyncRedisDeduplicator`.
             ttl: Seconds a handled message id is remembered; cover Missive's retries.
             claim_timeout: Seconds a claim lasts without `complete` or `release`;
                 keep it above your handler's longest run.
             prefix: The first part of every key.
 
         Raises:
+            FieldTypeError: If ``client`` is the other kind of Redis client.
             ValidationError: If a setting is invalid.
         """
-        checked = _client(client, redis.Redis, "AsyncRedisDeduplicator")
-        super().__init__(ttl=ttl, claim_timeout=claim_timeout, prefix=prefix, where=_where(checked))
-        self._client = checked
-        self._claim_script = checked.register_script(_CLAIM)
-        self._release_script = checked.register_script(_RELEASE)
+        super().__init__(client)
+        self._ttl = _milliseconds(positive_seconds("ttl", ttl))
+        self._claim_timeout = _milliseconds(positive_seconds("claim_timeout", claim_timeout))
+        if not isinstance(cast("object", prefix), str) or not prefix:
+            msg = f"prefix must be a non-empty str, got {prefix!r}"
+            raise ValidationError(msg, field="prefix")
+        self._prefix = prefix
 
     @classmethod
     def from_url(
@@ -659,7 +679,7 @@ class RedisDeduplicator(_DeduplicatorBase):
         claim_timeout: float = 60.0,
         prefix: str = "missive-channels:webhook",
     ) -> Self:
-        """Create the deduplicator with its own Redis client (5 s timeouts); `close` closes it.
+        """Create the deduplicator with its own Redis client (5 s timeouts), closed with it.
 
         Args:
             url: The server's URL, e.g. ``redis://localhost:6379/0``.
@@ -670,14 +690,44 @@ class RedisDeduplicator(_DeduplicatorBase):
         Raises:
             ValidationError: If the URL or a setting is invalid.
         """
-        deduplicator = cls(
-            _from_url(_SYNC_FROM_URL, url),
-            ttl=ttl,
-            claim_timeout=claim_timeout,
-            prefix=prefix,
-        )
+        deduplicator = cls(cls._connect(url), ttl=ttl, claim_timeout=claim_timeout, prefix=prefix)
         deduplicator._owns_client = True
         return deduplicator
+
+    def _key(self, key: str) -> list[str]:
+        return [f"{self._prefix}:{key}"]
+
+    def _claim_step(self, key: str) -> _Step[Delivery]:
+        keys, args = self._key(key), [self._claim_timeout]
+        return _Step("claim a webhook delivery", _CLAIM, keys, args, _delivery)
+
+    def _complete_step(self, key: str) -> _Step[None]:
+        keys, args = self._key(key), [self._ttl]
+        return _Step("record a handled webhook delivery", _COMPLETE, keys, args, _ignored)
+
+    def _release_step(self, key: str) -> _Step[None]:
+        return _Step("release a webhook delivery", _RELEASE, self._key(key), [], _ignored)
+
+    def __repr__(self) -> str:
+        """Show the server and the durations."""
+        return (
+            f"{type(self).__name__}({self._where!r}, ttl={self._ttl / 1000:g}, "
+            f"claim_timeout={self._claim_timeout / 1000:g})"
+        )
+
+
+def _delivery(reply: object) -> Delivery:
+    return _DELIVERIES[cast("str", reply)]
+
+
+class RedisDeduplicator(_DeduplicatorBase[redis.Redis], _SyncStore):
+    """A `Deduplicator` in Redis, shared by every process receiving the webhooks.
+
+    A claim is ``SET key in_progress NX PX <claim_timeout>``; a completed
+    delivery is ``SET key done PX <ttl>``; a release deletes the key only while
+    it is still ``in_progress``. It answers like `InMemoryDeduplicator`:
+    `Delivery.NEW`, `Delivery.DUPLICATE` or `Delivery.IN_PROGRESS`.
+    """
 
     def claim(self, key: str) -> Delivery:
         """Claim ``key`` unless it is handled or being handled (see `Deduplicator.claim`).
@@ -691,9 +741,7 @@ class RedisDeduplicator(_DeduplicatorBase):
         Raises:
             SharedStateError: If Redis cannot be used.
         """
-        with _translated("claim a webhook delivery", self._where):
-            reply: object = self._claim_script(keys=[self._key(key)], args=[self._claim_timeout])
-        return _DELIVERIES[cast("str", reply)]
+        return self._run(self._claim_step(key))
 
     def complete(self, key: str) -> None:
         """Record ``key`` as handled for ``ttl`` seconds (see `Deduplicator.complete`).
@@ -704,8 +752,7 @@ class RedisDeduplicator(_DeduplicatorBase):
         Raises:
             SharedStateError: If Redis cannot be used.
         """
-        with _translated("record a handled webhook delivery", self._where):
-            self._client.set(self._key(key), "done", px=self._ttl)
+        self._run(self._complete_step(key))
 
     def release(self, key: str) -> None:
         """Drop an unfinished claim on ``key`` (see `Deduplicator.release`).
@@ -716,96 +763,32 @@ class RedisDeduplicator(_DeduplicatorBase):
         Raises:
             SharedStateError: If Redis cannot be used.
         """
-        with _translated("release a webhook delivery", self._where):
-            self._release_script(keys=[self._key(key)])
-
-    def close(self) -> None:
-        """Close the Redis client if `from_url` created it."""
-        if self._owns_client:
-            self._client.close()
+        self._run(self._release_step(key))
 
 
-class AsyncRedisDeduplicator(_DeduplicatorBase):
+class AsyncRedisDeduplicator(_DeduplicatorBase[redis.asyncio.Redis], _AsyncStore):
     """An `AsyncDeduplicator` in Redis, on a ``redis.asyncio.Redis`` client.
 
-    Use it with `handle_once_async`; it answers like `RedisDeduplicator`.
+    Use it with `ahandle_once`; it answers like `RedisDeduplicator`. A claim won
+    for a handler cancelled meanwhile is released, so Missive's retry is handled.
     """
-
-    def __init__(
-        self,
-        client: redis.asyncio.Redis,
-        *,
-        ttl: float = _DAY,
-        claim_timeout: float = 60.0,
-        prefix: str = "missive-channels:webhook",
-    ) -> None:
-        """Create the deduplicator; see `RedisDeduplicator` for the arguments.
-
-        Raises:
-            ValidationError: If a setting is invalid.
-        """
-        checked = _client(client, redis.asyncio.Redis, "RedisDeduplicator")
-        self._calls = _Completions()
-        super().__init__(ttl=ttl, claim_timeout=claim_timeout, prefix=prefix, where=_where(checked))
-        self._client = checked
-        self._claim_script = checked.register_script(_CLAIM)
-        self._release_script = checked.register_script(_RELEASE)
-
-    @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        ttl: float = _DAY,
-        claim_timeout: float = 60.0,
-        prefix: str = "missive-channels:webhook",
-    ) -> Self:
-        """Create the deduplicator with its own asyncio Redis client (5 s timeouts).
-
-        `aclose` closes the client.
-
-        See `RedisDeduplicator.from_url` for the arguments.
-
-        Raises:
-            ValidationError: If the URL or a setting is invalid.
-        """
-        deduplicator = cls(
-            _from_url(_ASYNC_FROM_URL, url),
-            ttl=ttl,
-            claim_timeout=claim_timeout,
-            prefix=prefix,
-        )
-        deduplicator._owns_client = True
-        return deduplicator
 
     async def claim(self, key: str) -> Delivery:
         """See `RedisDeduplicator.claim`."""
 
-        async def undo(reply: object) -> None:
-            if _DELIVERIES[cast("str", reply)] is Delivery.NEW:
+        async def give_back(delivery: Delivery) -> None:
+            if delivery is Delivery.NEW:
                 try:
                     await self.release(key)
                 except SharedStateError as error:
                     logger.warning("%s; the claim lapses after its claim timeout", error)
 
-        with _translated("claim a webhook delivery", self._where):
-            reply: object = await self._calls.run(
-                self._claim_script(keys=[self._key(key)], args=[self._claim_timeout]), undo
-            )
-        return _DELIVERIES[cast("str", reply)]
+        return await self._run(self._claim_step(key), give_back)
 
     async def complete(self, key: str) -> None:
         """See `RedisDeduplicator.complete`."""
-        with _translated("record a handled webhook delivery", self._where):
-            await self._calls.run(self._client.set(self._key(key), "done", px=self._ttl))
+        await self._run(self._complete_step(key))
 
     async def release(self, key: str) -> None:
         """See `RedisDeduplicator.release`."""
-        with _translated("release a webhook delivery", self._where):
-            await self._calls.run(self._release_script(keys=[self._key(key)]))
-
-    async def aclose(self) -> None:
-        """Finish the calls of cancelled requests; close the Redis client if `from_url` made it."""
-        await self._calls.settle()
-        if self._owns_client:
-            await self._client.aclose()
+        await self._run(self._release_step(key))

@@ -7,7 +7,7 @@ they handled. These classes keep that state in Redis:
 - `RedisRateLimiter` (for `MissiveClient`) and `AsyncRedisRateLimiter` (for
   `AsyncMissiveClient`): pass one as ``rate_limit=``.
 - `RedisDeduplicator` (for `handle_once`) and `AsyncRedisDeduplicator` (for
-  `handle_once_async`).
+  `ahandle_once`).
 
 Failures to reach or use Redis raise `missive_channels.SharedStateError`.
 Needs the ``redis`` extra: ``pip install "missive-channels[redis]"``.

@@ -37,8 +37,8 @@ from ._dedup import (
     Deduplicator,
     Delivery,
     InMemoryDeduplicator,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 from ._errors import (
     FieldTypeError,
@@ -84,9 +84,9 @@ __all__ = [
     "WebhookMessage",
     "WebhookPayloadError",
     "WebhookVerifier",
+    "ahandle_once",
     "compute_signature",
     "handle_once",
-    "handle_once_async",
     "parse_webhook",
     "verify_signature",
 ]

@@ -9,6 +9,7 @@ from typing_extensions import assert_type
 from missive_channels import (
     AsyncDeduplicator,
     AsyncLimiter,
+    AsyncLimiterAdapter,
     AsyncMissiveClient,
     Deduplicator,
     Delivery,
@@ -17,8 +18,9 @@ from missive_channels import (
     MissiveClient,
     RateLimit,
     SharedStateError,
+    SlidingWindowLimiter,
+    ahandle_once,
     handle_once,
-    handle_once_async,
 )
 from missive_channels.redis import (
     AsyncRedisDeduplicator,
@@ -39,6 +41,8 @@ async_limiter = AsyncRedisRateLimiter.from_url("redis://localhost:6379/0", prefi
 awaited: AsyncLimiter = async_limiter
 AsyncMissiveClient(rate_limit=async_limiter)
 MissiveClient(rate_limit=async_limiter)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+AsyncMissiveClient(rate_limit=limiter)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+AsyncMissiveClient(rate_limit=AsyncLimiterAdapter(SlidingWindowLimiter()))
 
 dedup: Deduplicator = RedisDeduplicator(redis.Redis(), ttl=3600.0, claim_timeout=30.0)
 adedup: AsyncDeduplicator = AsyncRedisDeduplicator(redis.asyncio.Redis())
@@ -46,9 +50,9 @@ RedisDeduplicator(redis.asyncio.Redis())  # type: ignore[arg-type]  # pyright: i
 
 
 async def use() -> None:
-    """The async classes are awaited; handle_once_async takes the async deduplicator."""
+    """The async classes are awaited; ahandle_once takes the async deduplicator."""
     assert_type(await async_limiter.lease(), Lease | float)
-    async with handle_once_async(adedup, "m1") as delivery:
+    async with ahandle_once(adedup, "m1") as delivery:
         assert_type(delivery, Delivery)
     await async_limiter.aclose()
 
