@@ -33,7 +33,7 @@ SECRET = "the-channel-secret"
 @pytest.fixture
 def fake() -> Iterator[FakeMissive]:
     """A running FakeMissive without rate limits."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         yield fake
 
 

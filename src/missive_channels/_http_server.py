@@ -14,13 +14,14 @@ import http
 import selectors
 import socket
 import threading
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 import attrs
 import h11
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable
 
 __all__ = ["HttpServer", "Refusal", "Request", "Response"]
 
@@ -229,11 +230,11 @@ class HttpServer:
     def _read(self, connection: h11.Connection, sock: socket.socket, head: h11.Request) -> Request:
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in head.headers}
         method, target = head.method.decode("ascii"), head.target.decode("latin-1")
+        refusal: Refusal | None = None
         if "transfer-encoding" in headers:
             refusal = Refusal(411, "no valid Content-Length (chunked bodies are not accepted)")
             return Request(method=method, target=target, headers=headers, refusal=refusal)
         size = int(headers.get("content-length", "0"))
-        refusal = None
         if size > self._max_body:
             refusal = Refusal(
                 413, f"the body is {size:,} bytes, over the cap of {self._max_body:,} bytes"

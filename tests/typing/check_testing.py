@@ -50,7 +50,7 @@ assert_type(clock(), float)
 
 with FakeMissive(
     channels=[settings],
-    rate_limits=RateLimits(per_minute=10),
+    rate_limit=RateLimits(per_minute=10),
     clock=clock,
     empty_responses=True,
     signature_header="X-Missive-Signature",
