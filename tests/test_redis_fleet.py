@@ -38,7 +38,6 @@ from missive_channels.redis import RedisDeduplicator, RedisRateLimiter
 from missive_channels.testing import (
     FakeMissive,
     Fault,
-    RateLimits,
     signed_webhook_request,
     webhook_payload,
 )
@@ -49,7 +48,7 @@ if TYPE_CHECKING:
 WORKER = Path(__file__).with_name("redis_worker.py")
 SCALE = 60.0
 #: What the fake enforces, on its compressed clock.
-FAKE_LIMITS = RateLimits(concurrent=5, per_minute=30, per_15_minutes=90)
+FAKE_LIMITS = RateLimit(max_concurrent=5, windows=[RateWindow(30, 60.0), RateWindow(90, 900.0)])
 #: The same limits for the limiter, with a 30 s margin (0.5 s of real time) for the
 #: delays of a busy machine between a request's reserved start and its arrival.
 LIMITS = RateLimit(
