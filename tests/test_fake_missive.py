@@ -471,7 +471,7 @@ def test_a_body_that_ends_early_gets_400_and_closes(fake: FakeMissive) -> None:
 
 @pytest.mark.parametrize("length", [b"ten", b"-4"])
 def test_a_broken_content_length_gets_400_and_closes(fake: FakeMissive, length: bytes) -> None:
-    """A head that cannot be parsed is refused before it reaches the API, and the connection closed."""
+    """A head that cannot be parsed is refused before it reaches the API, and closed."""
     head = f"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {fake.token}\r\n"
     answer = raw_exchange(fake, head.encode() + b"Content-Length: " + length + b"\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400 ")

@@ -185,7 +185,7 @@ class HttpServer:
     def _accept(self) -> None:
         try:
             sock, _ = self._listener.accept()
-        except OSError:  # the client gave up before we got to it
+        except OSError:  # the client gave up between select and accept
             return
         # Headers and body go out in one write, but a client's next request must not wait
         # on Nagle's algorithm and delayed ACKs (~40 ms).
@@ -289,6 +289,8 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen()
+        # Never block in accept: a client may give up between select and accept.
+        sock.settimeout(0.0)
     except BaseException:
         sock.close()
         raise

@@ -9,8 +9,8 @@ from typing_extensions import assert_type
 from missive_channels import Participant, RateLimit
 from missive_channels.testing import (
     ChannelSettings,
-    ConversationData,
     ChannelType,
+    ConversationData,
     FakeMissive,
     FakeMissiveError,
     Fault,
