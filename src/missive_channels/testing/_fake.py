@@ -405,20 +405,7 @@ class FakeMissive:
     ) -> WebhookDelivery:
         """Like `reply`, delivering with an async client (for receivers on the same event loop).
 
-        Args:
-            conversation_id: The conversation to reply in.
-            body: The reply.
-            alias: The alias to send as; default the channel's first.
-            to: The recipients; default the conversation's latest external sender.
-            author: The Missive user replying; default `user`.
-
-        Returns:
-            The delivery.
-
-        Raises:
-            SendRefusedError: If the channel's settings forbid the reply.
-            FakeMissiveError: If the conversation is unknown or the channel has no webhook URL.
-            WebhookDeliveryError: If the receiver could not be reached in time.
+        It takes the same arguments, returns the same delivery and raises the same errors.
         """
         return await self._playback.asend(
             self._playback.reply(conversation_id, body, alias=alias, to=to, author=author)
@@ -435,20 +422,7 @@ class FakeMissive:
     ) -> WebhookDelivery:
         """Like `compose`, delivering with an async client.
 
-        Args:
-            account: The channel's account id.
-            body: The message.
-            to: The recipients.
-            alias: The alias to send as; default the channel's first.
-            author: The Missive user sending; default `user`.
-
-        Returns:
-            The delivery.
-
-        Raises:
-            SendRefusedError: If the channel's settings forbid the message.
-            FakeMissiveError: If the account is unknown or has no webhook URL.
-            WebhookDeliveryError: If the receiver could not be reached in time.
+        It takes the same arguments, returns the same delivery and raises the same errors.
         """
         return await self._playback.asend(
             self._playback.compose(account, body, to=to, alias=alias, author=author)

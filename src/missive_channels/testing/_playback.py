@@ -72,10 +72,6 @@ class Outgoing:
     headers: dict[str, str]
     timeout: float
 
-    def client_options(self) -> dict[str, object]:
-        """Return the options of the one-off HTTP client that delivers it."""
-        return {"timeout": self.timeout, "trust_env": False, "verify": _tls()}
-
     def delivered(self, response: httpx.Response) -> WebhookDelivery:
         """Return the delivery once the receiver answered."""
         return WebhookDelivery(
@@ -119,7 +115,7 @@ class Playback:
     def send(self, outgoing: Outgoing) -> WebhookDelivery:
         """POST a webhook and record its delivery."""
         try:
-            with httpx.Client(**outgoing.client_options()) as client:  # type: ignore[arg-type]
+            with httpx.Client(timeout=outgoing.timeout, trust_env=False, verify=_tls()) as client:
                 response = client.post(
                     outgoing.url, content=outgoing.body, headers=outgoing.headers
                 )
@@ -130,7 +126,9 @@ class Playback:
     async def asend(self, outgoing: Outgoing) -> WebhookDelivery:
         """POST a webhook with an async client and record its delivery."""
         try:
-            async with httpx.AsyncClient(**outgoing.client_options()) as client:  # type: ignore[arg-type]
+            async with httpx.AsyncClient(
+                timeout=outgoing.timeout, trust_env=False, verify=_tls()
+            ) as client:
                 response = await client.post(
                     outgoing.url, content=outgoing.body, headers=outgoing.headers
                 )
@@ -156,12 +154,14 @@ class Playback:
     ) -> Outgoing:
         """Record a user's reply in a conversation and return its webhook."""
         return self._outgoing(
-            conversation_id=conversation_id,
-            account=None,
-            body=body,
-            alias=alias,
-            to=to,
-            author=author,
+            *self._user_message(
+                conversation_id=conversation_id,
+                account=None,
+                body=body,
+                alias=alias,
+                to=to,
+                author=author,
+            )
         )
 
     def compose(
@@ -175,27 +175,12 @@ class Playback:
     ) -> Outgoing:
         """Record a user's new message in a channel and return its webhook."""
         return self._outgoing(
-            conversation_id=None, account=account, body=body, alias=alias, to=to, author=author
+            *self._user_message(
+                conversation_id=None, account=account, body=body, alias=alias, to=to, author=author
+            )
         )
 
-    def _outgoing(
-        self,
-        *,
-        conversation_id: str | None,
-        account: str | None,
-        body: str,
-        alias: Participant | None,
-        to: Iterable[Participant] | None,
-        author: MissiveUser | None,
-    ) -> Outgoing:
-        settings, payload = self._user_message(
-            conversation_id=conversation_id,
-            account=account,
-            body=body,
-            alias=alias,
-            to=to,
-            author=self._store.user if author is None else author,
-        )
+    def _outgoing(self, settings: ChannelSettings, payload: WebhookPayload) -> Outgoing:
         raw = encode(payload)
         headers = {"Content-Type": _JSON, "User-Agent": "FakeMissive"}
         if settings.signature_secret is not None:
@@ -217,7 +202,7 @@ class Playback:
         body: str,
         alias: Participant | None,
         to: Iterable[Participant] | None,
-        author: MissiveUser,
+        author: MissiveUser | None,
     ) -> tuple[ChannelSettings, WebhookPayload]:
         """Record what a Missive user sends and return the channel and the webhook payload.
 
@@ -231,6 +216,7 @@ class Playback:
             msg = f"the message body must be a str, got {type(body).__name__}"
             raise FakeMissiveError(msg)
         store = self._store
+        author = store.user if author is None else author
         with store.lock:
             conversation, settings, account_id = self._sending_channel(conversation_id, account)
             sender = self._alias(settings, alias)
