@@ -1,15 +1,19 @@
-"""Helpers shared by the FakeMissive tests: an API client and a tiny webhook receiver."""
+"""Helpers shared by the FakeMissive tests: an API client and a tiny webhook receiver.
+
+The receiver runs on the package's own HTTP server.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
+
+from missive_channels._converter import MAX_REQUEST_BYTES
+from missive_channels._http_server import HttpServer, Request, Response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,40 +66,21 @@ class Receiver:
         self.delay = delay
         self.received: list[Received] = []
         self._release = threading.Event()
-        receiver = self
+        self._server = HttpServer(self._answer, max_body=MAX_REQUEST_BYTES, name="test-receiver")
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.received.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-                receiver._release.wait(receiver.delay)
-                # A sender that timed out has gone: its answer has nowhere to go.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.send_response(receiver.status)
-                    self.send_header("Content-Length", str(len(receiver.answer)))
-                    self.end_headers()
-                    self.wfile.write(receiver.answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
+    def _answer(self, request: Request) -> Response:
+        self.received.append(Received(request.target, dict(request.headers), request.body))
+        self._release.wait(self.delay)
+        return Response(status=self.status, body=self.answer)
 
     @property
     def url(self) -> str:
         """The webhook URL to configure in a channel."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        return f"http://127.0.0.1:{self._server.address[1]}/hook"
 
     def __enter__(self) -> Self:
         """Start listening."""
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(
@@ -104,8 +89,6 @@ class Receiver:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Release held requests, stop listening and join the thread."""
+        """Release held requests, stop listening and join the threads."""
         self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()

@@ -34,7 +34,7 @@ SECRET = "the-channel-secret"
 @pytest.fixture
 def fake() -> Iterator[FakeMissive]:
     """A running FakeMissive without rate limits."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         yield fake
 
 
@@ -668,9 +668,9 @@ def test_listen_verifies_prints_and_stops_on_ctrl_c(
     assert "400 rejected: malformed payload at $.message" in answers["shape_line"]
     assert answers["get"] == 405
     assert "GET / 405 rejected: only POST is accepted" in answers["get_line"]
-    assert answers["chunked"].startswith(b"HTTP/1.0 411 ")
+    assert answers["chunked"].startswith(b"HTTP/1.1 411 ")
     assert "411 rejected: no valid Content-Length" in answers["chunked_line"]
-    assert answers["huge"].startswith(b"HTTP/1.0 413 ")
+    assert answers["huge"].startswith(b"HTTP/1.1 413 ")
     assert "413 rejected: the body is 99,999,999 bytes" in answers["huge_line"]
     assert lines.seen[-1] == "stopped"
     assert SECRET not in "\n".join(lines.seen)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMissive]:
     """A running FakeMissive without rate limits, its token in the environment."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         monkeypatch.setenv("MISSIVE_API_TOKEN", fake.token)
         yield fake
 

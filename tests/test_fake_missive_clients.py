@@ -30,7 +30,7 @@ MARTA = Participant(id="cust-4471", name="Marta K.")
 @pytest.fixture
 def fake() -> Iterator[FakeMissive]:
     """A running fake without rate limits."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         yield fake
 
 

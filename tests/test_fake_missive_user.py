@@ -45,7 +45,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def fake() -> Iterator[FakeMissive]:
     """A running fake without rate limits."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         yield fake
 
 

@@ -551,7 +551,7 @@ def text(account: str) -> TextMessage:
 
 def test_the_sync_client_sends_under_redis_leases(store: redis.Redis) -> None:
     """Every request takes and gives back a slot; a 429 pauses the whole fleet in Redis."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         account = fake.add_channel()
         limiter = RedisRateLimiter(store, token=fake.token)
         limiter._now = Clock()
@@ -572,7 +572,7 @@ def test_the_sync_client_sends_under_redis_leases(store: redis.Redis) -> None:
 
 async def test_async_clients_share_the_redis_slots(redis_url: str) -> None:
     """Two async clients, each allowed 2 in flight, hold 2 in flight together, not 4."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         account = fake.add_channel()
         limiter = AsyncRedisRateLimiter.from_url(
             redis_url,
@@ -597,7 +597,7 @@ async def test_async_clients_share_the_redis_slots(redis_url: str) -> None:
 
 def test_a_client_without_redis_raises_before_sending() -> None:
     """With Redis down the request fails with SharedStateError and nothing reaches Missive."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         account = fake.add_channel()
         limiter = RedisRateLimiter.from_url(DEAD_URL, token=fake.token)
         with (

@@ -38,7 +38,6 @@ from missive_channels.redis import RedisDeduplicator, RedisRateLimiter
 from missive_channels.testing import (
     FakeMissive,
     Fault,
-    RateLimits,
     signed_webhook_request,
     webhook_payload,
 )
@@ -49,7 +48,7 @@ if TYPE_CHECKING:
 WORKER = Path(__file__).with_name("redis_worker.py")
 SCALE = 60.0
 #: What the fake enforces, on its compressed clock.
-FAKE_LIMITS = RateLimits(concurrent=5, per_minute=30, per_15_minutes=90)
+FAKE_LIMITS = RateLimit(max_concurrent=5, windows=[RateWindow(30, 60.0), RateWindow(90, 900.0)])
 #: The same limits for the limiter, with a 30 s margin (0.5 s of real time) for the
 #: delays of a busy machine between a request's reserved start and its arrival.
 LIMITS = RateLimit(
@@ -117,7 +116,7 @@ def scaled(rate_limit: RateLimit) -> dict[str, Any]:
 
 def test_four_processes_keep_missives_limits_together_at_full_speed(redis_url: str) -> None:
     """4 processes x 5 tasks get no 429 and at least 90% of the requests the limits allow."""
-    with FakeMissive(time_scale=SCALE, rate_limits=FAKE_LIMITS) as fake:
+    with FakeMissive(time_scale=SCALE, rate_limit=FAKE_LIMITS) as fake:
         account = fake.add_channel()
         config = {
             "redis_url": redis_url,
@@ -147,7 +146,7 @@ def test_four_processes_keep_missives_limits_together_at_full_speed(redis_url: s
 def test_a_killed_workers_slot_is_recovered_after_its_lease(redis_url: str) -> None:
     """SIGKILL mid-request leaves its slot held; once the lease ends, others send again."""
     rate_limit = RateLimit(max_concurrent=1, windows=[])
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         account = fake.add_channel()
         fake.faults.push(Fault.delay(30.0))  # the worker's request hangs at Missive
         config = {

@@ -53,7 +53,7 @@ def fake() -> Iterator[FakeMissive]:
     a request the client timed out on but the server still holds) faster than real time;
     the injected faults alone keep each scenario exact.
     """
-    with FakeMissive(rate_limits=None) as server:
+    with FakeMissive(rate_limit=None) as server:
         yield server
 
 

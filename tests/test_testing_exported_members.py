@@ -35,3 +35,9 @@ def test_the_package_root_does_not_export_the_testing_kit() -> None:
     """The testing kit is imported by name; the root's `__all__` leaves it out."""
     assert "testing" not in missive_channels.__all__
     assert "FakeMissive" not in missive_channels.__all__
+
+
+def test_names_with_a_home_elsewhere_are_not_exported() -> None:
+    """Signing, the header constant and rate limits live in `webhooks` and the root only."""
+    for old in ("webhook_signature", "DEFAULT_SIGNATURE_HEADER", "RateLimits"):
+        assert not hasattr(testing, old), old

@@ -22,7 +22,7 @@ MESSAGE = {"messages": {"account": "acc", "from_field": {"name": "Marta"}, "body
 @pytest.fixture
 def fake() -> Iterator[FakeMissive]:
     """A running fake without rate limits, with one Text channel ``acc``."""
-    with FakeMissive(rate_limits=None) as fake:
+    with FakeMissive(rate_limit=None) as fake:
         fake.add_channel(account="acc")
         yield fake
 

@@ -1,4 +1,4 @@
-"""Missive's three rate limits: the limiter's arithmetic and the 429s a client gets."""
+"""Missive's rate limits on the fake: the window arithmetic and the 429s a client gets."""
 
 from __future__ import annotations
 
@@ -10,29 +10,53 @@ import httpx
 import pytest
 
 from fake_support import TLS, api, wait_for
-from missive_channels.testing import FakeMissive, Fault, ManualClock, RateLimits
-from missive_channels.testing._limiter import Limiter
+from missive_channels._http_server import HttpServer
+from missive_channels._ratelimit import RateLimit, RateWindow
+from missive_channels.testing import FakeMissive, Fault, ManualClock
+from missive_channels.testing._limiter import _FakeLimits
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 MESSAGE = {"messages": {"account": "acc", "from_field": {"name": "Marta"}}}
-SMALL = RateLimits(concurrent=5, per_minute=2, per_15_minutes=3)
+
+
+def limits(*, concurrent: int | None = 5, per_minute: int = 300, per_15: int = 900) -> RateLimit:
+    """Return a `RateLimit` with Missive's two windows and the given ceilings."""
+    windows = [RateWindow(per_minute, 60.0), RateWindow(per_15, 900.0)]
+    return RateLimit(max_concurrent=concurrent, windows=windows)
+
+
+SMALL = limits(per_minute=2, per_15=3)
 
 
 # -- arithmetic ---------------------------------------------------------------------------
 
 
-def test_defaults_are_missives_documented_limits() -> None:
-    """5 in flight, 300 per minute, 900 per 15 minutes."""
-    limits = RateLimits()
-    assert (limits.concurrent, limits.per_minute, limits.per_15_minutes) == (5, 300, 900)
-    assert (limits.minute_window, limits.long_window) == (60.0, 900.0)
+def test_the_fake_enforces_missives_published_limits_by_default() -> None:
+    """Without ``rate_limit``, the fake enforces the clients' own default `RateLimit`."""
+    fake = FakeMissive()
+    limiter = fake._gateway.limits
+    assert limiter is not None
+    assert limiter.limit == RateLimit()
+
+
+def test_without_windows_only_concurrency_is_limited() -> None:
+    """A `RateLimit` with no windows admits any rate and still bounds requests in flight."""
+    limiter = _FakeLimits(RateLimit(max_concurrent=1, windows=()))
+    assert all(limiter.admit(0.0, 1).admitted for _ in range(1000))
+    assert not limiter.admit(0.0, 2).admitted
+
+
+def test_unbounded_concurrency_is_never_refused() -> None:
+    """``max_concurrent=None`` admits any number of requests in flight."""
+    limiter = _FakeLimits(limits(concurrent=None))
+    assert limiter.admit(0.0, 1000).admitted
 
 
 def test_the_minute_window_slides() -> None:
     """Past the per-minute count, requests wait until the oldest leaves the window."""
-    limiter = Limiter(RateLimits(per_minute=2, per_15_minutes=100))
+    limiter = _FakeLimits(limits(per_minute=2, per_15=100))
     assert limiter.admit(1000.0, 1).admitted
     assert limiter.admit(1030.0, 1).admitted
     refused = limiter.admit(1059.5, 1)
@@ -45,7 +69,7 @@ def test_the_minute_window_slides() -> None:
 
 def test_refused_requests_do_not_count() -> None:
     """A 429 does not use up any budget."""
-    limiter = Limiter(RateLimits(per_minute=1, per_15_minutes=100))
+    limiter = _FakeLimits(limits(per_minute=1, per_15=100))
     assert limiter.admit(0.0, 1).admitted
     for second in range(1, 60):
         assert not limiter.admit(float(second), 1).admitted
@@ -54,7 +78,7 @@ def test_refused_requests_do_not_count() -> None:
 
 def test_the_long_window_refuses_with_its_own_limit() -> None:
     """Under the minute limit but over the 15-minute one, the long limit is reported."""
-    limiter = Limiter(RateLimits(per_minute=10, per_15_minutes=3))
+    limiter = _FakeLimits(limits(per_minute=10, per_15=3))
     for second in (0.0, 100.0, 200.0):
         assert limiter.admit(second, 1).admitted
     refused = limiter.admit(300.0, 1)
@@ -63,17 +87,17 @@ def test_the_long_window_refuses_with_its_own_limit() -> None:
 
 def test_remaining_reports_the_tightest_window() -> None:
     """The admitted verdict carries the limit with the fewest requests left."""
-    limiter = Limiter(RateLimits(per_minute=5, per_15_minutes=3))
+    limiter = _FakeLimits(limits(per_minute=5, per_15=3))
     verdict = limiter.admit(0.0, 1)
     assert (verdict.limit, verdict.remaining, verdict.reset) == (3, 2, 900.0)
-    limiter = Limiter(RateLimits(per_minute=2, per_15_minutes=30))
+    limiter = _FakeLimits(limits(per_minute=2, per_15=30))
     verdict = limiter.admit(0.0, 1)
     assert (verdict.limit, verdict.remaining, verdict.reset) == (2, 1, 60.0)
 
 
 def test_too_many_in_flight_is_refused_for_a_second() -> None:
     """More requests in flight than allowed get Retry-After 1."""
-    limiter = Limiter(RateLimits(concurrent=2))
+    limiter = _FakeLimits(limits(concurrent=2))
     refused = limiter.admit(50.0, 3)
     assert (refused.admitted, refused.limit, refused.retry_after, refused.reset) == (
         False,
@@ -86,26 +110,10 @@ def test_too_many_in_flight_is_refused_for_a_second() -> None:
 
 def test_reset_forgets_the_counts() -> None:
     """After reset the full budget is back."""
-    limiter = Limiter(RateLimits(per_minute=1))
+    limiter = _FakeLimits(limits(per_minute=1))
     limiter.admit(0.0, 1)
     limiter.reset()
     assert limiter.admit(1.0, 1).admitted
-
-
-@pytest.mark.parametrize(
-    ("field", "value", "match"),
-    [
-        ("concurrent", 0, "at least 1"),
-        ("per_minute", "300", "must be int"),
-        ("per_15_minutes", True, "must be int"),
-        ("minute_window", 0, "must be positive"),
-        ("long_window", "900", "must be a number"),
-    ],
-)
-def test_invalid_limits_are_refused(field: str, value: object, match: str) -> None:
-    """RateLimits validates each number."""
-    with pytest.raises(ValueError, match=match):
-        RateLimits(**{field: value})  # type: ignore[arg-type]
 
 
 # -- over the wire ------------------------------------------------------------------------
@@ -120,7 +128,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def fake(clock: ManualClock) -> Iterator[FakeMissive]:
     """A fake with tiny limits on the manual clock."""
-    with FakeMissive(rate_limits=SMALL, clock=clock) as fake:
+    with FakeMissive(rate_limit=SMALL, clock=clock) as fake:
         fake.add_channel(account="acc")
         yield fake
 
@@ -175,7 +183,7 @@ def test_unauthenticated_requests_do_not_count(fake: FakeMissive, client: httpx.
 
 def test_success_headers_can_be_switched_on(clock: ManualClock) -> None:
     """Missive documents X-RateLimit-* for 429 only; the fake can send them always."""
-    with FakeMissive(rate_limits=SMALL, clock=clock, rate_limit_headers_always=True) as fake:
+    with FakeMissive(rate_limit=SMALL, clock=clock, rate_limit_headers_always=True) as fake:
         fake.add_channel(account="acc")
         with api(fake) as client:
             first = client.post("/messages", json=MESSAGE)
@@ -191,7 +199,7 @@ def test_success_headers_are_off_by_default(client: httpx.Client) -> None:
 
 def test_too_many_in_flight_gets_429(clock: ManualClock) -> None:
     """Requests truly in flight on the server are counted: the third of two allowed is refused."""
-    fake = FakeMissive(rate_limits=RateLimits(concurrent=2), clock=clock).start()
+    fake = FakeMissive(rate_limit=limits(concurrent=2), clock=clock).start()
     fake.add_channel(account="acc")
     fake.faults.push(Fault.delay(60, times=2))
     outcomes: list[object] = []
@@ -229,16 +237,16 @@ def test_an_answered_request_no_longer_counts_as_in_flight(
     The fake's thread is made to stall after writing each answer, as a busy machine may stall
     it; the request it answered must already have stopped counting by then.
     """
-    fake = FakeMissive(rate_limits=RateLimits(concurrent=1), clock=clock)
-    write = fake._write  # the stall goes exactly after the answer is written
+    fake = FakeMissive(rate_limit=limits(concurrent=1), clock=clock)
+    send = HttpServer._send  # the stall goes exactly after the answer is written
     stalled: list[threading.Thread] = []
 
-    def write_then_stall(*args: Any) -> None:
+    def send_then_stall(*args: Any, **kwargs: Any) -> None:
         stalled.append(threading.current_thread())  # before the client can see the answer
-        write(*args)
-        fake._stopping.wait(5)  # released by stop()
+        send(*args, **kwargs)
+        fake._gateway.stopping.wait(5)  # released by stop()
 
-    monkeypatch.setattr(fake, "_write", write_then_stall)
+    monkeypatch.setattr(HttpServer, "_send", staticmethod(send_then_stall))
     with fake:
         fake.add_channel(account="acc")
         statuses: list[int] = []
@@ -251,8 +259,8 @@ def test_an_answered_request_no_longer_counts_as_in_flight(
 
 
 def test_rate_limits_can_be_switched_off(clock: ManualClock) -> None:
-    """``rate_limits=None`` admits everything."""
-    with FakeMissive(rate_limits=None, clock=clock) as fake, api(fake) as client:
+    """``rate_limit=None`` admits everything."""
+    with FakeMissive(rate_limit=None, clock=clock) as fake, api(fake) as client:
         fake.add_channel(account="acc")
         statuses = {client.post("/messages", json=MESSAGE).status_code for _ in range(10)}
     assert statuses == {201}

@@ -68,7 +68,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def fake(clock: ManualClock) -> Iterator[FakeMissive]:
     """A running fake whose token belongs to Jonas."""
-    with FakeMissive(rate_limits=None, clock=clock, user=JONAS) as fake:
+    with FakeMissive(rate_limit=None, clock=clock, user=JONAS) as fake:
         yield fake
 
 
@@ -235,7 +235,7 @@ def test_async_delivery_in_the_other_header_verifies_during_a_rotation(
 ) -> None:
     """``areply`` signs in X-Missive-Signature with the old secret; a rotating verifier says so."""
     with FakeMissive(
-        rate_limits=None, clock=clock, user=JONAS, signature_header="X-Missive-Signature"
+        rate_limit=None, clock=clock, user=JONAS, signature_header="X-Missive-Signature"
     ) as fake:
         account = fake.add_channel(
             ChannelSettings(type="text", webhook_url=receiver.url, signature_secret=SECRET)

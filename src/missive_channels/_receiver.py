@@ -1,16 +1,15 @@
-"""A small stdlib webhook receiver that verifies, parses and reports each request (CLI and demo)."""
+"""A small webhook receiver that verifies, parses and reports each request (CLI and demo)."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from ._errors import InvalidSignatureError, WebhookPayloadError
 from ._events import WebhookEvent
+from ._http_server import HttpServer, Response
 from .webhooks import SignatureMatch, parse_webhook
 
 if TYPE_CHECKING:
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._http_server import Request
     from ._models import Participant
     from .webhooks import WebhookVerifier
 
@@ -51,54 +51,7 @@ class Received:
     body: bytes = attrs.field(default=b"", repr=lambda body: f"<{len(body)} bytes>")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    # HTTP/1.0: one request per connection, so stopping never waits on an idle keep-alive.
-    protocol_version = "HTTP/1.0"
-    timeout = 10.0  # a client that stalls mid-request cannot hold a thread forever
-
-    def do_POST(self) -> None:
-        receiver = cast("_Server", self.server).receiver
-        self._answer(receiver.check(self))
-
-    def _refuse(self) -> None:
-        self._answer(
-            Received(
-                method=self.command,
-                path=self.path,
-                status=405,
-                reason="only POST is accepted (Missive POSTs its webhooks)",
-            )
-        )
-
-    # http.server dispatches on these names.
-    do_GET = do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse  # noqa: N815
-
-    def _answer(self, received: Received) -> None:
-        cast("_Server", self.server).receiver.report(received)
-        text = {200: b"ok\n", 400: b"malformed payload\n", 401: b"invalid signature\n"}
-        payload = text.get(received.status, received.reason.encode() + b"\n")
-        self.send_response(received.status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        if received.status == 405:  # noqa: PLR2004 - the one status that needs this header
-            self.send_header("Allow", "POST")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: ANN401 - stdlib signature
-        """Stay quiet: the receiver reports each request itself."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], receiver: WebhookReceiver) -> None:
-        self.receiver = receiver
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ANN401 - stdlib signature
-        """A client hanging up mid-request is its own business; stay quiet."""
+_TEXT: Final = {200: b"ok\n", 400: b"malformed payload\n", 401: b"invalid signature\n"}
 
 
 class WebhookReceiver:
@@ -129,34 +82,46 @@ class WebhookReceiver:
         """
         self.verifier = verifier
         self.report = report
-        self._server = _Server((host, port), self)
-        self._thread: threading.Thread | None = None
+        # One request per connection, so stopping never waits on an idle keep-alive; a
+        # client that stalls mid-request cannot hold a thread for more than 10 s.
+        self._server = HttpServer(
+            self._answer,
+            host=host,
+            port=port,
+            max_body=MAX_BODY_BYTES,
+            keep_alive=False,
+            read_timeout=10.0,
+            name="webhook-receiver",
+        )
 
     @property
     def address(self) -> tuple[str, int]:
         """The host and port actually bound."""
-        host, port = self._server.server_address[:2]
-        return str(host), int(port)
+        return self._server.address
 
     def url(self, path: str = "/") -> str:
         """Return the URL of ``path`` on this receiver."""
         host, port = self.address
         return f"http://{host}:{port}{path}"
 
-    def check(self, handler: BaseHTTPRequestHandler) -> Received:
-        """Read one POST from ``handler`` and decide its answer."""
-        method, path = handler.command, handler.path
-        raw_length = handler.headers.get("Content-Length")
-        if raw_length is None or not raw_length.strip().isdigit():
-            reason = "no valid Content-Length (chunked bodies are not accepted)"
-            return Received(method=method, path=path, status=411, reason=reason)
-        length = int(raw_length)
-        if length > MAX_BODY_BYTES:
-            reason = f"the body is {length:,} bytes, over the {MAX_BODY_BYTES:,}-byte cap"
-            return Received(method=method, path=path, status=413, reason=reason)
-        body = handler.rfile.read(length)
+    def check(self, request: Request) -> Received:
+        """Decide the answer to one request.
+
+        Args:
+            request: The request as read from the wire.
+
+        Returns:
+            The outcome, with the status to answer.
+        """
+        method, path, body = request.method, request.target, request.body
+        if method != "POST":
+            reason = "only POST is accepted (Missive POSTs its webhooks)"
+            return Received(method=method, path=path, status=405, reason=reason)
+        if request.refusal is not None:
+            refusal = request.refusal
+            return Received(method=method, path=path, status=refusal.status, reason=refusal.reason)
         try:
-            match = self.verifier.verify(body, handler.headers.items())
+            match = self.verifier.verify(body, request.headers)
             event = parse_webhook(body)
         except InvalidSignatureError as error:
             reason = f"invalid signature ({error.reason}): {error}"
@@ -166,9 +131,18 @@ class WebhookReceiver:
             return Received(method=method, path=path, status=400, reason=reason, body=body)
         return Received(method=method, path=path, status=200, event=event, match=match, body=body)
 
+    def _answer(self, request: Request) -> Response:
+        received = self.check(request)
+        self.report(received)
+        headers = [("Content-Type", "text/plain; charset=utf-8")]
+        if received.status == 405:  # noqa: PLR2004 - the one status that needs this header
+            headers.append(("Allow", "POST"))
+        text = _TEXT.get(received.status, received.reason.encode() + b"\n")
+        return Response(status=received.status, headers=headers, body=text)
+
     def serve_forever(self) -> None:
         """Serve requests in the calling thread until `stop` is called from another."""
-        self._server.serve_forever(poll_interval=0.05)
+        self._server.serve_forever()
 
     def start(self) -> Self:
         """Serve requests in a background thread.
@@ -176,19 +150,12 @@ class WebhookReceiver:
         Returns:
             The receiver itself.
         """
-        self._thread = threading.Thread(
-            target=self.serve_forever, name="webhook-receiver", daemon=True
-        )
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving (if a thread serves), release the port and wait for request threads."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        """Stop serving, release the port and wait for request threads."""
+        self._server.stop()
 
     def __enter__(self) -> Self:
         """Start serving in a background thread; see `start`."""

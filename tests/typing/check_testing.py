@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from typing_extensions import assert_type
 
-from missive_channels import Participant
+from missive_channels import Participant, RateLimit
 from missive_channels.testing import (
-    DEFAULT_SIGNATURE_HEADER,
     ChannelSettings,
     ChannelType,
+    ConversationData,
     FakeMissive,
     FakeMissiveError,
     Fault,
@@ -19,17 +18,17 @@ from missive_channels.testing import (
     FaultQueue,
     ManualClock,
     MissiveUser,
-    RateLimits,
     RecordedMessage,
     RecordedPost,
     RecordedRequest,
     SendRefusedError,
     WebhookDelivery,
     WebhookDeliveryError,
+    WebhookPayload,
     signed_webhook_request,
     webhook_payload,
-    webhook_signature,
 )
+from missive_channels.webhooks import SIGNATURE_HEADERS
 
 settings = ChannelSettings(
     type="html",
@@ -50,7 +49,7 @@ assert_type(clock(), float)
 
 with FakeMissive(
     channels=[settings],
-    rate_limits=RateLimits(per_minute=10),
+    rate_limit=RateLimit(max_concurrent=None),
     clock=clock,
     empty_responses=True,
     signature_header="X-Missive-Signature",
@@ -64,14 +63,17 @@ with FakeMissive(
     assert_type(fake.faults, FaultQueue)
     assert_type(fake.faults.pending, "tuple[Fault, ...]")
     assert_type(fake.messages, list[RecordedMessage])
-    assert_type(fake.messages[0].payload, Mapping[str, Any])
+    assert_type(fake.messages[0].payload, Mapping[str, object])
     assert_type(fake.posts, list[RecordedPost])
     assert_type(fake.requests, list[RecordedRequest])
-    assert_type(fake.conversations, list[dict[str, Any]])
+    assert_type(fake.conversations, list[ConversationData])
+    assert_type(fake.conversation("c-1")["messages_count"], int)
     delivery = fake.reply("c-1", "Hi", alias=Participant(name="Support"))
     assert_type(delivery, WebhookDelivery)
     assert_type(delivery.status, int)
     assert_type(delivery.body, bytes)
+    assert_type(delivery.payload, WebhookPayload)
+    assert_type(delivery.payload["message"]["body"], str)
     assert_type(fake.compose(account, "Hi", to=[Participant(id="c")]), WebhookDelivery)
     assert_type(fake.user, MissiveUser)
     fake.empty_responses = False
@@ -84,11 +86,10 @@ async def play(fake: FakeMissive) -> None:
 
 
 kind: FaultKind = Fault.server_error(503, recorded=True).kind
-body, headers = signed_webhook_request("secret", type="html", header=DEFAULT_SIGNATURE_HEADER)
+body, headers = signed_webhook_request("secret", type="html", header=SIGNATURE_HEADERS[1])
 assert_type(body, bytes)
 assert_type(headers, dict[str, str])
-assert_type(webhook_payload(type="text", body="Hi"), dict[str, Any])
-assert_type(webhook_signature(b"{}", "secret"), str)
+assert_type(webhook_payload(type="text", body="Hi"), WebhookPayload)
 
 try:
     fake.reply("c-1", "Hi")

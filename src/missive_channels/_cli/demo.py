@@ -8,7 +8,7 @@ import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import attrs
 import httpx
@@ -230,7 +230,7 @@ def _conversation_steps(
     say.row("", f"reference chat-cust-4471; attachment receipt-5521.txt ({len(RECEIPT)} bytes)")
     created = client.messages.create(first)
     say.row("answered", _outcome(created, known))
-    (stored,) = fake.messages[-1].payload["attachments"]
+    (stored,) = cast("list[dict[str, str]]", fake.messages[-1].payload["attachments"])
     intact = base64.b64decode(stored["base64_data"]) == RECEIPT
     say.row(
         "stored", f"{stored['filename']}: {'intact' if intact else 'CHANGED'}, base64 in the JSON"

@@ -4,49 +4,63 @@ Nobody can run Missive locally, so integrations test against `FakeMissive`: a
 real HTTP server on 127.0.0.1 that answers like Missive's custom-channel API,
 enforces its limits, injects faults on request, and plays the Missive user by
 POSTing signed webhooks to your receiver. The factories (`webhook_payload`,
-`signed_webhook_request`) build webhook requests without any server.
+`signed_webhook_request`) build webhook requests without any server; sign other
+bodies with `missive_channels.webhooks.compute_signature`.
 """
 
 from missive_channels._errors import FakeMissiveError, SendRefusedError, WebhookDeliveryError
 
+from ._fake import FakeMissive
 from ._faults import Fault, FaultKind, FaultQueue
-from ._payloads import (
-    DEFAULT_SIGNATURE_HEADER,
-    signed_webhook_request,
-    webhook_payload,
-    webhook_signature,
-)
-from ._server import FakeMissive, RecordedRequest, WebhookDelivery
-from ._settings import (
-    ChannelSettings,
-    ChannelType,
-    ManualClock,
-    MissiveUser,
-    RateLimits,
-    RecipientField,
+from ._gateway import RecordedRequest
+from ._payloads import signed_webhook_request, webhook_payload
+from ._playback import WebhookDelivery
+from ._settings import ChannelSettings, ChannelType, ManualClock, MissiveUser, RecipientField
+from ._shapes import (
+    AssigneeData,
+    AttachmentData,
+    AuthorData,
+    ConversationAuthorData,
+    ConversationData,
+    ConversationUserData,
+    LabelData,
+    OrganizationData,
+    ParticipantData,
+    TeamData,
+    WebhookMessageData,
+    WebhookPayload,
 )
 from ._state import RecordedMessage, RecordedPost
 
 __all__ = [
-    "DEFAULT_SIGNATURE_HEADER",
+    "AssigneeData",
+    "AttachmentData",
+    "AuthorData",
     "ChannelSettings",
     "ChannelType",
+    "ConversationAuthorData",
+    "ConversationData",
+    "ConversationUserData",
     "FakeMissive",
     "FakeMissiveError",
     "Fault",
     "FaultKind",
     "FaultQueue",
+    "LabelData",
     "ManualClock",
     "MissiveUser",
-    "RateLimits",
+    "OrganizationData",
+    "ParticipantData",
     "RecipientField",
     "RecordedMessage",
     "RecordedPost",
     "RecordedRequest",
     "SendRefusedError",
+    "TeamData",
     "WebhookDelivery",
     "WebhookDeliveryError",
+    "WebhookMessageData",
+    "WebhookPayload",
     "signed_webhook_request",
     "webhook_payload",
-    "webhook_signature",
 ]

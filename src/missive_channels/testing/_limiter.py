@@ -1,4 +1,4 @@
-"""Server-side arithmetic of Missive's three rate limits: in flight, per minute, per 15 minutes."""
+"""Server-side arithmetic of Missive's rate limits: requests in flight and sliding windows."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
-    from ._settings import RateLimits
+    from missive_channels._ratelimit import RateLimit
 
 
-__all__ = ["Limiter", "Verdict"]
+__all__ = ["Verdict", "_FakeLimits"]
 
 
 @attrs.frozen(kw_only=True)
 class Verdict:
-    """The limiter's answer for one request, with the values of its ``X-RateLimit-*`` headers."""
+    """The fake's answer for one request, with the values of its ``X-RateLimit-*`` headers."""
 
     admitted: bool
     limit: int
@@ -27,15 +27,20 @@ class Verdict:
     retry_after: int
 
 
-class Limiter:
-    """Admits or refuses requests under `RateLimits`; thread-safe."""
+class _FakeLimits:
+    """Admits or refuses requests as Missive would under a `RateLimit`; thread-safe.
 
-    def __init__(self, limits: RateLimits) -> None:
-        self.limits = limits
+    Each window counts the requests it admitted during its last ``seconds`` of
+    the fake's clock (a sliding window: the strictest reading of Missive's
+    docs). Refused requests do not count. The limit's ``margin`` is a client's
+    safety allowance and plays no part here.
+    """
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
         self._lock = threading.Lock()
-        self._windows = (
-            (limits.per_minute, limits.minute_window, deque[float]()),
-            (limits.per_15_minutes, limits.long_window, deque[float]()),
+        self._windows = tuple(
+            (window.requests, window.seconds, deque[float]()) for window in limit.windows
         )
 
     def reset(self) -> None:
@@ -47,11 +52,13 @@ class Limiter:
     def admit(self, now: float, in_flight: int) -> Verdict:
         """Decide on a request arriving at ``now`` while ``in_flight`` are open (itself included).
 
-        An admitted request is counted in both windows; a refused one is not.
+        An admitted request is counted in every window; a refused one is not.
         """
-        if in_flight > self.limits.concurrent:
-            limit = self.limits.concurrent
-            return Verdict(admitted=False, limit=limit, remaining=0, reset=now + 1, retry_after=1)
+        concurrent = self.limit.max_concurrent
+        if concurrent is not None and in_flight > concurrent:
+            return Verdict(
+                admitted=False, limit=concurrent, remaining=0, reset=now + 1, retry_after=1
+            )
         with self._lock:
             tightest: Verdict | None = None
             for limit, length, stamps in self._windows:
@@ -66,13 +73,10 @@ class Limiter:
                 remaining = limit - len(stamps) - 1
                 if tightest is None or remaining < tightest.remaining:
                     tightest = Verdict(
-                        admitted=True,
-                        limit=limit,
-                        remaining=remaining,
-                        reset=reset,
-                        retry_after=0,
+                        admitted=True, limit=limit, remaining=remaining, reset=reset, retry_after=0
                     )
             for _, _, stamps in self._windows:
                 stamps.append(now)
-            assert tightest is not None  # noqa: S101 - there are always two windows
-            return tightest
+        if tightest is None:  # no windows: only concurrency is limited
+            return Verdict(admitted=True, limit=0, remaining=0, reset=now, retry_after=0)
+        return tightest

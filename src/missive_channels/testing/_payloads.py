@@ -1,42 +1,40 @@
-"""Missive's JSON shapes built by hand (conversations, messages, webhooks) and webhook signing.
+"""Missive's JSON shapes built by hand (conversations, messages, webhooks) and signed requests.
 
 This module deliberately shares no code with the SDK's parsers: it is the
-independent oracle the parsers are tested against.
+independent oracle the parsers are tested against. Signing uses the package's
+`compute_signature`, which the verifier's own tests pin to Missive's examples.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import json
 import re
 import time
 import uuid
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Final, Literal
 
-from missive_channels._errors import FieldTypeError, ValidationError
+from missive_channels._errors import ValidationError
 from missive_channels._models import Participant
+from missive_channels.webhooks import SIGNATURE_HEADERS, compute_signature
 
 from ._settings import MissiveUser
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = [
-    "DEFAULT_SIGNATURE_HEADER",
-    "signed_webhook_request",
-    "webhook_payload",
-    "webhook_signature",
-]
+    from ._shapes import (
+        AssigneeData,
+        AuthorData,
+        ConversationAuthorData,
+        ConversationData,
+        ConversationUserData,
+        ParticipantData,
+        WebhookMessageData,
+        WebhookPayload,
+    )
 
-DEFAULT_SIGNATURE_HEADER: Final = "X-Hook-Signature"
-"""The header Missive's custom-channel webhooks carry the signature in.
-
-Working integrations read ``X-Hook-Signature``; one newer Missive page says
-``X-Missive-Signature``. Both the fake and the factories take the name as a
-parameter.
-"""
+__all__ = ["signed_webhook_request", "webhook_payload"]
 
 DEFAULT_AUTHOR: Final = MissiveUser(
     id="5a0c1e7e-0000-4000-8000-000000000001",
@@ -48,33 +46,9 @@ _TAG: Final = re.compile(r"<[^>]*>")
 _SPACE: Final = re.compile(r"\s+")
 _PREVIEW_LENGTH: Final = 200
 _WEB_APP: Final = "mail.missiveapp.com/#inbox/conversations/"
-_USER_FLAGS: Final = ("archived", "trashed", "junked", "flagged", "snoozed")
 
 
-def webhook_signature(body: bytes, secret: str) -> str:
-    """Sign a webhook body the way Missive does.
-
-    Args:
-        body: The exact request body bytes.
-        secret: The channel's signature secret.
-
-    Returns:
-        ``"sha256="`` followed by the lower-case hex HMAC-SHA256 of ``body``.
-
-    Raises:
-        FieldTypeError: If ``body`` is not bytes or ``secret`` not a str.
-    """
-    if not isinstance(cast("object", body), (bytes, bytearray, memoryview)):
-        msg = f"webhook_signature needs the body as bytes, got {type(body).__name__}"
-        raise FieldTypeError(msg, field="body")
-    if not isinstance(cast("object", secret), str):
-        msg = f"webhook_signature needs the secret as str, got {type(secret).__name__}"
-        raise FieldTypeError(msg, field="secret")
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
-def encode(payload: Mapping[str, Any]) -> bytes:
+def encode(payload: Mapping[str, object]) -> bytes:
     """Return compact UTF-8 JSON bytes for a payload."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -85,30 +59,33 @@ def preview(body: str, *, rich: bool) -> str:
     return _SPACE.sub(" ", text).strip()[:_PREVIEW_LENGTH]
 
 
-def participant_json(participant: Participant) -> dict[str, Any]:
+def participant_json(participant: Participant) -> ParticipantData:
     """Return a Text/HTML participant as webhooks show it: all three keys, unset ones null."""
     return {"id": participant.id, "name": participant.name, "username": participant.username}
 
 
-def author_json(user: MissiveUser) -> dict[str, Any]:
+def author_json(user: MissiveUser) -> AuthorData:
     """Return a Missive user as a webhook's ``message.author``."""
     return {"id": user.id, "email": user.email, "name": user.name, "avatar_url": user.avatar_url}
 
 
 def user_json(
     user_id: str, user: MissiveUser | None, *, closed: bool, assigned: bool, unassigned: bool
-) -> dict[str, Any]:
+) -> ConversationUserData:
     """Return one entry of a conversation's ``users``: the user and their state flags."""
-    entry: dict[str, Any] = {
+    return {
         "id": user_id,
         "name": None if user is None else user.name,
         "email": None if user is None else user.email,
         "unassigned": unassigned,
         "closed": closed,
         "assigned": assigned,
+        "archived": False,
+        "trashed": False,
+        "junked": False,
+        "flagged": False,
+        "snoozed": False,
     }
-    entry.update(dict.fromkeys(_USER_FLAGS, False))
-    return entry
 
 
 def conversation_json(
@@ -121,13 +98,13 @@ def conversation_json(
     organization: str | None = None,
     team: str | None = None,
     color: str | None = None,
-    assignees: Sequence[Mapping[str, Any]] = (),
-    users: Sequence[Mapping[str, Any]] = (),
+    assignees: Sequence[AssigneeData] = (),
+    users: Sequence[ConversationUserData] = (),
     attachments_count: int = 0,
     messages_count: int = 0,
-    authors: Sequence[Mapping[str, Any]] = (),
+    authors: Sequence[ConversationAuthorData] = (),
     shared_labels: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> ConversationData:
     """Return a conversation object shaped like Missive's (webhooks and ``GET /conversations``).
 
     Names of organizations, teams and labels are unknown to the fake and shown as null.
@@ -141,19 +118,19 @@ def conversation_json(
         "organization": None if organization is None else {"id": organization, "name": None},
         "team": None if team is None else {"id": team, "name": None, "organization": organization},
         "color": color,
-        "assignees": [dict(a) for a in assignees],
-        "users": [dict(u) for u in users],
+        "assignees": [a.copy() for a in assignees],
+        "users": [u.copy() for u in users],
         "attachments_count": attachments_count,
         "messages_count": messages_count,
-        "authors": [dict(a) for a in authors],
+        "authors": [a.copy() for a in authors],
         "drafts_count": 0,
         "send_later_messages_count": 0,
         "tasks_count": 0,
         "completed_tasks_count": 0,
         "web_url": f"https://{_WEB_APP}{id}",
         "app_url": f"missive://{_WEB_APP}{id}",
-        "assignee_names": ", ".join(str(a["name"]) for a in assignees if a.get("name")),
-        "assignee_emails": ", ".join(str(a["email"]) for a in assignees if a.get("email")),
+        "assignee_names": ", ".join(a["name"] for a in assignees if a["name"]),
+        "assignee_emails": ", ".join(a["email"] for a in assignees if a["email"]),
         "shared_label_names": "",
         "shared_labels": [{"id": label, "name": None} for label in shared_labels],
     }
@@ -171,7 +148,7 @@ def outgoing_message_json(
     created_at: int,
     references: Iterable[str] = (),
     external_id: str | None = None,
-) -> dict[str, Any]:
+) -> WebhookMessageData:
     """Return the ``message`` object of a custom-channel webhook."""
     return {
         "id": id,
@@ -190,7 +167,7 @@ def outgoing_message_json(
     }
 
 
-def author_entry(participant: Participant) -> dict[str, Any]:
+def author_entry(participant: Participant) -> ConversationAuthorData:
     """Return a conversation ``authors`` entry for a Text/HTML participant."""
     return {"name": participant.name or participant.username or participant.id, "address": None}
 
@@ -217,7 +194,7 @@ def webhook_payload(
     delivered_at: int | None = None,
     references: Iterable[str] = (),
     external_id: str | None = None,
-) -> dict[str, Any]:
+) -> WebhookPayload:
     """Build a custom-channel webhook payload, as Missive POSTs it when a user replies.
 
     Every argument has a plausible default, so ``webhook_payload()`` alone is a
@@ -280,8 +257,8 @@ def webhook_payload(
 def signed_webhook_request(
     secret: str,
     *,
-    payload: Mapping[str, Any] | None = None,
-    header: str = DEFAULT_SIGNATURE_HEADER,
+    payload: Mapping[str, object] | None = None,
+    header: str = SIGNATURE_HEADERS[0],
     type: Literal["text", "html"] = "text",
     body: str = "Thanks, it left our warehouse today.",
 ) -> tuple[bytes, dict[str, str]]:
@@ -290,8 +267,8 @@ def signed_webhook_request(
     Args:
         secret: The channel's signature secret.
         payload: The JSON payload to sign; default ``webhook_payload(type=type, body=body)``.
-        header: The signature header's name (Missive's docs disagree; see
-            `DEFAULT_SIGNATURE_HEADER`).
+        header: The signature header's name; default the first of
+            `missive_channels.webhooks.SIGNATURE_HEADERS`, as Missive sends it.
         type: The channel type of the default payload.
         body: The message body of the default payload.
 
@@ -301,7 +278,8 @@ def signed_webhook_request(
     Raises:
         ValidationError: If ``type`` is invalid.
         FieldTypeError: If ``secret`` is not a str.
+        InvalidSignatureError: If ``secret`` is empty.
     """
     data = webhook_payload(type=type, body=body) if payload is None else payload
     raw = encode(data)
-    return raw, {"Content-Type": "application/json", header: webhook_signature(raw, secret)}
+    return raw, {"Content-Type": "application/json", header: compute_signature(raw, secret)}

@@ -1,4 +1,4 @@
-"""Configuration objects of the fake: a channel's settings, Missive users, rate limits, clocks."""
+"""Configuration objects of the fake: a channel's settings, Missive users and clocks."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ __all__ = [
     "ChannelType",
     "ManualClock",
     "MissiveUser",
-    "RateLimits",
     "RecipientField",
 ]
 
@@ -170,46 +169,6 @@ class MissiveUser:
     name: str = attrs.field(validator=_check_str)
     email: str = attrs.field(validator=_check_str)
     avatar_url: str | None = attrs.field(default=None, validator=_check_optional_str)
-
-
-def _check_positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail_type(instance, attribute.name, "int", value)
-    if value < 1:
-        msg = f"{type(instance).__name__}.{attribute.name} is {value}; it must be at least 1"
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _check_positive_float(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise _fail_type(instance, attribute.name, "a number", value)
-    if not value > 0:
-        msg = f"{type(instance).__name__}.{attribute.name} is {value}; it must be positive"
-        raise ValidationError(msg, field=attribute.name)
-
-
-@attrs.frozen(kw_only=True)
-class RateLimits:
-    """The request limits the fake enforces, per token; Missive's documented ones by default.
-
-    Each window counts the requests it accepted during the last ``*_window``
-    seconds of the fake's clock (a sliding window: the strictest reading of
-    Missive's docs, so a client that stays under it stays under any fixed
-    window too). Requests it refused with 429 do not count.
-
-    Attributes:
-        concurrent: Requests allowed in flight at once.
-        per_minute: Requests allowed per ``minute_window`` seconds.
-        per_15_minutes: Requests allowed per ``long_window`` seconds.
-        minute_window: Length of the short window in seconds.
-        long_window: Length of the long window in seconds.
-    """
-
-    concurrent: int = attrs.field(default=5, validator=_check_positive_int)
-    per_minute: int = attrs.field(default=300, validator=_check_positive_int)
-    per_15_minutes: int = attrs.field(default=900, validator=_check_positive_int)
-    minute_window: float = attrs.field(default=60.0, validator=_check_positive_float)
-    long_window: float = attrs.field(default=900.0, validator=_check_positive_float)
 
 
 class ManualClock:

@@ -2,88 +2,41 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import mimetypes
-import re
 import threading
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from missive_channels._errors import FakeMissiveError, SendRefusedError, ValidationError
-from missive_channels._models import Participant
-from missive_channels._validators import is_color
+from missive_channels._errors import ValidationError
 
-from ._payloads import conversation_json, outgoing_message_json, preview, user_json
+from ._payloads import conversation_json, preview, user_json
 from ._settings import ChannelSettings, MissiveUser
+from ._shapes import ConversationAuthorData
+from ._validation import (
+    MESSAGE_FIELDS,
+    POST_FIELDS,
+    ApiError,
+    _fail,
+    attachment,
+    check_actions,
+    check_fields,
+    people,
+    query_int,
+    valid_references,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
-__all__ = ["ApiResponse", "RecordedMessage", "RecordedPost", "Store"]
-
-_WHITESPACE: Final = re.compile(r"\s")
-_PAGE_LIMIT: Final = 10
-_EMAIL_ONLY: Final = ("subject", "cc_fields", "bcc_fields")
-_CHAT_KEYS: Final = frozenset({"id", "name", "username"})
-_EMAIL_KEYS: Final = frozenset({"address", "name"})
-
-# What each documented field of POST /messages and POST /posts must hold.
-_Kind = Literal["str", "int", "bool", "strs", "participant", "participants", "special"]
-_ACTIONS: Final[dict[str, _Kind]] = {
-    "references": "strs",
-    "conversation": "str",
-    "team": "str",
-    "force_team": "bool",
-    "organization": "str",
-    "add_users": "strs",
-    "add_assignees": "strs",
-    "add_shared_labels": "strs",
-    "remove_shared_labels": "strs",
-    "add_to_inbox": "bool",
-    "add_to_team_inbox": "bool",
-    "close": "bool",
-    "conversation_subject": "str",
-    "conversation_color": "str",
-}
-_MESSAGE_FIELDS: Final[dict[str, _Kind]] = {
-    **_ACTIONS,
-    "account": "str",
-    "from_field": "participant",
-    "to_fields": "participants",
-    "cc_fields": "participants",
-    "bcc_fields": "participants",
-    "subject": "str",
-    "body": "str",
-    "delivered_at": "int",
-    "attachments": "special",
-    "external_id": "str",
-    "remove_assignees": "strs",
-}
-_POST_FIELDS: Final[dict[str, _Kind]] = {
-    **_ACTIONS,
-    "username": "str",
-    "username_icon": "str",
-    "conversation_icon": "str",
-    "text": "str",
-    "markdown": "str",
-    "notification": "special",
-    "attachments": "special",
-    "reopen": "bool",
-}
+    from ._shapes import AssigneeData, ConversationData
 
 
-class ApiError(Exception):
-    """A request the fake answers with an error status; never escapes the server."""
+__all__ = ["ApiResponse", "Conversation", "RecordedMessage", "RecordedPost", "Store"]
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+_PAGE_LIMIT = 10
 
 
 @attrs.frozen
@@ -108,7 +61,7 @@ class RecordedMessage:
     id: str
     conversation: str
     account: str
-    payload: Mapping[str, Any]
+    payload: Mapping[str, object]
 
 
 @attrs.frozen(kw_only=True)
@@ -123,11 +76,11 @@ class RecordedPost:
 
     id: str
     conversation: str
-    payload: Mapping[str, Any]
+    payload: Mapping[str, object]
 
 
 @attrs.define
-class _Conversation:
+class Conversation:
     id: str
     account: str | None
     created_at: int
@@ -141,121 +94,10 @@ class _Conversation:
     labels: list[str] = attrs.Factory(list[Any])
     closed: bool = False
     team_inbox: bool = False
-    authors: list[dict[str, Any]] = attrs.Factory(list[Any])
+    authors: list[ConversationAuthorData] = attrs.Factory(list[Any])
     messages: list[dict[str, Any]] = attrs.Factory(list[Any])
     attachments_count: int = 0
     latest_subject: str | None = None
-
-
-def _fail(message: str, status: int = 400) -> ApiError:
-    return ApiError(status, message)
-
-
-def _check_kind(where: str, kind: _Kind, value: object) -> None:
-    if kind == "str":
-        if not isinstance(value, str):
-            raise _fail(f"{where} must be a string")
-    elif kind == "int":
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise _fail(f"{where} must be a non-negative integer (Unix seconds)")
-    elif kind == "bool":
-        if not isinstance(value, bool):
-            raise _fail(f"{where} must be true or false")
-    elif kind == "strs":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):  # pyright: ignore[reportUnknownVariableType]
-            raise _fail(f"{where} must be an array of strings")
-    elif kind == "participants" and not isinstance(value, list):
-        raise _fail(f"{where} must be an array of participants")
-
-
-def _check_fields(
-    envelope: str, fields: Mapping[str, Any], table: Mapping[str, _Kind], *, strict: bool
-) -> None:
-    for key, value in fields.items():
-        kind = table.get(key)
-        if kind is None:
-            if strict:
-                raise _fail(f"{envelope}.{key} is not a parameter Missive documents")
-            continue
-        if value is not None:
-            _check_kind(f"{envelope}.{key}", kind, value)
-
-
-def _participant(where: str, value: object, channel_type: str) -> dict[str, Any]:
-    """Validate one participant against the channel type and return it normalised."""
-    if not isinstance(value, dict):
-        raise _fail(f"{where} must be an object")
-    fields: dict[str, object] = value  # pyright: ignore[reportUnknownVariableType]
-    if channel_type == "email":
-        extra = set(fields) - _EMAIL_KEYS
-        address = fields.get("address")
-        if extra or not isinstance(address, str) or "@" not in address:
-            raise _fail(
-                f"{where} must be {{address, name}} with an email address on an Email channel"
-            )
-        name = fields.get("name")
-        if name is not None and not isinstance(name, str):
-            raise _fail(f"{where}.name must be a string")
-        return {"address": address, "name": name}
-    extra = set(fields) - _CHAT_KEYS
-    if extra:
-        raise _fail(
-            f"{where} has {', '.join(sorted(extra))}; participants on a "
-            f"{channel_type.capitalize()} channel are {{id, username, name}}"
-        )
-    for key in _CHAT_KEYS:
-        if fields.get(key) is not None and not isinstance(fields[key], str):
-            raise _fail(f"{where}.{key} must be a string")
-    if not any(fields.get(key) for key in _CHAT_KEYS):
-        raise _fail(f"{where} needs at least one of id, username, name")
-    return {"id": fields.get("id"), "username": fields.get("username"), "name": fields.get("name")}
-
-
-def _attachment(where: str, value: object, index: int) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(f"{where} must be an object {{base64_data, filename}}")
-    item: dict[str, object] = value  # pyright: ignore[reportUnknownVariableType]
-    data, filename = item.get("base64_data"), item.get("filename")
-    if set(item) - {"base64_data", "filename"}:
-        raise _fail(f"{where} accepts only base64_data and filename")
-    if not isinstance(filename, str) or not filename.strip():
-        raise _fail(f"{where}.filename must be a non-empty string")
-    if not isinstance(data, str):
-        raise _fail(f"{where}.base64_data must be a base64 string")
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise _fail(f"{where}.base64_data is not valid base64") from None
-    media = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    main, _, sub = media.partition("/")
-    extension = filename.rpartition(".")[2] if "." in filename else ""
-    attachment_id = str(uuid.uuid4())
-    return {
-        "id": attachment_id,
-        "filename": filename,
-        "extension": extension,
-        "url": f"https://files.fake-missive.invalid/{attachment_id}/{index}",
-        "media_type": main,
-        "sub_type": sub,
-        "size": len(raw),
-        "width": None,
-        "height": None,
-    }
-
-
-def _color(where: str, value: str | None) -> None:
-    if value is not None and not is_color(value):
-        raise _fail(f"{where} must be a hex colour or one of good, warning, danger")
-
-
-def _query_int(query: Mapping[str, str], name: str) -> int | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise _fail(f"query parameter {name} must be an integer, got {raw!r}") from None
 
 
 def _merge(target: list[str], add: list[str] | None, remove: list[str] | None) -> None:
@@ -296,7 +138,7 @@ class Store:
     def reset(self) -> None:
         """Forget every conversation, message and post; keep the channels."""
         with self.lock:
-            self.conversations: dict[str, _Conversation] = {}
+            self.conversations: dict[str, Conversation] = {}
             self.references: dict[str, str] = {}
             self.messages: dict[str, tuple[str, dict[str, Any]]] = {}
             self.accepted: list[RecordedMessage] = []
@@ -370,7 +212,7 @@ class Store:
 
     def _create_message(self, body: bytes) -> ApiResponse:
         fields = self._envelope(body, "messages")
-        _check_fields("messages", fields, _MESSAGE_FIELDS, strict=self.strict_fields)
+        check_fields("messages", fields, MESSAGE_FIELDS, strict=self.strict_fields)
         account = fields.get("account")
         if account is None:
             raise _fail("messages.account is required: the custom channel's account id")
@@ -379,20 +221,20 @@ class Store:
             if channel is None:
                 raise _fail(f"messages.account {account!r} is not a custom channel account", 404)
             kind = channel.type
-            sender, lists = self._people(fields, kind)
+            sender, lists = people(fields, kind)
             raw_attachments: Any = fields.get("attachments")
             if raw_attachments is None:
                 raw_attachments = []
             if not isinstance(raw_attachments, list):
                 raise _fail("messages.attachments must be an array")
             attachments = [
-                _attachment(f"messages.attachments[{i}]", item, i)
+                attachment(f"messages.attachments[{i}]", item, i)
                 for i, item in enumerate(cast("list[object]", raw_attachments))
             ]
-            self._check_actions("messages", fields)
+            check_actions("messages", fields)
             if fields.get("remove_assignees") and fields.get("organization") is None:
                 raise _fail("messages.remove_assignees needs organization")
-            conversation = self._thread("messages", fields, account)
+            conversation = self.thread("messages", fields, account)
             now = self.now()
             delivered: int = now if fields.get("delivered_at") is None else fields["delivered_at"]
             message_id = str(uuid.uuid4())
@@ -407,7 +249,7 @@ class Store:
                 "created_at": now,
                 "email_message_id": None,
                 "in_reply_to": [],
-                "references": self._valid_references(fields),
+                "references": valid_references(fields),
                 "body": fields.get("body"),
                 "from_field": sender,
                 **lists,
@@ -416,7 +258,7 @@ class Store:
                 "external_id": fields.get("external_id"),
             }
             subject = fields.get("subject") or f"Message from {_display(sender)}"
-            self._add_message(conversation, message, sender, subject)
+            self.add_message(conversation, message, sender, subject)
             self._apply_actions(conversation, fields, reopen=not fields.get("close"))
             conversation.attachments_count += len(attachments)
             self.accepted.append(
@@ -430,50 +272,10 @@ class Store:
                 201, {"messages": {"id": message_id, "conversation": conversation.id}}
             )
 
-    @staticmethod
-    def _people(
-        fields: Mapping[str, Any], kind: str
-    ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
-        """Check the sender and recipients against the channel type; return them normalised."""
-        if kind != "email":
-            for key in _EMAIL_ONLY:
-                if fields.get(key) is not None:
-                    raise _fail(
-                        f"messages.{key} applies to Email channels only; this channel is {kind}"
-                    )
-        if fields.get("from_field") is None:
-            raise _fail("messages.from_field is required: the sender")
-        sender = _participant("messages.from_field", fields["from_field"], kind)
-        lists = {
-            key: [
-                _participant(f"messages.{key}[{i}]", item, kind)
-                for i, item in enumerate(fields.get(key) or [])
-            ]
-            for key in ("to_fields", "cc_fields", "bcc_fields")
-        }
-        return sender, lists
-
-    def _check_actions(self, envelope: str, fields: Mapping[str, Any]) -> None:
-        for key in ("add_users", "add_assignees"):
-            if fields.get(key) and fields.get("organization") is None:
-                raise _fail(f"{envelope}.{key} needs organization")
-        for key in ("add_to_team_inbox", "force_team"):
-            if fields.get(key) and fields.get("team") is None:
-                raise _fail(f"{envelope}.{key} needs team")
-        _color(f"{envelope}.conversation_color", fields.get("conversation_color"))
-
-    @staticmethod
-    def _valid_references(fields: Mapping[str, Any]) -> list[str]:
-        # Missive silently ignores references that contain whitespace (documented for drafts).
-        references: list[str] = fields.get("references") or []
-        return [r for r in references if r and not _WHITESPACE.search(r)]
-
-    def _thread(
-        self, envelope: str, fields: Mapping[str, Any], account: str | None
-    ) -> _Conversation:
+    def thread(self, envelope: str, fields: Mapping[str, Any], account: str | None) -> Conversation:
         """Find the conversation a new message or post joins, or start one."""
         target = fields.get("conversation")
-        references = self._valid_references(fields)
+        references = valid_references(fields)
         if target is not None:
             conversation = self.conversations.get(target)
             if conversation is None:
@@ -482,7 +284,7 @@ class Store:
             found = next((self.references[r] for r in references if r in self.references), None)
             if found is None:
                 now = self.now()
-                conversation = _Conversation(
+                conversation = Conversation(
                     id=str(uuid.uuid4()),
                     account=account,
                     created_at=now,
@@ -498,9 +300,9 @@ class Store:
             self.references.setdefault(reference, conversation.id)
         return conversation
 
-    def _add_message(
+    def add_message(
         self,
-        conversation: _Conversation,
+        conversation: Conversation,
         message: dict[str, Any],
         sender: Mapping[str, Any],
         subject: str | None,
@@ -509,13 +311,16 @@ class Store:
         conversation.messages.append(message)
         conversation.last_activity_at = max(conversation.last_activity_at, message["created_at"])
         conversation.latest_subject = subject
-        author = {"name": sender.get("name") or _display(sender), "address": sender.get("address")}
+        author: ConversationAuthorData = {
+            "name": sender.get("name") or _display(sender),
+            "address": sender.get("address"),
+        }
         if author not in conversation.authors:
             conversation.authors.append(author)
 
     @staticmethod
     def _apply_actions(
-        conversation: _Conversation, fields: Mapping[str, Any], *, reopen: bool
+        conversation: Conversation, fields: Mapping[str, Any], *, reopen: bool
     ) -> None:
         """Apply the conversation actions of a message or post, as far as GET shows them."""
         organization = fields.get("organization")
@@ -545,7 +350,7 @@ class Store:
 
     def _create_post(self, body: bytes) -> ApiResponse:
         fields = self._envelope(body, "posts")
-        _check_fields("posts", fields, _POST_FIELDS, strict=self.strict_fields)
+        check_fields("posts", fields, POST_FIELDS, strict=self.strict_fields)
         notification = fields.get("notification")
         if (
             not isinstance(notification, dict)
@@ -558,9 +363,9 @@ class Store:
             raise _fail("posts.attachments must be an array")
         if not (fields.get("text") or fields.get("markdown") or attachments):
             raise _fail("a post needs text, markdown or attachments")
-        self._check_actions("posts", fields)
+        check_actions("posts", fields)
         with self.lock:
-            conversation = self._thread("posts", fields, None)
+            conversation = self.thread("posts", fields, None)
             # Posts keep a closed conversation closed when `reopen` is true; the name is
             # Missive's, the inverted meaning is what integrations observe.
             self._apply_actions(conversation, fields, reopen=not fields.get("reopen"))
@@ -575,10 +380,10 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------
 
-    def conversation_json(self, conversation: _Conversation) -> dict[str, Any]:
+    def conversation_json(self, conversation: Conversation) -> ConversationData:
         """Return a conversation as ``GET /conversations/:id`` and webhooks show it."""
         with self.lock:
-            assignees = [
+            assignees: list[AssigneeData] = [
                 {"id": uid, "name": user.name, "email": user.email}
                 if (user := self.known_users.get(uid))
                 else {"id": uid, "name": None, "email": None}
@@ -611,7 +416,7 @@ class Store:
                 shared_labels=conversation.labels,
             )
 
-    def _conversation(self, conversation_id: str) -> _Conversation:
+    def _conversation(self, conversation_id: str) -> Conversation:
         conversation = self.conversations.get(conversation_id)
         if conversation is None:
             raise _fail(f"conversation {conversation_id!r} does not exist", 404)
@@ -636,8 +441,8 @@ class Store:
         return ApiResponse(200, {"messages": found[0] if len(found) == 1 else found})
 
     def _list_messages(self, conversation_id: str, query: Mapping[str, str]) -> ApiResponse:
-        limit = _query_int(query, "limit")
-        until = _query_int(query, "until")
+        limit = query_int(query, "limit")
+        until = query_int(query, "until")
         if limit is not None and limit < 1:
             raise _fail("query parameter limit must be at least 1")
         # Missive caps this endpoint at 10 per page; asking for more gets 10.
@@ -661,166 +466,3 @@ class Store:
             return ApiResponse(200, {"messages": [dict(m) for m in page]})
 
     # -- the Missive user's side --------------------------------------------------------
-
-    def user_message(
-        self,
-        *,
-        conversation_id: str | None,
-        account: str | None,
-        body: str,
-        alias: Participant | None,
-        to: Iterable[Participant] | None,
-        author: MissiveUser,
-    ) -> tuple[ChannelSettings, dict[str, Any]]:
-        """Record what a Missive user sends and return the channel and the webhook payload.
-
-        Pass ``conversation_id`` for a reply, ``account`` for a new message.
-
-        Raises:
-            FakeMissiveError: Unknown conversation or account, or no webhook URL.
-            SendRefusedError: The channel's settings forbid the message.
-        """
-        if not isinstance(cast("object", body), str):
-            msg = f"the message body must be a str, got {type(body).__name__}"
-            raise FakeMissiveError(msg)
-        with self.lock:
-            conversation, settings, account_id = self._sending_channel(conversation_id, account)
-            sender = self._alias(settings, alias)
-            recipients = self._recipients(conversation, settings, to)
-            if conversation is None:
-                conversation = self._thread("compose", {}, account_id)
-            now = self.now()
-            self.known_users.setdefault(author.id, author)
-            if author.id not in conversation.users:
-                conversation.users.append(author.id)
-            message = outgoing_message_json(
-                id=str(uuid.uuid4()),
-                type=settings.type,  # type: ignore[arg-type]  # Email channels were refused
-                body=body,
-                from_field=sender,
-                to_fields=recipients,
-                author=author,
-                delivered_at=now,
-                created_at=now,
-            )
-            self._add_message(
-                conversation, dict(message), message["from_field"], f"Message from {author.name}"
-            )
-            payload = {"message": message, "conversation": self.conversation_json(conversation)}
-            return settings, payload
-
-    def _sending_channel(
-        self, conversation_id: str | None, account: str | None
-    ) -> tuple[_Conversation | None, ChannelSettings, str]:
-        """Find the channel a user sends through and check it lets them."""
-        conversation: _Conversation | None = None
-        if conversation_id is not None:
-            conversation = self.conversations.get(conversation_id)
-            if conversation is None:
-                msg = f"no conversation {conversation_id!r} in the fake"
-                raise FakeMissiveError(msg)
-            if conversation.account is None:
-                msg = (
-                    f"conversation {conversation_id!r} has no custom channel (it holds only "
-                    "posts), so a Missive user cannot reply through one"
-                )
-                raise SendRefusedError(msg)
-            account = conversation.account
-        settings = self.channels.get(account or "")
-        if account is None or settings is None:
-            msg = f"no channel with account id {account!r}; add it with fake.add_channel()"
-            raise FakeMissiveError(msg)
-        action = "reply" if conversation is not None else "new message"
-        if settings.type == "email":
-            msg = (
-                "Email custom channels never send webhooks: Missive users answer through "
-                "the organization's email accounts"
-            )
-            raise SendRefusedError(msg)
-        if conversation is not None and not settings.allow_replies:
-            msg = "the channel does not allow replies (ChannelSettings.allow_replies=False)"
-            raise SendRefusedError(msg)
-        if conversation is None and not settings.allow_new_messages:
-            msg = (
-                "the channel does not allow new messages (ChannelSettings.allow_new_messages=False)"
-            )
-            raise SendRefusedError(msg)
-        if settings.webhook_url is None:
-            msg = f"the channel {account} has no webhook_url to deliver the {action} to"
-            raise FakeMissiveError(msg)
-        return conversation, settings, account
-
-    @staticmethod
-    def _alias(settings: ChannelSettings, alias: Participant | None) -> Participant:
-        if not settings.aliases:
-            msg = "the channel has no aliases to send as; add one to ChannelSettings.aliases"
-            raise SendRefusedError(msg)
-        sender = settings.aliases[0] if alias is None else alias
-        if sender not in settings.aliases:
-            msg = f"{sender!r} is not one of the channel's aliases {list(settings.aliases)!r}"
-            raise SendRefusedError(msg)
-        return sender
-
-    def _recipients(
-        self,
-        conversation: _Conversation | None,
-        settings: ChannelSettings,
-        to: Iterable[Participant] | None,
-    ) -> list[Participant]:
-        """Resolve, check and reduce the recipients of a reply or new message."""
-        action = "reply" if conversation is not None else "new message"
-        default = self._default_recipients(conversation)
-        if to is None and conversation is None:
-            msg = "a new message needs recipients: pass to=[Participant(...)]"
-            raise SendRefusedError(msg)
-        recipients = default if to is None else tuple(to)
-        for recipient in recipients:
-            if not isinstance(cast("object", recipient), Participant):
-                msg = f"recipients must be Participant objects, got {type(recipient).__name__}"
-                raise FakeMissiveError(msg)
-        edited = conversation is not None and recipients != default
-        if edited and not settings.allow_editing_recipients:
-            msg = (
-                "the channel does not let users edit a reply's recipients "
-                "(ChannelSettings.allow_editing_recipients=False)"
-            )
-            raise SendRefusedError(msg)
-        if not recipients:
-            msg = f"the {action} has no recipients"
-            raise SendRefusedError(msg)
-        if settings.max_recipients is not None and len(recipients) > settings.max_recipients:
-            msg = (
-                f"the {action} has {len(recipients)} recipients; the channel allows at most "
-                f"{settings.max_recipients} (ChannelSettings.max_recipients)"
-            )
-            raise SendRefusedError(msg)
-        return [self._reduce(r, settings) for r in recipients]
-
-    @staticmethod
-    def _reduce(recipient: Participant, settings: ChannelSettings) -> Participant:
-        fields = settings.recipient_fields
-        kept = {
-            "id": recipient.id if "id" in fields else None,
-            "name": recipient.name if "name" in fields else None,
-            "username": recipient.username if "username" in fields else None,
-        }
-        if not any(kept.values()):
-            msg = (
-                f"{recipient!r} has none of the recipient fields the channel allows "
-                f"({', '.join(sorted(fields))})"
-            )
-            raise SendRefusedError(msg)
-        return Participant(**kept)
-
-    @staticmethod
-    def _default_recipients(conversation: _Conversation | None) -> tuple[Participant, ...]:
-        """A reply goes to whoever sent the conversation's latest message from outside Missive."""
-        if conversation is None:
-            return ()
-        for message in reversed(conversation.messages):
-            sender = message["from_field"]
-            keys = {key: sender.get(key) for key in ("id", "username", "name")}
-            # Messages users sent (they have an author) and Email senders are not repliable.
-            if "author" not in message and any(keys.values()):
-                return (Participant(**keys),)
-        return ()
