@@ -114,9 +114,11 @@ def test_a_bad_line_is_reported_and_the_rest_sent(
     assert result.status == 1
     assert result.lines[0].startswith("line 2: Expecting property name")
     assert result.lines[1].startswith("line 4: TextMessage.references")
-    assert "unexpected keyword argument 'sender'" in result.lines[2]
-    assert result.lines[2].startswith("line 5: ")
-    assert result.lines[3].startswith("line 7: ")
+    assert result.lines[2] == (
+        "line 5: unexpected key 'sender': TextMessage has no such field; "
+        "remove it or check the spelling"
+    )
+    assert result.lines[3] == "line 7: each line must be one JSON object: the API's messages object"
     assert result.lines[4:] == [
         "done, 6 messages: 2 sent, 4 failed, 0 possibly delivered, 0 skipped",
         "4 failed: rerun the same command to retry them",
@@ -291,8 +293,8 @@ def test_progress_updates_one_line_on_a_terminal(
     assert cli("--jsonl", path).status == 1
     assert terminal.getvalue() == (
         "\r1 messages: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"
-        "\r\x1b[Kline 2: TextMessage.__init__() missing 2 required keyword-only arguments: "
-        "'account' and 'from_field'\n"
+        "\r\x1b[Kline 2: $.account: required key is missing; "
+        "$.from_field: required key is missing\n"
         "\r2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped"
         "\r\x1b[Kdone, 2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped\n"
         "\r\x1b[K1 failed: rerun the same command to retry them\n"
