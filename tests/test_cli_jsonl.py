@@ -383,3 +383,30 @@ def test_an_unreadable_file_fails_with_status_1(
         f"missive-channels: error: cannot read {missing}: No such file or directory"
     ]
     assert fake.requests == []
+
+
+def test_line_errors_name_the_json_path(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """A line's wrong values are reported at their JSON path; nothing of it is sent."""
+    path = write(
+        tmp_path / "in.jsonl",
+        text(account, "a", "x", to_fields=[{"id": "c1"}, {"id": 2}]),
+        text(account, "b", "x", attachments=[{"filename": "f", "path": 5}]),
+        text(
+            account,
+            "c",
+            "x",
+            attachments=[{"filename": "f", "path": str(tmp_path / "p"), "size": 1}],
+        ),
+    )
+    (tmp_path / "p").write_bytes(b"data")
+    result = cli("--jsonl", path)
+    assert result.status == 1
+    assert result.lines[:2] == [
+        "line 1: $.to_fields[1].id: expected a string, got a number",
+        "line 2: an attachment's path and filename must be strings",
+    ]
+    assert result.lines[2].startswith("line 3: ")
+    assert "$.attachments[0]: unexpected key 'size'" in result.lines[2]
+    assert fake.messages == []

@@ -292,6 +292,7 @@ def test_broken_payloads_name_the_json_path(change: Any, path: str, problem: str
     [
         (b"", "not valid JSON"),
         (b"{", "not valid JSON"),
+        (b"{} trailing", "not valid JSON"),
         (b"\xff\xfe\x00", "not valid JSON"),
         (b"[" * 100_000, "not valid JSON"),
         (b"[]", "expected an object, got an array"),

@@ -14,8 +14,8 @@ import time
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO, cast
 
 from . import __version__
-from ._errors import APIError, JournalError, ValidationError
 from ._converter import structure_message
+from ._errors import APIError, JournalError, ValidationError
 from ._journal import JournalState
 from ._models import Attachment, EmailAddress, EmailMessage, HtmlMessage, Participant, TextMessage
 from .webhooks import SIGNATURE_HEADERS, WebhookVerifier, compute_signature
@@ -434,7 +434,7 @@ def _wire_attachment(item: object) -> object:
         encoded = base64.b64encode(read.data).decode("ascii")
         return {**rest, "filename": read.filename, "base64_data": encoded}
     if "base64_data" in given:
-        return item
+        return given
     msg = 'each attachment is {"filename", "path"} or {"filename", "base64_data"}'
     raise ValidationError(msg, field="attachments")
 
