@@ -258,43 +258,45 @@ def _optional_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
     return structure
 
 
-def _structure_items(
-    value: object,
+def _items_hook(
     type_: Any,  # noqa: ANN401 - any type expression
     item: Hook,
     item_type: Any,  # noqa: ANN401 - any type expression
     skip: Callable[[object], bool] | None = None,
-) -> tuple[Any, ...]:
-    """Structure a JSON array into a tuple; ``null`` reads as empty, skipped items are left out."""
-    if type(value) is not list:
-        if value is None:
+) -> Hook:
+    """Return a hook reading a JSON array into a tuple; ``null`` reads as empty.
+
+    Items for which ``skip`` is true are left out; a failing item is reported
+    with its index, as cattrs reports those of its own collections.
+    """
+
+    def structure(value: object, _: object) -> tuple[Any, ...]:
+        if type(value) is not list:
+            if value is None:
+                return ()
+            raise _ShapeError(expected="an array", got=value)
+        if not value:
             return ()
-        raise _ShapeError(expected="an array", got=value)
-    if not value:
-        return ()
-    found: list[object] = []
-    index = 0
-    try:
-        for index, raw in enumerate(cast("list[object]", value)):  # noqa: B007 - read on failure
-            if skip is None or not skip(raw):
-                found.append(item(raw, item_type))
-    except Exception as exc:  # noqa: BLE001 - every failure is reported with its index
-        note = IterableValidationNote(f"Structuring item @ index {index}", index, item_type)
-        # typeshed declares __notes__ only from Python 3.11 on.
-        setattr(exc, "__notes__", [*getattr(exc, "__notes__", []), note])  # noqa: B010
-        msg = f"While structuring {type_!r}"
-        raise IterableValidationError(msg, [exc], type_) from None
-    return tuple(found)
+        found: list[object] = []
+        index = 0
+        try:
+            for index, raw in enumerate(cast("list[object]", value)):  # noqa: B007 - read on failure
+                if skip is None or not skip(raw):
+                    found.append(item(raw, item_type))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported with its index
+            note = IterableValidationNote(f"Structuring item @ index {index}", index, item_type)
+            # typeshed declares __notes__ only from Python 3.11 on.
+            setattr(exc, "__notes__", [*getattr(exc, "__notes__", []), note])  # noqa: B010
+            msg = f"While structuring {type_!r}"
+            raise IterableValidationError(msg, [exc], type_) from None
+        return tuple(found)
+
+    return structure
 
 
 def _tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
     item_type = _item_of(type_)
-    item = conv.get_structure_hook(item_type)
-
-    def structure(value: object, _: object) -> tuple[Any, ...]:
-        return _structure_items(value, type_, item, item_type)
-
-    return structure
+    return _items_hook(type_, conv.get_structure_hook(item_type), item_type)
 
 
 def _object_hook(cls: type[_T], conv: cattrs.Converter, *, forbid: bool, **overrides: Any) -> Hook:  # noqa: ANN401
@@ -322,12 +324,15 @@ _OUTGOING: Final = frozenset(
 )
 
 
+_NOBODY: Final = (None, "")
+
+
 def _nobody_check(names: tuple[str, ...]) -> Callable[[object], bool]:
     def names_nobody(value: object) -> bool:
         if type(value) is not dict:
             return False
         get = cast("dict[str, object]", value).get
-        return all(get(name) is None or get(name) == "" for name in names)
+        return all(get(name) in _NOBODY for name in names)
 
     return names_nobody
 
@@ -354,11 +359,7 @@ def _somebody_hook(
     nobody: Callable[[object], bool],
 ) -> Hook:
     if _item_of(hint) is not None:
-
-        def items(value: object, _: object) -> tuple[Any, ...]:
-            return _structure_items(value, hint, read, target, nobody)
-
-        return items
+        return _items_hook(hint, read, target, nobody)
 
     def one(value: object, _: object) -> object:
         return None if value is None or nobody(value) else read(value, target)
