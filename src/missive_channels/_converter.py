@@ -299,7 +299,13 @@ def _tuple_hook(type_: Any, conv: cattrs.Converter) -> Hook:  # noqa: ANN401
     return _items_hook(type_, conv.get_structure_hook(item_type), item_type)
 
 
-def _object_hook(cls: type[_T], conv: cattrs.Converter, *, forbid: bool, **overrides: Any) -> Hook:  # noqa: ANN401
+def _object_hook(
+    cls: type[_T],
+    conv: cattrs.Converter,
+    *,
+    forbid: bool,
+    **overrides: Any,  # noqa: ANN401 - cattrs' attribute overrides
+) -> Hook:
     """Structure a JSON object into ``cls`` with cattrs' generated function; refuse non-objects."""
     generated = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=forbid, **overrides)
 
@@ -414,8 +420,9 @@ def _describe(exc: BaseException, _: object) -> str:
     if isinstance(exc, ForbiddenExtraKeysError):
         keys = ", ".join(repr(key) for key in sorted(exc.extra_fields))
         many = len(exc.extra_fields) > 1
+        name = (Attachment if exc.cl is _WireAttachment else exc.cl).__name__
         return (
-            f"unexpected key{'s' if many else ''} {keys}: {exc.cl.__name__} has no such "
+            f"unexpected key{'s' if many else ''} {keys}: {name} has no such "
             f"field{'s' if many else ''}; remove {'them' if many else 'it'} or check the spelling"
         )
     return str(exc)
