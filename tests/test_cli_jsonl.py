@@ -115,9 +115,11 @@ def test_a_bad_line_is_reported_and_the_rest_sent(
     assert result.status == 1
     assert result.lines[0].startswith("line 2: Expecting property name")
     assert result.lines[1].startswith("line 4: TextMessage.references")
-    assert "unexpected keyword argument 'sender'" in result.lines[2]
-    assert result.lines[2].startswith("line 5: ")
-    assert result.lines[3].startswith("line 7: ")
+    assert result.lines[2] == (
+        "line 5: unexpected key 'sender': TextMessage has no such field; "
+        "remove it or check the spelling"
+    )
+    assert result.lines[3] == "line 7: each line must be one JSON object: the API's messages object"
     assert result.lines[4:] == [
         "done, 6 messages: 2 sent, 4 failed, 0 possibly delivered, 0 skipped",
         "4 failed: rerun the same command to retry them",
@@ -292,8 +294,8 @@ def test_progress_updates_one_line_on_a_terminal(
     assert cli("--jsonl", path).status == 1
     assert terminal.getvalue() == (
         "\r1 messages: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"
-        "\r\x1b[Kline 2: TextMessage.__init__() missing 2 required keyword-only arguments: "
-        "'account' and 'from_field'\n"
+        "\r\x1b[Kline 2: $.account: required key is missing; "
+        "$.from_field: required key is missing\n"
         "\r2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped"
         "\r\x1b[Kdone, 2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped\n"
         "\r\x1b[K1 failed: rerun the same command to retry them\n"
@@ -382,3 +384,32 @@ def test_an_unreadable_file_fails_with_status_1(
         f"missive-channels: error: cannot read {missing}: No such file or directory"
     ]
     assert fake.requests == []
+
+
+def test_line_errors_name_the_json_path(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """A line's wrong values are reported at their JSON path; nothing of it is sent."""
+    path = write(
+        tmp_path / "in.jsonl",
+        text(account, "a", "x", to_fields=[{"id": "c1"}, {"id": 2}]),
+        text(account, "b", "x", attachments=[{"filename": "f", "path": 5}]),
+        text(
+            account,
+            "c",
+            "x",
+            attachments=[{"filename": "f", "path": str(tmp_path / "p"), "size": 1}],
+        ),
+    )
+    (tmp_path / "p").write_bytes(b"data")
+    result = cli("--jsonl", path)
+    assert result.status == 1
+    assert result.lines[:2] == [
+        "line 1: $.to_fields[1].id: expected a string, got a number",
+        "line 2: an attachment's path and filename must be strings",
+    ]
+    assert result.lines[2] == (
+        "line 3: $.attachments[0]: unexpected key 'size': Attachment has no such field; "
+        "remove it or check the spelling"
+    )
+    assert fake.messages == []

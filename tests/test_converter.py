@@ -1,4 +1,4 @@
-"""The wire format: what `to_request_body` and `encode_request` put on the wire."""
+"""The wire format: what `to_request_body` and `encode_request` write, and reading it back."""
 
 from __future__ import annotations
 
@@ -19,14 +19,23 @@ from missive_channels import (
     EmailMessage,
     FieldTypeError,
     HtmlMessage,
+    Notification,
     Participant,
+    Post,
     RequestTooLargeError,
     TextMessage,
+    ValidationError,
     WebhookPayloadError,
     encode_request,
     to_request_body,
 )
-from missive_channels._converter import _compact_json, structure_payload
+from missive_channels._converter import (
+    encode_post,
+    loads,
+    structure_message,
+    structure_payload,
+    structure_post,
+)
 from strategies import messages
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -144,16 +153,18 @@ def test_encode_request_is_compact_utf8_json() -> None:
     )
 
 
-@pytest.mark.parametrize("accelerated", [True, False])
-def test_compact_json_is_json_dumps_compact_text(
-    monkeypatch: pytest.MonkeyPatch, *, accelerated: bool
-) -> None:
-    """Bodies are exactly json.dumps' compact text, with or without json's C encoder."""
-    if not accelerated:
-        monkeypatch.setattr(json.encoder, "c_make_encoder", None)
-    value = {"a": ["caf\u00e9", 1, -2.5, True, None, {"b": '\u2028"\\'}], "c": ("x",), "d": {}}
-    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    assert _compact_json()(value) == expected
+def test_bodies_are_json_dumps_compact_text() -> None:
+    """Request bytes are exactly json.dumps' compact text of the body, non-ASCII kept."""
+    message = _text(body='caf\u00e9 \u2028"\\', references=["r-1"], delivered_at=7)
+    expected = json.dumps(to_request_body(message), ensure_ascii=False, separators=(",", ":"))
+    assert encode_request(message) == expected.encode("utf-8")
+
+
+def test_loads_refuses_trailing_data_after_the_object() -> None:
+    """A document followed by anything but whitespace is not JSON."""
+    assert loads(b' {"a": [1]} \n') == {"a": [1]}
+    with pytest.raises(ValueError, match="Extra data"):
+        loads(b"{} trailing")
 
 
 def test_encode_request_refuses_bodies_over_the_cap() -> None:
@@ -233,24 +244,6 @@ def test_reader_runs_validators_and_keeps_defaults_of_richer_models() -> None:
 
 
 @attrs.frozen(kw_only=True)
-class _Final:
-    """A read model that refuses subclasses, as some libraries' final classes do."""
-
-    name: str | None = None
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        msg = "final"
-        raise TypeError(msg)
-
-
-def test_reader_builds_classes_that_refuse_subclasses() -> None:
-    """Without a mutable twin, the reader sets the frozen slots one by one; same result."""
-    found = structure_payload({"name": "x", "other": 1}, _Final)
-    assert found == _Final(name="x")
-    assert type(found) is _Final
-
-
-@attrs.frozen(kw_only=True)
 class _Varied:
     """A read model with field types the generated readers hand to their hooks."""
 
@@ -268,3 +261,162 @@ def test_reader_hands_other_field_types_to_their_hooks() -> None:
     with pytest.raises(WebhookPayloadError) as info:
         structure_payload({"size": 3, "counts": [1, "2"]}, _Varied)
     assert info.value.path == "$.counts[1]"
+
+
+# Reading outgoing models back from their wire object.
+
+
+@given(messages)
+def test_a_message_reads_back_from_its_wire_object(message: TextMessage) -> None:
+    """Any message read back from the JSON of its request body writes the same body again."""
+    wire = json.loads(encode_request(message, limit=2**40))["messages"]
+    found = structure_message(wire, type(message))
+    assert type(found) is type(message)
+    assert to_request_body(found) == to_request_body(message)
+
+
+def test_a_full_message_reads_back_equal() -> None:
+    """Participants, Unix seconds and base64 attachments become the same model again."""
+    message = _text(
+        to_fields=[Participant(id="c1", name="C")],
+        delivered_at=datetime(2024, 6, 10, 14, 53, 20, tzinfo=timezone.utc),
+        references=["r-1"],
+        attachments=[Attachment(filename="a.txt", data=b"\x00hello")],
+        force_team=True,
+        team="t",
+    )
+    wire = json.loads(encode_request(message))["messages"]
+    assert structure_message(wire, TextMessage) == message
+
+
+def test_a_post_reads_back_from_its_wire_object() -> None:
+    """A post read back from the JSON `encode_post` writes equals the post."""
+    post = Post(
+        notification=Notification(title="Delivered", body="To +1 555"),
+        markdown="**ok**",
+        references=["order-1"],
+        close=True,
+        reopen=False,
+    )
+    wire = json.loads(encode_post(post))["posts"]
+    assert structure_post(wire) == post
+    with pytest.raises(ValidationError) as info:
+        structure_post({**wire, "notification": {"title": "x", "body": "y", "icon": "z"}})
+    assert str(info.value) == (
+        "$.notification: unexpected key 'icon': Notification has no such field; "
+        "remove it or check the spelling"
+    )
+    assert info.value.field == "notification"
+
+
+@pytest.mark.parametrize(
+    ("wire", "message", "field"),
+    [
+        (
+            {"account": "a", "from_field": {"id": "x"}, "sender": "?"},
+            (
+                "unexpected key 'sender': TextMessage has no such field; "
+                "remove it or check the spelling"
+            ),
+            None,
+        ),
+        (
+            {"account": "a", "from_field": {"id": "x"}, "sender": "?", "to": []},
+            (
+                "unexpected keys 'sender', 'to': TextMessage has no such fields; "
+                "remove them or check the spelling"
+            ),
+            None,
+        ),
+        (
+            {},
+            "$.account: required key is missing; $.from_field: required key is missing",
+            "account",
+        ),
+        (
+            {"account": "a", "from_field": {"id": 7}},
+            "$.from_field.id: expected a string, got a number",
+            "from_field",
+        ),
+        (
+            {"account": "a", "from_field": {"id": "x"}, "to_fields": [{"id": "y"}, {}]},
+            "$.to_fields[1]: Participant needs at least one of id, username or name",
+            "to_fields",
+        ),
+        (
+            {"account": "a", "from_field": {"id": "x"}, "references": ["a b"]},
+            (
+                "TextMessage.references[0] is 'a b': Missive silently ignores references "
+                "that are empty or contain whitespace; use a key without spaces"
+            ),
+            None,
+        ),
+        (
+            {"account": "a", "from_field": {"id": "x"}, "delivered_at": True},
+            "$.delivered_at: expected Unix seconds (a number), got a boolean",
+            "delivered_at",
+        ),
+        (
+            {"account": "a", "from_field": {"id": "x"}, "attachments": [{"filename": "f"}]},
+            "$.attachments[0].base64_data: required key is missing",
+            "attachments",
+        ),
+        (
+            {
+                "account": "a",
+                "from_field": {"id": "x"},
+                "attachments": [{"filename": "f", "base64_data": "not base64!"}],
+            },
+            (
+                "$.attachments[0].base64_data: expected base64 text "
+                "(A-Z, a-z, 0-9, + and /, padded with =)"
+            ),
+            "attachments",
+        ),
+        (
+            {
+                "account": "a",
+                "from_field": {"id": "x"},
+                "attachments": [{"filename": "f", "base64_data": 12}],
+            },
+            "$.attachments[0].base64_data: expected base64 text, got a number",
+            "attachments",
+        ),
+        (
+            {
+                "account": "a",
+                "from_field": {"id": "x"},
+                "attachments": [{"filename": "", "base64_data": ""}],
+            },
+            "$.attachments[0]: Attachment.filename must not be empty",
+            "attachments",
+        ),
+        (["a"], "expected an object, got an array", None),
+    ],
+)
+def test_a_wrong_wire_object_names_every_problem(
+    wire: object, message: str, field: str | None
+) -> None:
+    """Unknown keys, missing keys, wrong types and the model's own checks each name their path."""
+    with pytest.raises(ValidationError) as info:
+        structure_message(wire, TextMessage)
+    assert str(info.value) == message
+    assert info.value.field == field
+
+
+def test_wire_errors_are_relative_to_the_given_path() -> None:
+    """A message read from inside a larger document names paths from where it sits."""
+    with pytest.raises(
+        ValidationError, match=r"^\$\.batch\[3\]\.account: required key is missing$"
+    ):
+        structure_message({"from_field": {"address": "a@b.c"}}, EmailMessage, path="$.batch[3]")
+
+
+def test_the_cause_is_the_failure_never_a_cattrs_error() -> None:
+    """The error's cause is what failed, so tracebacks show it without cattrs' groups."""
+    with pytest.raises(ValidationError) as info:
+        structure_message({"account": "a", "from_field": {"id": 7}}, TextMessage)
+    assert type(info.value.__cause__).__name__ == "_ShapeError"
+    with pytest.raises(ValidationError) as info:
+        structure_message({"account": "a", "from_field": {"id": "x"}, "x": 1}, TextMessage)
+    assert info.value.__cause__ is None

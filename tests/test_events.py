@@ -10,7 +10,6 @@ from typing import Any
 
 import attrs
 import pytest
-from cattrs.errors import ClassValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,12 +28,7 @@ from missive_channels import (
     WebhookPayloadError,
     parse_webhook,
 )
-from missive_channels._converter import (
-    _explain,
-    _locate,
-    structure_payload,
-    structure_webhook_event,
-)
+from missive_channels._converter import structure_payload, structure_webhook_event
 from strategies import json_values, webhook_payloads
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -298,6 +292,7 @@ def test_broken_payloads_name_the_json_path(change: Any, path: str, problem: str
     [
         (b"", "not valid JSON"),
         (b"{", "not valid JSON"),
+        (b"{} trailing", "not valid JSON"),
         (b"\xff\xfe\x00", "not valid JSON"),
         (b"[" * 100_000, "not valid JSON"),
         (b"[]", "expected an object, got an array"),
@@ -353,18 +348,6 @@ def test_structure_payload_raises_the_error_the_caller_builds() -> None:
         structure_payload(
             {}, Conversation, error=lambda problem, path: ResponseShapeError(f"{path}: {problem}")
         )
-
-
-def test_explain_finds_nothing_in_valid_input() -> None:
-    """The explainer reports no problem for input the reader accepts."""
-    assert _explain(_payload(), WebhookEvent, "$") is None
-
-
-def test_locate_reports_class_level_errors_at_the_class() -> None:
-    """An error raised by a class itself (no field note) is reported at the class's path."""
-    leaf = ValueError("odd")
-    group = ClassValidationError("x", [leaf], Conversation)
-    assert _locate(group, "$.c") == ("$.c", leaf)
 
 
 _QUICK = settings(max_examples=80, deadline=None)

@@ -295,26 +295,12 @@ def _str_at(value: object, key: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _documented_ids(body: object, key: str) -> tuple[str, str] | None:
-    """Read the documented answer, ``{key: {"id": ..., "conversation": ...}}``, in few steps."""
-    found = cast("dict[str, object]", body).get(key) if type(body) is dict else None
-    if type(found) is dict:
-        created = cast("dict[str, object]", found)
-        created_id, conversation = created.get("id"), created.get("conversation")
-        if type(created_id) is str and type(conversation) is str:
-            return created_id, conversation
-    return None
-
-
 def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
     """Read ``(id, conversation id)`` from a creation answer, however much of it there is."""
     try:
         body = decode_json(content)
     except ShapeError:
         return None, None
-    documented = _documented_ids(body, key)
-    if documented is not None:
-        return documented
     created = _first(member(body, key))
     conversation = member(created, "conversation")
     conversation_id = conversation if isinstance(conversation, str) else _str_at(conversation, "id")

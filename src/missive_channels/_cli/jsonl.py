@@ -7,16 +7,15 @@ import contextlib
 import itertools
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Final, TextIO, cast
+from typing import TYPE_CHECKING, Final, TextIO, cast
 
+from missive_channels._converter import structure_message
 from missive_channels._errors import JournalError, ValidationError
 from missive_channels._journal import JournalState
 from missive_channels._models import (
     Attachment,
-    EmailAddress,
     EmailMessage,
     HtmlMessage,
-    Participant,
     TextMessage,
 )
 
@@ -66,13 +65,20 @@ _KINDS: Final[dict[object, type[Message]]] = {
 }
 
 
-def _attachment(item: object) -> Attachment:
-    given = cast("dict[str, Any]", item) if isinstance(item, dict) else {}
+def _wire_attachment(item: object) -> object:
+    """Return an attachment of a line in its wire shape, reading a ``path`` from disk."""
+    given = cast("dict[str, object]", item) if isinstance(item, dict) else {}
     if "path" in given:
-        return Attachment.from_path(given["path"], filename=given.get("filename"))
+        rest = {key: value for key, value in given.items() if key != "path"}
+        path, filename = given["path"], rest.get("filename")
+        if not isinstance(path, str) or not isinstance(filename, (str, type(None))):
+            msg = "an attachment's path and filename must be strings"
+            raise ValidationError(msg, field="attachments")
+        read = Attachment.from_path(path, filename=filename)
+        encoded = base64.b64encode(read.data).decode("ascii")
+        return {**rest, "filename": read.filename, "base64_data": encoded}
     if "base64_data" in given:
-        data = base64.b64decode(given["base64_data"], validate=True)
-        return Attachment(filename=given.get("filename", ""), data=data)
+        return given
     msg = 'each attachment is {"filename", "path"} or {"filename", "base64_data"}'
     raise ValidationError(msg, field="attachments")
 
@@ -83,6 +89,7 @@ def message_from_json(line: str, *, default_type: str, account: str | None) -> M
     Participants are JSON objects, ``delivered_at`` is Unix seconds and each
     attachment is ``{"filename", "path"}`` (read from disk) or
     ``{"filename", "base64_data"}``. A ``"type"`` key overrides ``default_type``.
+    Unknown keys are refused.
 
     Args:
         line: One JSON object.
@@ -96,28 +103,25 @@ def message_from_json(line: str, *, default_type: str, account: str | None) -> M
         ValidationError: If the line is not such an object, or a field is invalid.
     """
     try:
-        fields = dict(json.loads(line))
-        kind = _KINDS.get(fields.pop("type", default_type))
-        if kind is None:
-            msg = "type must be one of text, html or email"
-            raise ValidationError(msg, field="type")  # noqa: TRY301 - reported like the rest
-        if account is not None:
-            fields.setdefault("account", account)
-        person = EmailAddress if kind is EmailMessage else Participant
-        if "from_field" in fields:
-            fields["from_field"] = person(**fields["from_field"])
-        for key in ("to_fields", "cc_fields", "bcc_fields"):
-            if key in fields:
-                fields[key] = [person(**each) for each in fields[key]]
-        if "attachments" in fields:
-            fields["attachments"] = [_attachment(each) for each in fields["attachments"]]
-        return kind(**fields)
-    except ValidationError:
-        raise
-    except (TypeError, ValueError) as exc:
-        # Not JSON, not an object, an unknown or missing key, a malformed value: the
-        # decoder's and the models' own words say which.
+        data: object = json.loads(line)
+    except (ValueError, RecursionError) as exc:
         raise ValidationError(str(exc)) from exc
+    if not isinstance(data, dict):
+        msg = "each line must be one JSON object: the API's messages object"
+        raise ValidationError(msg)
+    fields = cast("dict[str, object]", data)
+    kind = _KINDS.get(fields.pop("type", default_type))
+    if kind is None:
+        msg = "type must be one of text, html or email"
+        raise ValidationError(msg, field="type")
+    if account is not None:
+        fields.setdefault("account", account)
+    attachments = fields.get("attachments")
+    if isinstance(attachments, list):
+        fields["attachments"] = [
+            _wire_attachment(each) for each in cast("list[object]", attachments)
+        ]
+    return structure_message(fields, kind)
 
 
 class _Report:
