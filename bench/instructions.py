@@ -44,11 +44,8 @@ def cases() -> dict[str, Callable[[], object]]:
     from peers import PydanticEvent  # noqa: PLC0415 - only in the measured interpreter
     from run import TOKEN, full_text_message  # noqa: PLC0415
 
-    from missive_channels import (  # noqa: PLC0415
-        MissiveClient,
-        encode_request,
-        to_request_body,
-    )
+    from missive_channels import MissiveClient, to_request_body  # noqa: PLC0415
+    from missive_channels.bulk import encode_request  # noqa: PLC0415
     from missive_channels.webhooks import (  # noqa: PLC0415
         WebhookVerifier,
         compute_signature,

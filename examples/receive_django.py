@@ -17,15 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from missive_channels import (
-    Deduplicator,
-    Delivery,
-    InMemoryDeduplicator,
     InvalidSignatureError,
     WebhookEvent,
     WebhookPayloadError,
     WebhookVerifier,
-    handle_once,
 )
+from missive_channels.webhooks import Deduplicator, Delivery, InMemoryDeduplicator, handle_once
 
 if TYPE_CHECKING:
     from collections.abc import Callable

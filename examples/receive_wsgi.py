@@ -8,15 +8,12 @@ from typing import TYPE_CHECKING
 from wsgiref.simple_server import make_server
 
 from missive_channels import (
-    Deduplicator,
-    Delivery,
-    InMemoryDeduplicator,
     InvalidSignatureError,
     WebhookEvent,
     WebhookPayloadError,
     WebhookVerifier,
-    handle_once,
 )
+from missive_channels.webhooks import Deduplicator, Delivery, InMemoryDeduplicator, handle_once
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

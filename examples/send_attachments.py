@@ -17,8 +17,8 @@ from missive_channels import (
     Participant,
     TextMessage,
     ValidationError,
-    split_attachments,
 )
+from missive_channels.bulk import split_attachments
 
 
 def main(argv: list[str] | None = None) -> int:

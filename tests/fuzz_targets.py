@@ -14,13 +14,14 @@ import httpx
 
 from missive_channels import (
     APIError,
+    InvalidSignatureError,
     MissiveError,
     Notification,
     Participant,
     Post,
     RateLimit,
-    SlidingWindowLimiter,
     TextMessage,
+    WebhookPayloadError,
 )
 from missive_channels._core import ClientCore, Pause, Send, Sleep
 from missive_channels._operations import (
@@ -31,13 +32,8 @@ from missive_channels._operations import (
     get_messages,
 )
 from missive_channels._pagination import conversation_messages
-from missive_channels.webhooks import (
-    InvalidSignatureError,
-    WebhookPayloadError,
-    WebhookVerifier,
-    parse_webhook,
-    verify_signature,
-)
+from missive_channels.ratelimit import SlidingWindowLimiter
+from missive_channels.webhooks import WebhookVerifier, parse_webhook, verify_signature
 
 if TYPE_CHECKING:
     from collections.abc import Callable

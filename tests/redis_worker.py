@@ -25,16 +25,15 @@ import redis
 from missive_channels import (
     APIError,
     AsyncMissiveClient,
-    Delivery,
     MissiveClient,
     Participant,
     RateLimit,
-    RateWindow,
     TextMessage,
     WebhookVerifier,
-    handle_once,
 )
+from missive_channels.ratelimit import RateWindow
 from missive_channels.redis import AsyncRedisRateLimiter, RedisDeduplicator, RedisRateLimiter
+from missive_channels.webhooks import Delivery, handle_once
 
 
 def rate_limit(spec: dict[str, Any]) -> RateLimit:

@@ -9,18 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from missive_channels import (
-    MAX_REQUEST_BYTES,
     Attachment,
     EmailAddress,
     EmailMessage,
     Participant,
     RequestTooLargeError,
     TextMessage,
-    encode_request,
-    encoded_size,
-    split_attachments,
 )
 from missive_channels._bodies import stream_request
+from missive_channels.bulk import MAX_REQUEST_BYTES, encode_request, encoded_size, split_attachments
 from strategies import messages
 
 SENDER = Participant(name="Marta")

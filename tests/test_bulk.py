@@ -23,25 +23,27 @@ from missive_channels import (
     ClientClosedError,
     ExternalIdConflictError,
     FieldTypeError,
-    Journal,
-    JournalEntry,
     JournalError,
-    JournalState,
     MissiveClient,
     Participant,
     RateLimitError,
     RequestTooLargeError,
-    SendCounts,
-    SendOutcome,
-    SendStatus,
     ServerError,
     TextMessage,
     ValidationError,
-    split_attachments,
 )
 from missive_channels._bodies import stream_request
 from missive_channels._bulk import Decision, decide, skip_reason, status_of
 from missive_channels._journal import fingerprint
+from missive_channels.bulk import (
+    Journal,
+    JournalEntry,
+    JournalState,
+    SendCounts,
+    SendOutcome,
+    SendStatus,
+    split_attachments,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

@@ -25,42 +25,43 @@ from missive_channels import (
     AsyncMissiveClient,
     Attachment,
     AuthenticationError,
-    Author,
     BadRequestError,
     ClientClosedError,
     Conversation,
-    ConversationAuthor,
-    ConversationUser,
     Correspondent,
     CreatedMessage,
     CreatedPost,
     FieldTypeError,
-    MessageAttachment,
     MissiveClient,
     NotFoundError,
     Notification,
-    Organization,
     Participant,
     PermissionDeniedError,
     Post,
     RateLimit,
     RateLimitError,
-    RateWindow,
     RequestTooLargeError,
     ServerError,
-    SharedLabel,
-    SlidingWindowLimiter,
     StoredMessage,
-    Team,
     TextMessage,
     UnprocessableEntityError,
     ValidationError,
     __version__,
-    parse_webhook,
 )
 from missive_channels._converter import encode_post
 from missive_channels._operations import create_post, get_message
 from missive_channels._responses import ShapeError
+from missive_channels.ratelimit import RateWindow, SlidingWindowLimiter
+from missive_channels.webhooks import (
+    Author,
+    ConversationAuthor,
+    ConversationUser,
+    MessageAttachment,
+    Organization,
+    SharedLabel,
+    Team,
+    parse_webhook,
+)
 from strategies import json_values, stored_message_bodies
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 
 from missive_channels import (
-    MAX_REQUEST_BYTES,
     Attachment,
     EmailAddress,
     EmailMessage,
@@ -26,7 +25,6 @@ from missive_channels import (
     TextMessage,
     ValidationError,
     WebhookPayloadError,
-    encode_request,
     to_request_body,
 )
 from missive_channels._converter import (
@@ -36,6 +34,7 @@ from missive_channels._converter import (
     structure_payload,
     structure_post,
 )
+from missive_channels.bulk import MAX_REQUEST_BYTES, encode_request
 from strategies import messages
 
 FIXTURES = Path(__file__).parent / "fixtures"

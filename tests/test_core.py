@@ -28,7 +28,6 @@ from missive_channels import (
     RateLimit,
     RateLimitError,
     ServerError,
-    SlidingWindowLimiter,
     StoredMessage,
     TextMessage,
     ValidationError,
@@ -38,6 +37,7 @@ from missive_channels._core import ClientCore, Send, Sleep, http_client
 from missive_channels._operations import create_message, create_post, get_message, get_messages
 from missive_channels._ratelimit import Lease
 from missive_channels._responses import ShapeError
+from missive_channels.ratelimit import SlidingWindowLimiter
 
 if TYPE_CHECKING:
     from missive_channels._core import Command, Flow, Outcome

@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from missive_channels import (
-    Delivery,
-    FieldTypeError,
-    InMemoryDeduplicator,
-    ValidationError,
-    ahandle_once,
-    handle_once,
-)
+from missive_channels import FieldTypeError, ValidationError
+from missive_channels.webhooks import Delivery, InMemoryDeduplicator, ahandle_once, handle_once
 
 
 class Clock:

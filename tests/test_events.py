@@ -14,21 +14,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from missive_channels import (
-    Author,
     Conversation,
+    Participant,
+    WebhookEvent,
+    WebhookMessage,
+    WebhookPayloadError,
+)
+from missive_channels._converter import structure_payload, structure_webhook_event
+from missive_channels.webhooks import (
+    Author,
     ConversationAuthor,
     ConversationUser,
     MessageAttachment,
     Organization,
-    Participant,
     SharedLabel,
     Team,
-    WebhookEvent,
-    WebhookMessage,
-    WebhookPayloadError,
     parse_webhook,
 )
-from missive_channels._converter import structure_payload, structure_webhook_event
 from strategies import json_values, webhook_payloads
 
 FIXTURES = Path(__file__).parent / "fixtures"

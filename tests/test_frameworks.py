@@ -14,12 +14,8 @@ import pytest
 # per interpreter, so a parse racing another thread's (a traceback's carets) fails.
 from aiohttp import test_utils as aiohttp_test
 
-from missive_channels import (
-    InMemoryDeduplicator,
-    WebhookEvent,
-    WebhookVerifier,
-    compute_signature,
-)
+from missive_channels import WebhookEvent, WebhookVerifier
+from missive_channels.webhooks import InMemoryDeduplicator, compute_signature
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 

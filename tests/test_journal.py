@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from missive_channels import Journal, JournalEntry, JournalError, JournalState
+from missive_channels import JournalError
 from missive_channels._journal import fingerprint
+from missive_channels.bulk import Journal, JournalEntry, JournalState
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,24 +10,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missive_channels import (
-    AsyncLimiter,
-    AsyncLimiterAdapter,
-    AsyncMissiveClient,
-    FieldTypeError,
-    Lease,
-    LeasingLimiter,
-    Limiter,
-    RateLimit,
-    RateWindow,
-    SlidingWindowLimiter,
-    ValidationError,
-)
+from missive_channels import AsyncMissiveClient, FieldTypeError, RateLimit, ValidationError
 from missive_channels._ratelimit import (
     DEFAULT_RATE_LIMIT,
     aleasing,
     earliest_start,
     leasing,
+)
+from missive_channels.ratelimit import (
+    AsyncLimiter,
+    AsyncLimiterAdapter,
+    Lease,
+    LeasingLimiter,
+    Limiter,
+    RateWindow,
+    SlidingWindowLimiter,
 )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from missive_channels import Participant, WebhookVerifier
+from missive_channels import Conversation, Participant, WebhookVerifier
 from missive_channels._receiver import (
     Received,
     WebhookReceiver,
@@ -15,7 +15,6 @@ from missive_channels._receiver import (
     describe_participant,
 )
 from missive_channels.webhooks import (
-    Conversation,
     MessageAttachment,
     SignatureMatch,
     WebhookEvent,

@@ -18,21 +18,15 @@ from hypothesis import strategies as st
 from conftest import resolve
 from missive_channels import (
     AsyncMissiveClient,
-    Delivery,
     FieldTypeError,
-    InMemoryDeduplicator,
-    Lease,
     MissiveClient,
     Participant,
     RateLimit,
-    RateWindow,
     SharedStateError,
-    SlidingWindowLimiter,
     TextMessage,
     ValidationError,
-    ahandle_once,
-    handle_once,
 )
+from missive_channels.ratelimit import Lease, RateWindow, SlidingWindowLimiter
 from missive_channels.redis import (
     AsyncRedisDeduplicator,
     AsyncRedisRateLimiter,
@@ -40,6 +34,7 @@ from missive_channels.redis import (
     RedisRateLimiter,
 )
 from missive_channels.testing import FakeMissive, Fault
+from missive_channels.webhooks import Delivery, InMemoryDeduplicator, ahandle_once, handle_once
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator

@@ -24,16 +24,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from fake_support import wait_for
-from missive_channels import (
-    Delivery,
-    Lease,
-    MissiveClient,
-    Participant,
-    RateLimit,
-    RateWindow,
-    TextMessage,
-    handle_once,
-)
+from missive_channels import MissiveClient, Participant, RateLimit, TextMessage
+from missive_channels.ratelimit import Lease, RateWindow
 from missive_channels.redis import RedisDeduplicator, RedisRateLimiter
 from missive_channels.testing import (
     FakeMissive,
@@ -41,6 +33,7 @@ from missive_channels.testing import (
     signed_webhook_request,
     webhook_payload,
 )
+from missive_channels.webhooks import Delivery, handle_once
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

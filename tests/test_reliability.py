@@ -21,16 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conftest import collect
-from missive_channels import (
-    APIConnectionError,
-    APITimeoutError,
-    Journal,
-    JournalState,
-    RateLimitError,
-    SendOutcome,
-    SendStatus,
-    ServerError,
-)
+from missive_channels import APIConnectionError, APITimeoutError, RateLimitError, ServerError
+from missive_channels.bulk import Journal, JournalState, SendOutcome, SendStatus
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault
 from sigkill_worker import backlog
 

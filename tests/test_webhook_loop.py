@@ -15,19 +15,21 @@ import pytest
 
 from fake_support import Receiver, api
 from missive_channels import (
-    Author,
     Conversation,
-    ConversationAuthor,
-    ConversationUser,
     InvalidSignatureError,
     Participant,
-    SignatureMatch,
     WebhookEvent,
     WebhookMessage,
     WebhookVerifier,
-    parse_webhook,
 )
 from missive_channels.testing import ChannelSettings, FakeMissive, ManualClock, MissiveUser
+from missive_channels.webhooks import (
+    Author,
+    ConversationAuthor,
+    ConversationUser,
+    SignatureMatch,
+    parse_webhook,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

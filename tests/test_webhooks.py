@@ -15,17 +15,19 @@ import missive_channels
 from missive_channels import (
     FieldTypeError,
     InvalidSignatureError,
-    SignatureMatch,
     WebhookError,
     WebhookEvent,
     WebhookPayloadError,
     WebhookVerifier,
+    webhooks,
+)
+from missive_channels.webhooks import (
+    SIGNATURE_HEADERS,
+    SignatureMatch,
     compute_signature,
     parse_webhook,
     verify_signature,
-    webhooks,
 )
-from missive_channels.webhooks import SIGNATURE_HEADERS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BODY = (FIXTURES / "webhook_text.json").read_bytes()

@@ -1,17 +1,70 @@
-"""Typed SDK for Missive custom channels: build and send messages, verify and parse webhooks."""
+"""Typed SDK for Missive custom channels: build and send messages, verify and parse webhooks.
+
+The root holds what a typical sender or receiver touches: the clients and their
+resources, the message models, results and read models, the errors, `WebhookVerifier`
+and `RateLimit`. Each other concern has a public module of its own:
+`missive_channels.webhooks`, `.ratelimit`, `.bulk`, `.redis` (the ``redis`` extra) and
+`.testing`.
+"""
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncConversations",
+    "AsyncMessages",
+    "AsyncMissiveClient",
+    "AsyncPosts",
+    "Attachment",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "Conversation",
+    "Conversations",
+    "Correspondent",
+    "CreatedMessage",
+    "CreatedPost",
+    "EmailAddress",
+    "EmailMessage",
+    "ExternalIdConflictError",
+    "FieldTypeError",
+    "HtmlMessage",
+    "InvalidSignatureError",
+    "JournalError",
+    "Message",
+    "Messages",
+    "MissiveClient",
+    "MissiveError",
+    "NotFoundError",
+    "Notification",
+    "Participant",
+    "PermissionDeniedError",
+    "Post",
+    "Posts",
+    "RateLimit",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "ServerError",
+    "SharedStateError",
+    "StoredMessage",
+    "TextMessage",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "WebhookError",
+    "WebhookEvent",
+    "WebhookMessage",
+    "WebhookPayloadError",
+    "WebhookVerifier",
+    "__version__",
+    "to_request_body",
+]
 
 import importlib as _importlib
 import typing as _typing
 
-from ._converter import MAX_REQUEST_BYTES, encode_request, to_request_body
-from ._dedup import (
-    AsyncDeduplicator,
-    Deduplicator,
-    Delivery,
-    InMemoryDeduplicator,
-    ahandle_once,
-    handle_once,
-)
+from ._converter import to_request_body
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -32,26 +85,15 @@ from ._errors import (
     RequestTooLargeError,
     ServerError,
     SharedStateError,
-    SignatureFailure,
     UnprocessableEntityError,
     ValidationError,
     WebhookError,
     WebhookPayloadError,
 )
-from ._events import (
-    Author,
-    Conversation,
-    ConversationAuthor,
-    ConversationUser,
-    Correspondent,
-    MessageAttachment,
-    Organization,
-    SharedLabel,
-    StoredMessage,
-    Team,
-    WebhookEvent,
-    WebhookMessage,
-)
+from ._events import Conversation, Correspondent, StoredMessage, WebhookEvent, WebhookMessage
+from ._exports import ROOT as _ROOT
+from ._exports import publish as _publish
+from ._exports import show_in as _show_in
 from ._models import (
     Attachment,
     EmailAddress,
@@ -63,142 +105,33 @@ from ._models import (
     Post,
     TextMessage,
 )
-from .webhooks import (
-    SignatureMatch,
-    WebhookVerifier,
-    compute_signature,
-    parse_webhook,
-    verify_signature,
-)
+from ._webhooks import WebhookVerifier
 
 if _typing.TYPE_CHECKING:
-    from ._async_client import AsyncMissiveClient
-    from ._bodies import encoded_size, split_attachments
-    from ._bulk import SendCounts, SendOutcome, SendStatus
-    from ._client import MissiveClient
-    from ._journal import Journal, JournalEntry, JournalState
+    from ._async_client import AsyncConversations, AsyncMessages, AsyncMissiveClient, AsyncPosts
+    from ._client import Conversations, Messages, MissiveClient, Posts
     from ._operations import CreatedMessage, CreatedPost
-    from ._ratelimit import (
-        AsyncLimiter,
-        AsyncLimiterAdapter,
-        Lease,
-        LeasingLimiter,
-        Limiter,
-        RateLimit,
-        RateWindow,
-        SlidingWindowLimiter,
-    )
+    from ._ratelimit import RateLimit
 
     __version__: str
 
-__all__ = [
-    "MAX_REQUEST_BYTES",
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncDeduplicator",
-    "AsyncLimiter",
-    "AsyncLimiterAdapter",
-    "AsyncMissiveClient",
-    "Attachment",
-    "AuthenticationError",
-    "Author",
-    "BadRequestError",
-    "ClientClosedError",
-    "Conversation",
-    "ConversationAuthor",
-    "ConversationUser",
-    "Correspondent",
-    "CreatedMessage",
-    "CreatedPost",
-    "Deduplicator",
-    "Delivery",
-    "EmailAddress",
-    "EmailMessage",
-    "ExternalIdConflictError",
-    "FieldTypeError",
-    "HtmlMessage",
-    "InMemoryDeduplicator",
-    "InvalidSignatureError",
-    "Journal",
-    "JournalEntry",
-    "JournalError",
-    "JournalState",
-    "Lease",
-    "LeasingLimiter",
-    "Limiter",
-    "Message",
-    "MessageAttachment",
-    "MissiveClient",
-    "MissiveError",
-    "NotFoundError",
-    "Notification",
-    "Organization",
-    "Participant",
-    "PermissionDeniedError",
-    "Post",
-    "RateLimit",
-    "RateLimitError",
-    "RateWindow",
-    "RequestTooLargeError",
-    "SendCounts",
-    "SendOutcome",
-    "SendStatus",
-    "ServerError",
-    "SharedLabel",
-    "SharedStateError",
-    "SignatureFailure",
-    "SignatureMatch",
-    "SlidingWindowLimiter",
-    "StoredMessage",
-    "Team",
-    "TextMessage",
-    "UnprocessableEntityError",
-    "ValidationError",
-    "WebhookError",
-    "WebhookEvent",
-    "WebhookMessage",
-    "WebhookPayloadError",
-    "WebhookVerifier",
-    "__version__",
-    "ahandle_once",
-    "compute_signature",
-    "encode_request",
-    "encoded_size",
-    "handle_once",
-    "parse_webhook",
-    "split_attachments",
-    "to_request_body",
-    "verify_signature",
-]
-
-# The clients and their result types import httpx, the journal sqlite3, and the
-# version importlib.metadata; load them and the other sending-side names on first
-# use so that `import missive_channels.webhooks` stays light.
+# The clients and their result types import httpx, and the version importlib.metadata;
+# they load on first use, so that `import missive_channels.webhooks` stays light.
 _LAZY: dict[str, str] = {
-    "AsyncLimiter": "._ratelimit",
-    "AsyncLimiterAdapter": "._ratelimit",
+    "AsyncConversations": "._async_client",
+    "AsyncMessages": "._async_client",
     "AsyncMissiveClient": "._async_client",
+    "AsyncPosts": "._async_client",
+    "Conversations": "._client",
     "CreatedMessage": "._operations",
     "CreatedPost": "._operations",
-    "Journal": "._journal",
-    "JournalEntry": "._journal",
-    "JournalState": "._journal",
-    "Lease": "._ratelimit",
-    "LeasingLimiter": "._ratelimit",
-    "Limiter": "._ratelimit",
+    "Messages": "._client",
     "MissiveClient": "._client",
+    "Posts": "._client",
     "RateLimit": "._ratelimit",
-    "RateWindow": "._ratelimit",
-    "SendCounts": "._bulk",
-    "SendOutcome": "._bulk",
-    "SendStatus": "._bulk",
-    "SlidingWindowLimiter": "._ratelimit",
-    "encoded_size": "._bodies",
-    "split_attachments": "._bodies",
 }
+
+_publish(_ROOT, globals(), [name for name in __all__ if name not in _LAZY and name[0] != "_"])
 
 
 def __getattr__(name: str) -> object:
@@ -213,6 +146,7 @@ def __getattr__(name: str) -> object:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
     value: object = getattr(_importlib.import_module(module, __name__), name)
+    _show_in(_ROOT, value)
     globals()[name] = value
     return value
 

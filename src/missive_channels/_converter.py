@@ -9,7 +9,7 @@ import math
 import types
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Final, TypeAlias, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from typing import Any, Final, TypeAlias, TypeVar, Union, cast, get_args, get_origin
 
 import attrs
 import cattrs
@@ -346,7 +346,8 @@ def _nobody_check(names: tuple[str, ...]) -> Callable[[object], bool]:
 def _somebody_overrides(cls: type[Any], conv: cattrs.Converter) -> dict[str, Any]:
     """Hooks for a read model's participant fields: whoever names nobody reads as None."""
     overrides: dict[str, Any] = {}
-    for name, hint in get_type_hints(cls).items():
+    # attrs resolves the annotations once, in the module that defines the class.
+    for name, hint in ((f.name, f.type) for f in attrs.fields(attrs.resolve_types(cls))):
         item_type = _item_of(hint)
         target = _optional_of(hint) if item_type is None else item_type
         if target not in _NAMES:

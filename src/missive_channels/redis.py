@@ -19,6 +19,7 @@ except ImportError as exc:
     _msg = 'missive_channels.redis needs the redis package: pip install "missive-channels[redis]"'
     raise ImportError(_msg) from exc
 
+from ._exports import publish as _publish
 from ._redis import (
     AsyncRedisDeduplicator,
     AsyncRedisRateLimiter,
@@ -32,3 +33,5 @@ __all__ = [
     "RedisDeduplicator",
     "RedisRateLimiter",
 ]
+
+_publish(__name__, globals(), __all__)

@@ -6,7 +6,8 @@ docs says ``X-Missive-Signature``; both are looked up). This module needs only t
 standard library, attrs and cattrs: importing it never imports an HTTP client, so
 webhook handlers start fast.
 
-Typical use, whatever the web framework::
+The verifier, the event and the errors are also in the package root. Typical use,
+whatever the web framework::
 
     verifier = WebhookVerifier(os.environ["MISSIVE_WEBHOOK_SECRET"])
 
@@ -21,7 +22,32 @@ Typical use, whatever the web framework::
         return 200
 """
 
-from __future__ import annotations
+__all__ = [
+    "SIGNATURE_HEADERS",
+    "AsyncDeduplicator",
+    "Author",
+    "Body",
+    "ConversationAuthor",
+    "ConversationUser",
+    "Deduplicator",
+    "Delivery",
+    "Headers",
+    "InMemoryDeduplicator",
+    "MessageAttachment",
+    "Organization",
+    "SharedLabel",
+    "SignatureFailure",
+    "SignatureMatch",
+    "Team",
+    "WebhookEvent",
+    "WebhookMessage",
+    "WebhookVerifier",
+    "ahandle_once",
+    "compute_signature",
+    "handle_once",
+    "parse_webhook",
+    "verify_signature",
+]
 
 from ._dedup import (
     AsyncDeduplicator,
@@ -31,10 +57,9 @@ from ._dedup import (
     ahandle_once,
     handle_once,
 )
-from ._errors import InvalidSignatureError, SignatureFailure, WebhookError, WebhookPayloadError
+from ._errors import SignatureFailure
 from ._events import (
     Author,
-    Conversation,
     ConversationAuthor,
     ConversationUser,
     MessageAttachment,
@@ -44,6 +69,7 @@ from ._events import (
     WebhookEvent,
     WebhookMessage,
 )
+from ._exports import publish as _publish
 from ._webhooks import (
     SIGNATURE_HEADERS,
     Body,
@@ -55,36 +81,4 @@ from ._webhooks import (
     verify_signature,
 )
 
-__all__ = [
-    "SIGNATURE_HEADERS",
-    "AsyncDeduplicator",
-    "Author",
-    "Body",
-    "Conversation",
-    "ConversationAuthor",
-    "ConversationUser",
-    "Deduplicator",
-    "Delivery",
-    "Headers",
-    "InMemoryDeduplicator",
-    "InvalidSignatureError",
-    "MessageAttachment",
-    "Organization",
-    "SharedLabel",
-    "SignatureFailure",
-    "SignatureMatch",
-    "Team",
-    "WebhookError",
-    "WebhookEvent",
-    "WebhookMessage",
-    "WebhookPayloadError",
-    "WebhookVerifier",
-    "ahandle_once",
-    "compute_signature",
-    "handle_once",
-    "parse_webhook",
-    "verify_signature",
-]
-
-# The classes defined for this module keep it as their home in tracebacks and reprs.
-SignatureMatch.__module__ = WebhookVerifier.__module__ = __name__
+_publish(__name__, globals(), __all__)

@@ -10,16 +10,18 @@ from typing_extensions import assert_type
 from missive_channels import (
     AsyncMissiveClient,
     ExternalIdConflictError,
-    Journal,
-    JournalEntry,
     MissiveClient,
     MissiveError,
     Participant,
+    TextMessage,
+    ValidationError,
+)
+from missive_channels.bulk import (
+    Journal,
+    JournalEntry,
     SendCounts,
     SendOutcome,
     SendStatus,
-    TextMessage,
-    ValidationError,
     split_attachments,
 )
 

@@ -11,25 +11,21 @@ from typing_extensions import assert_type
 from missive_channels import (
     APIError,
     AsyncMissiveClient,
-    Author,
     Conversation,
-    ConversationUser,
     Correspondent,
     CreatedMessage,
     CreatedPost,
-    Limiter,
-    MessageAttachment,
     MissiveClient,
     Notification,
     Participant,
     Post,
     RateLimit,
     RateLimitError,
-    RateWindow,
-    SlidingWindowLimiter,
     StoredMessage,
     TextMessage,
 )
+from missive_channels.ratelimit import Limiter, RateWindow, SlidingWindowLimiter
+from missive_channels.webhooks import Author, ConversationUser, MessageAttachment
 
 message = TextMessage(account="a", from_field=Participant(id="x"))
 post = Post(notification=Notification(title="t", body="b"), text="x")

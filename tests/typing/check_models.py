@@ -15,9 +15,9 @@ from missive_channels import (
     Message,
     Participant,
     TextMessage,
-    encode_request,
     to_request_body,
 )
+from missive_channels.bulk import encode_request
 
 alias = Participant(id="a", username="@a", name="A")
 assert_type(alias.id, "str | None")

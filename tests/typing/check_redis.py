@@ -6,27 +6,26 @@ import redis
 import redis.asyncio
 from typing_extensions import assert_type
 
-from missive_channels import (
-    AsyncDeduplicator,
+from missive_channels import AsyncMissiveClient, MissiveClient, RateLimit, SharedStateError
+from missive_channels.ratelimit import (
     AsyncLimiter,
     AsyncLimiterAdapter,
-    AsyncMissiveClient,
-    Deduplicator,
-    Delivery,
     Lease,
     LeasingLimiter,
-    MissiveClient,
-    RateLimit,
-    SharedStateError,
     SlidingWindowLimiter,
-    ahandle_once,
-    handle_once,
 )
 from missive_channels.redis import (
     AsyncRedisDeduplicator,
     AsyncRedisRateLimiter,
     RedisDeduplicator,
     RedisRateLimiter,
+)
+from missive_channels.webhooks import (
+    AsyncDeduplicator,
+    Deduplicator,
+    Delivery,
+    ahandle_once,
+    handle_once,
 )
 
 limiter = RedisRateLimiter(redis.Redis(), token="t", rate_limit=RateLimit(), lease_seconds=90.0)

@@ -9,18 +9,20 @@ from typing_extensions import assert_type
 
 from missive_channels import (
     Conversation,
-    ConversationUser,
-    Delivery,
-    InMemoryDeduplicator,
     InvalidSignatureError,
-    MessageAttachment,
     Participant,
-    SignatureFailure,
-    SignatureMatch,
     StoredMessage,
     WebhookEvent,
     WebhookPayloadError,
     WebhookVerifier,
+)
+from missive_channels.webhooks import (
+    ConversationUser,
+    Delivery,
+    InMemoryDeduplicator,
+    MessageAttachment,
+    SignatureFailure,
+    SignatureMatch,
     compute_signature,
     handle_once,
     parse_webhook,

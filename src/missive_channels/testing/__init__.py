@@ -9,6 +9,7 @@ bodies with `missive_channels.webhooks.compute_signature`.
 """
 
 from missive_channels._errors import FakeMissiveError, SendRefusedError, WebhookDeliveryError
+from missive_channels._exports import publish as _publish
 
 from ._fake import FakeMissive
 from ._faults import Fault, FaultKind, FaultQueue
@@ -64,3 +65,5 @@ __all__ = [
     "signed_webhook_request",
     "webhook_payload",
 ]
+
+_publish(__name__, globals(), __all__)
