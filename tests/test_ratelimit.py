@@ -5,12 +5,21 @@ from __future__ import annotations
 import math
 import threading
 from bisect import bisect_left
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missive_channels import AsyncMissiveClient, FieldTypeError, RateLimit, ValidationError
+from conftest import resolve
+from missive_channels import (
+    AsyncMissiveClient,
+    FieldTypeError,
+    Participant,
+    RateLimit,
+    TextMessage,
+    ValidationError,
+)
 from missive_channels._ratelimit import (
     DEFAULT_RATE_LIMIT,
     aleasing,
@@ -26,6 +35,9 @@ from missive_channels.ratelimit import (
     RateWindow,
     SlidingWindowLimiter,
 )
+
+if TYPE_CHECKING:
+    from pytest_httpx import HTTPXMock
 
 
 class Clock:
@@ -304,3 +316,71 @@ def test_an_async_limiter_is_one_by_subclassing_and_cannot_be_adapted() -> None:
     adapter = AsyncLimiterAdapter(SlidingWindowLimiter())
     with pytest.raises(FieldTypeError, match="only AsyncMissiveClient can use"):
         AsyncLimiterAdapter(adapter)  # type: ignore[arg-type]
+
+
+class BusyOnce:
+    """A leasing limiter whose slots are all taken elsewhere at first: 0.25 s, then a lease."""
+
+    max_concurrent = 1
+
+    def __init__(self) -> None:
+        """Offer a wait first, then a lease; record the releases."""
+        self.offers: list[Lease | float] = [0.25, Lease(0.0, "slot-1")]
+        self.released: list[Lease] = []
+
+    def acquire(self) -> float:
+        """Not used by the clients, which lease."""
+        raise NotImplementedError
+
+    def lease(self) -> Lease | float:
+        """The next offer."""
+        return self.offers.pop(0)
+
+    def release(self, lease: Lease) -> None:
+        """Record the lease given back."""
+        self.released.append(lease)
+
+    def pause(self, seconds: float) -> None:
+        """Never asked for here."""
+        raise NotImplementedError
+
+
+class AsyncBusyOnce(AsyncLimiter):
+    """`BusyOnce`, awaited."""
+
+    def __init__(self) -> None:
+        """Wrap a sync `BusyOnce`."""
+        self.inner = BusyOnce()
+
+    @property
+    def max_concurrent(self) -> int | None:
+        """One in flight."""
+        return 1
+
+    async def lease(self) -> Lease | float:
+        """The next offer."""
+        return self.inner.lease()
+
+    async def release(self, lease: Lease) -> None:
+        """Record the lease given back."""
+        self.inner.release(lease)
+
+    async def pause(self, seconds: float) -> None:
+        """Never asked for here."""
+        raise NotImplementedError
+
+
+@pytest.mark.anyio
+async def test_a_client_waits_while_every_slot_is_taken_elsewhere(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """An offer of seconds instead of a lease is slept, then the lease is taken and given back."""
+    httpx_mock.add_response(method="POST", status_code=201)
+    sync = make_client().kind == "sync"
+    limiter: BusyOnce | AsyncBusyOnce = BusyOnce() if sync else AsyncBusyOnce()
+    client = make_client(rate_limit=limiter)
+    message = TextMessage(account="acc", from_field=Participant(id="x"), body="hi")
+    await resolve(client.messages.create(message))
+    assert client.sleeps == [0.25]
+    inner = limiter if isinstance(limiter, BusyOnce) else limiter.inner
+    assert inner.released == [Lease(0.0, "slot-1")]
