@@ -53,7 +53,7 @@ class AsyncClosing(abc.ABC):
         await self.aclose()
 
 
-class Serving(abc.ABC):
+class Serving(Closing):
     """Entering a ``with`` block calls `start`; leaving it calls `stop`."""
 
     @abc.abstractmethod
@@ -64,15 +64,10 @@ class Serving(abc.ABC):
     def stop(self) -> None:
         """Stop serving."""
 
+    def close(self) -> None:
+        """Stop serving; the same as `stop`."""
+        self.stop()
+
     def __enter__(self) -> Self:
         """Start serving; see `start`."""
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop serving; see `stop`."""
-        self.stop()

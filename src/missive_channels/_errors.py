@@ -42,36 +42,6 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ClientClosedError",
-    "ExternalIdConflictError",
-    "FakeMissiveError",
-    "FieldTypeError",
-    "InvalidSignatureError",
-    "JournalError",
-    "MissiveError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestTooLargeError",
-    "SendRefusedError",
-    "ServerError",
-    "SharedStateError",
-    "SignatureFailure",
-    "UnprocessableEntityError",
-    "ValidationError",
-    "WebhookDeliveryError",
-    "WebhookError",
-    "WebhookPayloadError",
-]
-
 
 class MissiveError(Exception):
     """Root of every error raised by missive-channels."""
