@@ -41,6 +41,7 @@ CLIENT: list[tuple[str, str]] = [
     ),
     (r"import threading\nimport time\n", "import asyncio\n"),
     (r"AbstractContextManager", "AbstractAsyncContextManager"),
+    (r"\bClosing\b", "AsyncClosing"),
     (
         r"from collections\.abc import Callable, Iterable, Iterator",
         "from collections.abc import AsyncIterator, Callable, Iterable",
@@ -85,9 +86,6 @@ CLIENT: list[tuple[str, str]] = [
     (r"left open on `close`", "left open on `aclose`"),
     (r"def close\(self\)", "async def aclose(self)"),
     (r"self\._http\.close\(\)", "await self._http.aclose()"),
-    (r"def __enter__", "async def __aenter__"),
-    (r"def __exit__", "async def __aexit__"),
-    (r"        self\.close\(\)", "        await self.aclose()"),
     (r"def _run\(", "async def _run("),
     (r"def _send\(", "async def _send("),
     (r"with self\._slots:", "async with self._slots:"),

@@ -10,6 +10,7 @@ import httpx
 
 from ._bulk import BulkSend
 from ._bulk_io import asend_all
+from ._closing import AsyncClosing
 from ._core import (
     ClientCore,
     Flow,
@@ -39,9 +40,6 @@ from ._ratelimit import (
 if TYPE_CHECKING:
     import os
     from collections.abc import AsyncIterator, Callable, Iterable
-    from types import TracebackType
-
-    from typing_extensions import Self
 
     from ._bulk import SendCounts, SendOutcome
     from ._core import AsyncRunner
@@ -56,7 +54,7 @@ __all__ = ["AsyncMissiveClient"]
 T = TypeVar("T")
 
 
-class AsyncMissiveClient:
+class AsyncMissiveClient(AsyncClosing):
     """An asyncio client for Missive's API, safe to share between tasks of one event loop.
 
     Use it as an async context manager, or await `aclose` when done::
@@ -135,19 +133,6 @@ class AsyncMissiveClient:
         self._closed = True
         if self._owns_http:
             await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        """Return the client itself."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the client."""
-        await self.aclose()
 
     async def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None

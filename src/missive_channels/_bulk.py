@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final, cast
 
 import attrs
 
+from ._closing import Closing
 from ._errors import (
     APIError,
     ExternalIdConflictError,
@@ -29,7 +30,6 @@ from ._operations import create_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from types import TracebackType
 
     from typing_extensions import Self
 
@@ -261,7 +261,7 @@ def _check_progress(value: object) -> Callable[[SendCounts], object] | None:
     return cast("Callable[[SendCounts], object] | None", value)
 
 
-class BulkSend:
+class BulkSend(Closing):
     """One `create_many` call: its input, journal and counts, handed out as one flow per message.
 
     Use it as a context manager: entering opens the journal when it was given as
@@ -305,12 +305,7 @@ class BulkSend:
         self._journal = given if given is None or isinstance(given, Journal) else Journal(given)
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         """Close the journal if this run opened it."""
         if self._journal is not None and self._journal is not self._journal_arg:
             self._journal.close()

@@ -11,6 +11,7 @@ import httpx
 
 from ._bulk import BulkSend
 from ._bulk_io import send_all
+from ._closing import Closing
 from ._core import (
     ClientCore,
     Flow,
@@ -33,9 +34,6 @@ from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, Limiter, RateLimit, leasing
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Iterable, Iterator
-    from types import TracebackType
-
-    from typing_extensions import Self
 
     from ._bulk import SendCounts, SendOutcome
     from ._core import Runner
@@ -50,7 +48,7 @@ __all__ = ["MissiveClient"]
 T = TypeVar("T")
 
 
-class MissiveClient:
+class MissiveClient(Closing):
     """A synchronous client for Missive's API, safe to share between threads.
 
     Use it as a context manager, or call `close` when done::
@@ -129,19 +127,6 @@ class MissiveClient:
         self._closed = True
         if self._owns_http:
             self._http.close()
-
-    def __enter__(self) -> Self:
-        """Return the client itself."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the client."""
-        self.close()
 
     def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None

@@ -35,19 +35,6 @@ from ._models import (
     TextMessage,
 )
 
-__all__ = [
-    "MAX_REQUEST_BYTES",
-    "converter",
-    "encode_post",
-    "encode_request",
-    "loads",
-    "structure_message",
-    "structure_payload",
-    "structure_post",
-    "structure_webhook_event",
-    "to_request_body",
-]
-
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=Message)
 

@@ -40,37 +40,10 @@ Secrets (tokens, signature secrets) never appear in an error message.
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
 
-__all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ClientClosedError",
-    "ExternalIdConflictError",
-    "FakeMissiveError",
-    "FieldTypeError",
-    "InvalidSignatureError",
-    "JournalError",
-    "MissiveError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestTooLargeError",
-    "SendRefusedError",
-    "ServerError",
-    "SharedStateError",
-    "SignatureFailure",
-    "UnprocessableEntityError",
-    "ValidationError",
-    "WebhookDeliveryError",
-    "WebhookError",
-    "WebhookPayloadError",
-]
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, Unpack
 
 
 class MissiveError(Exception):
@@ -262,6 +235,15 @@ class APIStatusError(APIError):
         self.body = body
 
 
+class _StatusArgs(TypedDict):
+    # `APIStatusError`'s keyword arguments, passed on by its subclasses.
+    method: str
+    url: str
+    status_code: int
+    body: object
+    possibly_delivered: NotRequired[bool]
+
+
 class BadRequestError(APIStatusError):
     """400: Missive rejected the request's parameters."""
 
@@ -296,38 +278,25 @@ class RateLimitError(APIStatusError):
         self,
         message: str,
         *,
-        method: str,
-        url: str,
-        status_code: int,
-        body: object,
-        possibly_delivered: bool = False,
         retry_after: float | None = None,
         limit: int | None = None,
         remaining: int | None = None,
         reset: int | None = None,
+        **status: Unpack[_StatusArgs],
     ) -> None:
         """Create the error.
 
         Args:
             message: What went wrong and what to do about it.
-            method: The request's HTTP method.
-            url: The request URL.
-            status_code: The HTTP status (429).
-            body: The parsed error body.
-            possibly_delivered: Always ``False`` in practice: a 429 was not processed.
             retry_after: Seconds to wait, from ``Retry-After``.
             limit: The ``X-RateLimit-Limit`` value.
             remaining: The ``X-RateLimit-Remaining`` value.
             reset: The ``X-RateLimit-Reset`` value.
+            **status: `APIStatusError`'s keyword arguments: ``method``, ``url``,
+                ``status_code`` (429), ``body`` and ``possibly_delivered`` (always
+                ``False`` in practice: a 429 was not processed).
         """
-        super().__init__(
-            message,
-            method=method,
-            url=url,
-            status_code=status_code,
-            body=body,
-            possibly_delivered=possibly_delivered,
-        )
+        super().__init__(message, **status)
         self.retry_after = retry_after
         self.limit = limit
         self.remaining = remaining

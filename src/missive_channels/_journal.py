@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from ._closing import Closing
 from ._errors import JournalError
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable
-    from types import TracebackType
-
-    from typing_extensions import Self
 
 __all__ = ["Journal", "JournalEntry", "JournalState", "fingerprint"]
 
@@ -94,7 +92,7 @@ def fingerprint(body: bytes | Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-class Journal:
+class Journal(Closing):
     """A durable record of which messages were sent, kept in a SQLite file (WAL mode).
 
     Each message's state is committed before its request starts and again when
@@ -269,19 +267,6 @@ class Journal:
         """Close the journal file."""
         with self._lock:
             self._db.close()
-
-    def __enter__(self) -> Self:
-        """Return the journal, to close it on leaving the block."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the journal."""
-        self.close()
 
     def __repr__(self) -> str:
         """Show the journal's path."""

@@ -23,21 +23,6 @@ from ._validators import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = [
-    "DEFAULT_RATE_LIMIT",
-    "AsyncLimiter",
-    "AsyncLimiterAdapter",
-    "Lease",
-    "LeasingLimiter",
-    "Limiter",
-    "RateLimit",
-    "RateWindow",
-    "SlidingWindowLimiter",
-    "aleasing",
-    "earliest_start",
-    "leasing",
-]
-
 
 @attrs.frozen
 class RateWindow:

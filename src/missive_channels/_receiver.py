@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from ._closing import Serving
 from ._errors import InvalidSignatureError, WebhookPayloadError
 from ._events import WebhookEvent
 from ._http_server import HttpServer, Response
@@ -14,7 +15,6 @@ from .webhooks import SignatureMatch, parse_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import TracebackType
 
     from typing_extensions import Self
 
@@ -54,7 +54,7 @@ class Received:
 _TEXT: Final = {200: b"ok\n", 400: b"malformed payload\n", 401: b"invalid signature\n"}
 
 
-class WebhookReceiver:
+class WebhookReceiver(Serving):
     """A webhook endpoint on a local port: checks signatures, parses bodies, reports each request.
 
     It answers 200 to a verified, well-formed delivery, 401 to a bad signature,
@@ -156,19 +156,6 @@ class WebhookReceiver:
     def stop(self) -> None:
         """Stop serving, release the port and wait for request threads."""
         self._server.stop()
-
-    def __enter__(self) -> Self:
-        """Start serving in a background thread; see `start`."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop serving; see `stop`."""
-        self.stop()
 
 
 def describe_participant(participant: Participant | None) -> str:

@@ -34,7 +34,7 @@ import random
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypedDict, TypeVar, cast
 
 import attrs
 import redis
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Generator
 
     from redis.commands.core import AsyncScript, Script
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
 __all__ = [
     "AsyncRedisDeduplicator",
@@ -414,6 +414,15 @@ class _AsyncStore(_Store[redis.asyncio.Redis]):
             await self._client.aclose()
 
 
+class _LimiterSettings(TypedDict, total=False):
+    # The keyword arguments of `_RateLimiterBase`, passed on by `from_url`.
+    token: str | None
+    rate_limit: RateLimit
+    lease_seconds: float
+    retry_interval: float
+    prefix: str
+
+
 class _RateLimiterBase(_Store[C]):
     """The Redis limiter without I/O: its settings, keys, and each operation as a `_Step`."""
 
@@ -468,39 +477,20 @@ class _RateLimiterBase(_Store[C]):
         self._now: Callable[[], float] | None = None
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        token: str | None = None,
-        rate_limit: RateLimit = DEFAULT_RATE_LIMIT,
-        lease_seconds: float = 120.0,
-        retry_interval: float = 0.02,
-        prefix: str = "missive-channels",
-    ) -> Self:
+    def from_url(cls, url: str, **settings: Unpack[_LimiterSettings]) -> Self:
         """Create the limiter with its own Redis client (5 s timeouts), closed with the limiter.
 
         Args:
             url: The server's URL, e.g. ``redis://localhost:6379/0``.
-            token: See the constructor.
-            rate_limit: See the constructor.
-            lease_seconds: See the constructor.
-            retry_interval: See the constructor.
-            prefix: See the constructor.
+            **settings: The constructor's keyword arguments (``token``,
+                ``rate_limit``, ``lease_seconds``, ``retry_interval``, ``prefix``).
 
         Raises:
             ValidationError: If the URL or a setting is invalid.
         """
-        limiter = cls(
-            cls._connect(url),
-            token=token,
-            rate_limit=rate_limit,
-            lease_seconds=lease_seconds,
-            retry_interval=retry_interval,
-            prefix=prefix,
-        )
-        limiter._owns_client = True
-        return limiter
+        store = cls(cls._connect(url), **settings)
+        store._owns_client = True
+        return store
 
     @property
     def max_concurrent(self) -> int | None:
@@ -637,6 +627,13 @@ class AsyncRedisRateLimiter(_RateLimiterBase[redis.asyncio.Redis], _AsyncStore, 
             await self._run(step)
 
 
+class _DeduplicatorSettings(TypedDict, total=False):
+    # The keyword arguments of `_DeduplicatorBase`, passed on by `from_url`.
+    ttl: float
+    claim_timeout: float
+    prefix: str
+
+
 class _DeduplicatorBase(_Store[C]):
     """The Redis deduplicator without I/O: its settings, keys, and each operation as a `_Step`."""
 
@@ -671,28 +668,20 @@ class _DeduplicatorBase(_Store[C]):
         self._prefix = prefix
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        ttl: float = _DAY,
-        claim_timeout: float = 60.0,
-        prefix: str = "missive-channels:webhook",
-    ) -> Self:
+    def from_url(cls, url: str, **settings: Unpack[_DeduplicatorSettings]) -> Self:
         """Create the deduplicator with its own Redis client (5 s timeouts), closed with it.
 
         Args:
             url: The server's URL, e.g. ``redis://localhost:6379/0``.
-            ttl: See the constructor.
-            claim_timeout: See the constructor.
-            prefix: See the constructor.
+            **settings: The constructor's keyword arguments (``ttl``,
+                ``claim_timeout``, ``prefix``).
 
         Raises:
             ValidationError: If the URL or a setting is invalid.
         """
-        deduplicator = cls(cls._connect(url), ttl=ttl, claim_timeout=claim_timeout, prefix=prefix)
-        deduplicator._owns_client = True
-        return deduplicator
+        store = cls(cls._connect(url), **settings)
+        store._owns_client = True
+        return store
 
     def _key(self, key: str) -> list[str]:
         return [f"{self._prefix}:{key}"]

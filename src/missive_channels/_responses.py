@@ -38,21 +38,6 @@ from ._errors import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = [
-    "Answer",
-    "CreatedAnswer",
-    "ItemAnswer",
-    "ItemsAnswer",
-    "ShapeError",
-    "decode_json",
-    "envelope",
-    "items_of",
-    "member",
-    "response_shape_error",
-    "status_error",
-    "structure_item",
-    "transport_error",
-]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)

@@ -22,7 +22,7 @@ from .common import CommandError, UsageError, api_client, api_token, write
 from .jsonl import run_jsonl
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from missive_channels._models import Message
 
@@ -106,26 +106,27 @@ def _add_participants(send: argparse.ArgumentParser) -> None:
         )
 
 
+def _add_repeatable(
+    add_argument: Callable[..., object], flag: str, dest: str, metavar: str, text: str
+) -> None:
+    """Add an option that may be given several times, its values collected in a list."""
+    add_argument(
+        flag, dest=dest, action="append", default=[], metavar=metavar, help=f"{text} (repeatable)"
+    )
+
+
 def _add_content(send: argparse.ArgumentParser) -> None:
     content = send.add_argument_group("content and threading")
     content.add_argument("--subject", metavar="TEXT", help="the subject (email)")
-    content.add_argument(
+    _add_repeatable(
+        content.add_argument,
         "--reference",
-        dest="references",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="a threading key; the message joins the conversation holding it (repeatable)",
+        "references",
+        "KEY",
+        "a threading key; the message joins the conversation holding it",
     )
     content.add_argument("--conversation", metavar="ID", help="append to this conversation")
-    content.add_argument(
-        "--attach",
-        dest="attachments",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="attach a file (repeatable)",
-    )
+    _add_repeatable(content.add_argument, "--attach", "attachments", "FILE", "attach a file")
     content.add_argument("--external-id", metavar="ID", help="your own id for the message")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, cast
 
+from missive_channels._closing import Serving
 from missive_channels._converter import MAX_REQUEST_BYTES
 from missive_channels._errors import FakeMissiveError, FieldTypeError, ValidationError
 from missive_channels._http_server import HttpServer
@@ -21,7 +22,6 @@ from ._state import RecordedMessage, RecordedPost, Store
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from types import TracebackType
 
     from typing_extensions import Self
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeMissive"]
 
 
-class FakeMissive:
+class FakeMissive(Serving):
     """A local, faithful stand-in for Missive's custom-channel API, for tests.
 
     A real HTTP/1.1 server on 127.0.0.1 in a background thread: point any HTTP
@@ -189,19 +189,6 @@ class FakeMissive:
             return
         self._gateway.stopping.set()  # cuts delay faults short
         server.stop()
-
-    def __enter__(self) -> Self:
-        """Start the fake; see `start`."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the fake; see `stop`."""
-        self.stop()
 
     # -- configuration and inspection ---------------------------------------------------
 

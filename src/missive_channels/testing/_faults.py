@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import fnmatch
 import threading
-from typing import Any, Final, Literal, TypeAlias, cast, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypedDict, cast, get_args
 
 import attrs
 
 from missive_channels._errors import FieldTypeError, ValidationError
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = ["Fault", "FaultKind", "FaultQueue"]
 
 FaultKind: TypeAlias = Literal["drop_before", "drop_after", "status", "delay", "rate_limited"]
 """What a `Fault` does to the request it hits."""
+
+
+class _Match(TypedDict, total=False):
+    # The matching arguments every constructor takes; each defaults as in `Fault`.
+    method: str | None
+    path: str | None
+    times: int | None
+    skip: int
+
 
 _PROCESSED_FIRST: Final = frozenset({"drop_after", "delay"})
 
@@ -121,11 +133,7 @@ class Fault:
     @classmethod
     def drop_before(
         cls,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        times: int | None = 1,
-        skip: int = 0,
+        **match: Unpack[_Match],
     ) -> Fault:
         """Close the connection without processing the request or answering.
 
@@ -133,39 +141,31 @@ class Fault:
         sees the server disconnect without a response.
 
         Args:
-            method: The HTTP method to hit (``None``: any).
-            path: A glob on the path to hit (``None``: any).
-            times: How many requests to hit (``None``: until cleared).
-            skip: How many matching requests to let through first.
+            **match: Which requests it hits: ``method``, ``path``, ``times``
+                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
         """
-        return cls(kind="drop_before", method=method, path=path, times=times, skip=skip)
+        return cls(kind="drop_before", **match)
 
     @classmethod
     def drop_after(
         cls,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        times: int | None = 1,
-        skip: int = 0,
+        **match: Unpack[_Match],
     ) -> Fault:
         """Process the request (recording it), then close the connection without answering.
 
         The situation a retrying client must not turn into a duplicate.
 
         Args:
-            method: The HTTP method to hit (``None``: any).
-            path: A glob on the path to hit (``None``: any).
-            times: How many requests to hit (``None``: until cleared).
-            skip: How many matching requests to let through first.
+            **match: Which requests it hits: ``method``, ``path``, ``times``
+                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
         """
-        return cls(kind="drop_after", method=method, path=path, times=times, skip=skip)
+        return cls(kind="drop_after", **match)
 
     @classmethod
     def server_error(
@@ -173,10 +173,7 @@ class Fault:
         status: int = 500,
         *,
         recorded: bool = False,
-        method: str | None = None,
-        path: str | None = None,
-        times: int | None = 1,
-        skip: int = 0,
+        **match: Unpack[_Match],
     ) -> Fault:
         """Answer an error status instead of the real response.
 
@@ -184,33 +181,19 @@ class Fault:
             status: The status to answer (400-599), e.g. 500, 502 or 503.
             recorded: ``False``: the request is not processed. ``True``: it is
                 processed and recorded first, and only the answer is an error.
-            method: The HTTP method to hit (``None``: any).
-            path: A glob on the path to hit (``None``: any).
-            times: How many requests to hit (``None``: until cleared).
-            skip: How many matching requests to let through first.
+            **match: Which requests it hits: ``method``, ``path``, ``times``
+                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
         """
-        return cls(
-            kind="status",
-            status=status,
-            recorded=recorded,
-            method=method,
-            path=path,
-            times=times,
-            skip=skip,
-        )
+        return cls(kind="status", status=status, recorded=recorded, **match)
 
     @classmethod
     def delay(
         cls,
         seconds: float,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        times: int | None = 1,
-        skip: int = 0,
+        **match: Unpack[_Match],
     ) -> Fault:
         """Process the request, then hold the response back, e.g. past a client's timeout.
 
@@ -219,46 +202,31 @@ class Fault:
 
         Args:
             seconds: Real seconds to wait before answering.
-            method: The HTTP method to hit (``None``: any).
-            path: A glob on the path to hit (``None``: any).
-            times: How many requests to hit (``None``: until cleared).
-            skip: How many matching requests to let through first.
+            **match: Which requests it hits: ``method``, ``path``, ``times``
+                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
         """
-        return cls(kind="delay", seconds=seconds, method=method, path=path, times=times, skip=skip)
+        return cls(kind="delay", seconds=seconds, **match)
 
     @classmethod
     def rate_limited(
         cls,
         retry_after: int = 60,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        times: int | None = 1,
-        skip: int = 0,
+        **match: Unpack[_Match],
     ) -> Fault:
         """Answer 429 with ``Retry-After`` without processing, whatever the real limits say.
 
         Args:
             retry_after: The ``Retry-After`` value, in seconds.
-            method: The HTTP method to hit (``None``: any).
-            path: A glob on the path to hit (``None``: any).
-            times: How many requests to hit (``None``: until cleared), e.g. a burst.
-            skip: How many matching requests to let through first.
+            **match: Which requests it hits: ``method``, ``path``, ``times`` (e.g.
+                a burst) and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
         """
-        return cls(
-            kind="rate_limited",
-            retry_after=retry_after,
-            method=method,
-            path=path,
-            times=times,
-            skip=skip,
-        )
+        return cls(kind="rate_limited", retry_after=retry_after, **match)
 
 
 @attrs.define
