@@ -22,7 +22,9 @@ import pytest
 import missive_channels
 from missive_channels import _cli
 from missive_channels._cli import listen
+from missive_channels.bulk import MAX_REQUEST_BYTES
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault, signed_webhook_request
+from missive_channels.webhooks import compute_signature
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -438,7 +440,7 @@ def test_send_refuses_a_message_over_missives_cap(
     """A request over 10 MB is refused before any I/O, as a usage error."""
     big = tmp_path / "big.bin"
     with big.open("wb") as file:
-        file.truncate(missive_channels.bulk.MAX_REQUEST_BYTES)
+        file.truncate(MAX_REQUEST_BYTES)
     result = cli(
         "send", "--account", "a", "--from-name", "m", "--body", "b", "--attach", str(big),
         *sending,
@@ -600,11 +602,11 @@ def drive_listener(lines: Lines, answers: dict[str, Any]) -> None:
         answers["unsigned"] = exchange(url, content=body, headers={})
         answers["unsigned_line"] = lines.next()
         junk, junk_headers = b"not json", {}
-        junk_headers["X-Hook-Signature"] = missive_channels.webhooks.compute_signature(junk, SECRET)
+        junk_headers["X-Hook-Signature"] = compute_signature(junk, SECRET)
         answers["junk"] = exchange(url, content=junk, headers=junk_headers)
         answers["junk_line"] = lines.next()
         empty = b'{"message": {}, "conversation": {"id": "c"}}'
-        signed = {"X-Hook-Signature": missive_channels.webhooks.compute_signature(empty, SECRET)}
+        signed = {"X-Hook-Signature": compute_signature(empty, SECRET)}
         answers["shape"] = exchange(url, content=empty, headers=signed)
         answers["shape_line"] = lines.next()
         with httpx.Client(trust_env=False) as http:
