@@ -413,6 +413,14 @@ def test_send_reports_an_unreadable_attachment(
             ["--max-retries", "-1"],
             "invalid connection option: RetryPolicy.max_retries must be an int >= 0",
         ),
+        (["--timeout", "-1"], "invalid connection option: timeout must be positive, got -1.0"),
+        (["--timeout", "0"], "invalid connection option: timeout must be positive, got 0.0"),
+        (["--timeout", "nan"], "invalid connection option: timeout must be positive, got nan"),
+        (["--timeout", "inf"], "invalid connection option: timeout must be a finite number"),
+        (
+            ["--base-url", "https://user:pw@example.com/v1"],
+            "invalid connection option: base_url must not hold a user name or password",
+        ),
     ],
 )
 def test_send_reports_invalid_fields(

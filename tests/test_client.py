@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -1068,6 +1070,13 @@ def test_unsendable_tokens_are_refused_without_echoing_them(cls: type[Any], toke
         ({"max_retries": -1}, "max_retries"),
         ({"max_retries": 1.5}, "max_retries"),
         ({"rate_limit": 5}, "rate_limit must be"),
+        ({"timeout": -1}, "timeout must be positive"),
+        ({"timeout": 0}, "timeout must be positive"),
+        ({"timeout": float("nan")}, "timeout must be positive"),
+        ({"timeout": float("inf")}, "timeout must be a finite number"),
+        ({"timeout": "5"}, "timeout must be a number"),
+        ({"timeout": httpx.Timeout(5.0, connect=-1)}, "timeout.connect must be positive"),
+        ({"timeout": httpx.Timeout(5.0, read=float("inf"))}, "timeout.read must be a finite"),
     ],
 )
 @pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
@@ -1075,6 +1084,15 @@ def test_bad_configuration_is_refused(cls: type[Any], kwargs: dict[str, Any], ma
     """Each invalid constructor argument raises ValidationError naming it."""
     with pytest.raises(ValidationError, match=match):
         cls(token=TOKEN, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_credentials_in_the_base_url_are_refused_without_echoing_them(cls: type[Any]) -> None:
+    """A base_url with user:password@ is refused at construction, and the password never shows."""
+    with pytest.raises(ValidationError, match="must not hold a user name or password") as caught:
+        cls(token=TOKEN, base_url="https://user:hunter2@example.com/v1")
+    assert "hunter2" not in str(caught.value)
+    assert caught.value.field == "base_url"
 
 
 def test_the_wrong_kind_of_http_client_is_refused() -> None:
@@ -1220,3 +1238,240 @@ def test_threads_sharing_a_client_keep_max_concurrent() -> None:
         thread.join()
     http.close()
     assert 1 <= peak <= 2
+
+
+# --- client options ----------------------------------------------------------------------
+
+
+async def test_with_options_changes_only_the_view(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A view's timeout and retries apply to its requests; the original keeps its own."""
+    httpx_mock.add_response(status_code=503, is_reusable=True)
+    client = make_client(timeout=30.0, max_retries=0)
+    view = client.with_options(timeout=2.0, max_retries=1)
+    assert type(view) is type(client)
+    with pytest.raises(ServerError):
+        await resolve(client.messages.get("m1"))
+    with pytest.raises(ServerError):
+        await resolve(view.messages.get("m1"))
+    with pytest.raises(ServerError):
+        await resolve(view.with_options().messages.get("m1"))
+    with pytest.raises(ServerError):
+        await resolve(client.messages.get("m1"))
+    timeouts = [request.extensions["timeout"] for request in httpx_mock.get_requests()]
+    short, long = httpx.Timeout(2.0).as_dict(), httpx.Timeout(30.0).as_dict()
+    assert timeouts == [long, short, short, short, short, long]
+    assert view._http is client._http
+
+
+async def test_an_httpx_timeout_may_leave_a_phase_unbounded(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """An httpx.Timeout is taken as given, None for a phase being httpx's own "no limit"."""
+    httpx_mock.add_response(status_code=201)
+    timeout = httpx.Timeout(5.0, pool=None)
+    await resolve(make_client().with_options(timeout=timeout).messages.create(MESSAGE))
+    [request] = httpx_mock.get_requests()
+    assert request.extensions["timeout"] == timeout.as_dict()
+
+
+async def test_closing_a_view_leaves_the_pool_open(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A view does not own the pool: closing it leaves the original able to send."""
+    httpx_mock.add_response(status_code=201)
+    client = make_client()
+    view = client.with_options(max_retries=0)
+    await resolve(view.close() if view.kind == "sync" else view.aclose())
+    with pytest.raises(ClientClosedError):
+        await create(view)
+    assert isinstance(await create(client), CreatedMessage)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": 0}, "timeout must be positive"),
+        ({"timeout": float("inf")}, "finite"),
+        ({"max_retries": -1}, "max_retries"),
+    ],
+)
+async def test_with_options_refuses_bad_options(
+    make_client: Any, kwargs: dict[str, Any], match: str
+) -> None:
+    """with_options validates like the constructor."""
+    with pytest.raises(ValidationError, match=match):
+        make_client().with_options(**kwargs)
+
+
+async def test_every_request_method_takes_timeout_and_extra_headers(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Each request method sends this call's timeout and extra headers, and only for this call."""
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/messages", status_code=201, is_reusable=True
+    )
+    httpx_mock.add_response(method="POST", url=f"{BASE}/posts", status_code=201)
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/conversations/c1", json={"conversations": [{"id": "c1"}]}
+    )
+    listed = {"messages": [{"id": "m1", "delivered_at": 1_700_000_000}]}
+    httpx_mock.add_response(method="GET", json=listed, is_reusable=True)
+    client = make_client()
+    options: dict[str, Any] = {"timeout": 4.0, "extra_headers": {"X-Trace": "t-1"}}
+    await resolve(client.messages.create(MESSAGE, **options))
+    await resolve(client.posts.create(POST, **options))
+    await resolve(client.messages.get("m1", **options))
+    await resolve(client.messages.get_many(["m1", "m2"], **options))
+    await resolve(client.conversations.get("c1", **options))
+    await collect(client.conversations.messages("c1", **options))
+    outcomes = await collect(client.messages.create_many([MESSAGE], **options))
+    assert [outcome.status for outcome in outcomes] == ["sent"]
+    await resolve(client.messages.get("m1"))
+    *calls, plain = httpx_mock.get_requests()
+    assert len(calls) == 7
+    for request in calls:
+        assert request.headers["X-Trace"] == "t-1"
+        assert request.extensions["timeout"] == httpx.Timeout(4.0).as_dict()
+    assert "X-Trace" not in plain.headers
+    assert plain.extensions["timeout"] == httpx.Timeout(60.0, connect=10.0).as_dict()
+
+
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own", "borrowed"])
+async def test_the_clients_own_headers_win_over_extra_headers(
+    make_client: Any, httpx_mock: HTTPXMock, *, borrowed: bool
+) -> None:
+    """extra_headers cannot replace the token, user agent, Accept or Content-Type."""
+    httpx_mock.add_response(status_code=201)
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    http = kind() if borrowed else None
+    client = make_client(http_client=http)
+    extra = {
+        "authorization": "Bearer stolen",
+        "User-Agent": "other",
+        "Accept": "text/html",
+        "Content-Type": "text/plain",
+        "X-Kept": "yes",
+    }
+    await resolve(client.messages.create(MESSAGE, extra_headers=extra))
+    [request] = httpx_mock.get_requests()
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["User-Agent"] == f"missive-channels/{__version__}"
+    assert request.headers["Accept"] == "application/json"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["X-Kept"] == "yes"
+    if http is not None:
+        await resolve(http.close() if isinstance(http, httpx.Client) else http.aclose())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"timeout": -1.0}, ValidationError, "timeout must be positive"),
+        ({"extra_headers": [("X-A", "1")]}, FieldTypeError, "extra_headers must be a mapping"),
+        ({"extra_headers": {"X-A": 1}}, FieldTypeError, "extra_headers must map str to str"),
+        ({"extra_headers": {"X-A": "caf\u00e9"}}, ValidationError, "printable ASCII"),
+        ({"extra_headers": {"X-A": "a\r\nb"}}, ValidationError, "printable ASCII"),
+        ({"extra_headers": {"X A": "1"}}, ValidationError, "printable ASCII"),
+        ({"extra_headers": {"": "1"}}, ValidationError, "printable ASCII"),
+    ],
+)
+async def test_bad_call_options_are_refused_before_sending(
+    make_client: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    """An invalid per-call option raises our error before any request leaves."""
+    with pytest.raises(error, match=match):
+        await resolve(make_client().messages.get("m1", **kwargs))
+
+
+async def test_views_and_per_call_options_share_one_limiter() -> None:
+    """Two views of one client, with per-call options too, never have more than 5 in flight."""
+    in_flight = 0
+    peak = 0
+    full = asyncio.Event()
+
+    async def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        if in_flight == 5:
+            full.set()
+        # Hold the slot until five are in flight, so a second budget would show.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(full.wait(), timeout=2)
+        await asyncio.sleep(0)
+        in_flight -= 1
+        return httpx.Response(201)
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+        AsyncMissiveClient(token=TOKEN, base_url=BASE, http_client=http) as client,
+    ):
+        short = client.with_options(timeout=5.0)
+        retrying = client.with_options(max_retries=0)
+        sends = [short.messages.create(MESSAGE) for _ in range(4)]
+        sends += [retrying.messages.create(MESSAGE) for _ in range(4)]
+        sends += [client.messages.create(MESSAGE, timeout=3.0) for _ in range(4)]
+        await asyncio.gather(*sends)
+    assert peak == 5
+
+
+def test_sync_views_share_one_limiter_across_threads() -> None:
+    """Threads sending through two views of one sync client keep its max_concurrent."""
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    both_busy = threading.Event()
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight == 2:
+                both_busy.set()
+        both_busy.wait(timeout=2)
+        with lock:
+            in_flight -= 1
+        return httpx.Response(201)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
+    views = [client.with_options(timeout=5.0), client.with_options(max_retries=1)]
+    threads = [
+        threading.Thread(target=views[index % 2].messages.create, args=(MESSAGE,))
+        for index in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    http.close()
+    assert peak == 2
+
+
+# --- a transport that cannot be turned against the caller --------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_redirects_are_never_followed(
+    make_client: Any, httpx_mock: HTTPXMock, status: int
+) -> None:
+    """A 3xx is an APIStatusError, not possibly delivered, even if the HTTP client follows them."""
+    elsewhere = "https://elsewhere.example/v1/messages"
+    httpx_mock.add_response(
+        url=f"{BASE}/messages",
+        status_code=status,
+        headers={"Location": elsewhere},
+        is_reusable=True,
+    )
+    httpx_mock.add_response(url=elsewhere, status_code=201, is_optional=True)
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    http = kind(follow_redirects=True)
+    client = make_client(http_client=http)
+    with pytest.raises(APIStatusError) as caught:
+        await create(client)
+    assert caught.value.status_code == status
+    assert not caught.value.possibly_delivered
+    assert "redirect" in str(caught.value)
+    [outcome] = await collect(client.messages.create_many([MESSAGE]))
+    assert outcome.status == "failed"
+    assert [str(request.url) for request in httpx_mock.get_requests()] == [f"{BASE}/messages"] * 2
+    await resolve(http.close() if isinstance(http, httpx.Client) else http.aclose())

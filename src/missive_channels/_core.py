@@ -8,11 +8,13 @@ flows with a few lines of I/O; everything else, including every decision, is her
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 
 import attrs
@@ -31,6 +33,7 @@ from ._errors import (
 from ._ratelimit import AsyncLimiter, Lease, Limiter, RateLimit, SlidingWindowLimiter
 from ._responses import ShapeError, response_shape_error, status_error, transport_error
 from ._retry import RetryPolicy, parse_retry_after, retry_delay
+from ._validators import positive_seconds
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -189,6 +192,13 @@ def _base_url(base_url: str | None) -> str:
     except (httpx.InvalidURL, TypeError) as exc:
         msg = f"{where} {base_url!r} is not a URL; use e.g. {DEFAULT_BASE_URL!r}"
         raise ValidationError(msg, field="base_url") from exc
+    if url.userinfo:
+        # Never echo it: the password would reach logs, errors and the journal.
+        msg = (
+            f"{where} must not hold a user name or password (user:password@); "
+            "the client authenticates with the token alone"
+        )
+        raise ValidationError(msg, field="base_url")
     if url.scheme not in {"http", "https"} or not url.host or url.query or url.fragment:
         msg = (
             f"{where} {base_url!r} must be an http(s) URL without query or fragment, "
@@ -224,10 +234,63 @@ def http_client(value: object, kind: type[H]) -> H | None:
     raise FieldTypeError(msg, field="http_client")
 
 
+def _seconds(name: str, value: object) -> float:
+    seconds = positive_seconds(name, value)
+    if not math.isfinite(seconds):
+        msg = f"{name} must be a finite number of seconds, got {value!r}; give e.g. 30"
+        raise ValidationError(msg, field=name)
+    return seconds
+
+
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
-    if timeout is None or isinstance(timeout, httpx.Timeout):
+    """Check a ``timeout`` argument: seconds above 0 and finite, or an ``httpx.Timeout``.
+
+    Raises:
+        ValidationError: If a duration is not a finite number of seconds above 0.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, httpx.Timeout):
+        for phase, value in timeout.as_dict().items():
+            if value is not None:  # httpx's own "no limit" for that phase
+                _seconds(f"timeout.{phase}", value)
         return timeout
-    return httpx.Timeout(timeout)
+    return httpx.Timeout(_seconds("timeout", timeout))
+
+
+# Headers the client sets itself: the same names in extra_headers never replace them.
+_OWN_HEADERS: Final = frozenset({"authorization", "user-agent", "accept", "content-type"})
+
+
+def _extra_headers(extra_headers: object) -> dict[str, str]:
+    """Check ``extra_headers``: a mapping of header names to values that fit in HTTP.
+
+    Raises:
+        ValidationError: If it is not such a mapping.
+    """
+    if not isinstance(extra_headers, Mapping):
+        msg = f"extra_headers must be a mapping of str to str, got {type(extra_headers).__name__}"
+        raise FieldTypeError(msg, field="extra_headers")
+    checked: dict[str, str] = {}
+    for name, value in cast("Mapping[object, object]", extra_headers).items():
+        if not (isinstance(name, str) and isinstance(value, str)):
+            msg = f"extra_headers must map str to str, got {name!r}: {type(value).__name__}"
+            raise FieldTypeError(msg, field="extra_headers")
+        if not _header_text(name) or not _header_text(value, allow_space=True):
+            msg = (
+                f"extra_headers[{name!r}] holds characters that cannot go in an HTTP header; "
+                "use printable ASCII"
+            )
+            raise ValidationError(msg, field="extra_headers")
+        if name.lower() not in _OWN_HEADERS:
+            checked[name] = value
+    return checked
+
+
+def _header_text(text: str, *, allow_space: bool = False) -> bool:
+    return (
+        text.isascii() and text.isprintable() and (allow_space or (bool(text) and " " not in text))
+    )
 
 
 class ClientCore:
@@ -254,7 +317,9 @@ class ClientCore:
         # (httpx builds a new Timeout for every request given one), and per request only
         # on a borrowed one, when timeout= asks for it.
         self.client_timeout: Final = DEFAULT_TIMEOUT if given is None else given
-        self.timeout: Final = httpx.USE_CLIENT_DEFAULT if own_client or given is None else given
+        self.timeout: httpx.Timeout | httpx._client.UseClientDefault = (  # pyright: ignore[reportPrivateUsage]
+            httpx.USE_CLIENT_DEFAULT if own_client or given is None else given
+        )
         self.retry = RetryPolicy(max_retries=max_retries)
         self.limiter = _limiter(rate_limit)
         self.headers: Final = {
@@ -265,8 +330,8 @@ class ClientCore:
         # An HTTP client of the client's own carries `headers` from the start, which
         # spares httpx checking them again on every request; a borrowed one gets them
         # with each request. Requests only read these dicts: one of each kind is shared.
-        self._plain_headers: Final[dict[str, str]] = {} if own_client else self.headers
-        self._json_headers: Final = {**self._plain_headers, "Content-Type": "application/json"}
+        self._plain_headers: dict[str, str] = {} if own_client else self.headers
+        self._json_headers = {**self._plain_headers, "Content-Type": "application/json"}
         # Seams for tests: wall clock for HTTP-date Retry-After, randomness for jitter.
         self.wall_clock: Callable[[], float] = time.time
         self.random: Callable[[], float] = random.random
@@ -274,6 +339,41 @@ class ClientCore:
     def __repr__(self) -> str:
         """Show the configuration, never the token."""
         return f"ClientCore(base_url={self.base_url!r})"
+
+    def derive(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ClientCore:
+        """Return a core like this one with some options replaced; ``None`` keeps one.
+
+        The limiter is the same object, so every core derived from one client
+        shares its budget.
+
+        Raises:
+            ValidationError: If an option is invalid.
+        """
+        derived = copy.copy(self)
+        given = _timeout(timeout)
+        if given is not None:
+            derived.timeout = given
+        if max_retries is not None:
+            derived.retry = attrs.evolve(self.retry, max_retries=max_retries)
+        if extra_headers is not None:
+            extra = _extra_headers(extra_headers)
+            derived._plain_headers = {**extra, **self._plain_headers}  # noqa: SLF001
+            derived._json_headers = {**extra, **self._json_headers}  # noqa: SLF001
+        return derived
+
+    def with_call_options(
+        self, timeout: float | httpx.Timeout | None, extra_headers: Mapping[str, str] | None
+    ) -> ClientCore:
+        """Return the core for one call: this one, or one derived for the call's options."""
+        if timeout is None and extra_headers is None:
+            return self
+        return self.derive(timeout=timeout, extra_headers=extra_headers)
 
     @property
     def max_concurrent(self) -> int | None:

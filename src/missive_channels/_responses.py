@@ -83,6 +83,10 @@ _STATUS_ERRORS: Final[Mapping[int, tuple[type[APIStatusError], str]]] = {
 }
 _SERVER_HINT: Final = "Missive failed to handle the request; try again later"
 _OTHER_HINT: Final = "Missive did not accept the request"
+_REDIRECT_HINT: Final = (
+    "the client never follows a redirect, so the request was not processed; "
+    "check base_url (Missive's API does not redirect, a proxy or an old address may)"
+)
 _DETAIL_CHARS: Final = 300
 _UNDELIVERED_HINT: Final = "it was not processed, so it is safe to send again once fixed"
 _POSSIBLY_DELIVERED_HINT: Final = (
@@ -384,6 +388,8 @@ def status_error(
     cls, hint = _STATUS_ERRORS.get(status, (APIStatusError, _OTHER_HINT))
     if status >= 500:  # noqa: PLR2004 - the 5xx range
         cls, hint = ServerError, _SERVER_HINT
+    elif 300 <= status < 400:  # noqa: PLR2004 - the 3xx range
+        hint = _REDIRECT_HINT
     # A 5xx may come after Missive created the message (e.g. a failing proxy on the way back).
     possibly_delivered = creates and status >= 500  # noqa: PLR2004
     body = _error_body(response)
