@@ -1475,3 +1475,63 @@ async def test_redirects_are_never_followed(
     assert outcome.status == "failed"
     assert [str(request.url) for request in httpx_mock.get_requests()] == [f"{BASE}/messages"] * 2
     await resolve(http.close() if isinstance(http, httpx.Client) else http.aclose())
+
+
+# --- what errors carry -------------------------------------------------------------------
+
+
+async def test_status_errors_carry_the_response_and_request_id(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """An APIStatusError holds the httpx.Response and the X-Request-Id Missive sent."""
+    httpx_mock.add_response(
+        status_code=404, json={"error": "no such message"}, headers={"X-Request-Id": "req-77"}
+    )
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "3600"})
+    client = make_client()
+    with pytest.raises(NotFoundError) as missing:
+        await resolve(client.messages.get("m1"))
+    assert missing.value.request_id == "req-77"
+    assert isinstance(missing.value.response, httpx.Response)
+    assert missing.value.response.status_code == 404
+    assert missing.value.response.json() == {"error": "no such message"}
+    with pytest.raises(RateLimitError) as limited:
+        await resolve(client.messages.get("m1"))
+    assert limited.value.request_id is None
+    assert limited.value.response.headers["Retry-After"] == "3600"
+
+
+async def test_connection_errors_carry_the_request(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """An APIConnectionError holds the httpx.Request that got no answer."""
+    httpx_mock.add_exception(httpx.ReadError("reset"))
+    with pytest.raises(APIConnectionError) as caught:
+        await resolve(make_client(max_retries=0).messages.get("m1"))
+    assert caught.value.request.method == "GET"
+    assert str(caught.value.request.url) == f"{BASE}/messages/m1"
+
+
+async def test_the_token_echoed_by_a_server_is_redacted(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A proxy echoing Authorization puts the token in no error text, body or outcome."""
+    echo = f"bad credentials: Authorization: Bearer {TOKEN}"
+    httpx_mock.add_response(status_code=401, text=echo, is_reusable=True)
+    client = make_client()
+    with pytest.raises(AuthenticationError) as caught:
+        await create(client)
+    assert TOKEN not in str(caught.value)
+    assert "Bearer [redacted]" in str(caught.value)
+    assert caught.value.body == "bad credentials: Authorization: Bearer [redacted]"
+    [outcome] = await collect(client.messages.create_many([MESSAGE]))
+    assert TOKEN not in str(outcome.error)
+
+
+async def test_the_token_in_a_json_error_body_is_redacted(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A JSON body quoting the token keeps its shape, the token replaced."""
+    httpx_mock.add_response(status_code=400, json={"error": f"token {TOKEN} refused"})
+    with pytest.raises(BadRequestError) as caught:
+        await create(make_client())
+    assert caught.value.body == {"error": "token [redacted] refused"}
+    assert TOKEN not in str(caught.value)

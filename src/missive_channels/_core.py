@@ -322,8 +322,9 @@ class ClientCore:
         )
         self.retry = RetryPolicy(max_retries=max_retries)
         self.limiter = _limiter(rate_limit)
+        self._token: Final = _token(token)
         self.headers: Final = {
-            "Authorization": f"Bearer {_token(token)}",
+            "Authorization": f"Bearer {self._token}",
             "User-Agent": f"missive-channels/{__version__}",
             "Accept": "application/json",
         }
@@ -469,7 +470,12 @@ class ClientCore:
             return transport_error(outcome, method=command.method, url=url, creates=creates), None
         retry_after = parse_retry_after(outcome.headers.get("Retry-After"), now=self.wall_clock())
         error = status_error(
-            outcome, method=command.method, url=url, creates=creates, retry_after=retry_after
+            outcome,
+            method=command.method,
+            url=url,
+            creates=creates,
+            retry_after=retry_after,
+            secret=self._token,
         )
         return error, retry_after
 

@@ -40,7 +40,10 @@ Secrets (tokens, signature secrets) never appear in an error message.
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "APIConnectionError",
@@ -202,7 +205,33 @@ class APIError(MissiveError):
 
 
 class APIConnectionError(APIError):
-    """No HTTP answer came back: the connection was refused, reset or dropped."""
+    """No HTTP answer came back: the connection was refused, reset or dropped.
+
+    Attributes:
+        request: The ``httpx.Request`` that got no answer (its headers hold the token:
+            never log them whole).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        request: httpx.Request,
+        possibly_delivered: bool = False,
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong and what to do about it.
+            method: The request's HTTP method.
+            url: The request URL.
+            request: The request that got no answer.
+            possibly_delivered: Whether Missive may have processed the request.
+        """
+        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
+        self.request = request
 
 
 class APITimeoutError(APIConnectionError):
@@ -234,7 +263,11 @@ class APIStatusError(APIError):
 
     Attributes:
         status_code: The HTTP status, e.g. ``404``.
-        body: The error body: parsed JSON when it was JSON, else the text (``None`` if empty).
+        body: The error body: parsed JSON when it was JSON, else the text (``None`` if
+            empty), with the client's token redacted should the server echo it.
+        response: The ``httpx.Response`` as it came, with its headers and body.
+        request_id: The ``X-Request-Id`` header of the answer, when Missive or a proxy
+            sent one, else ``None``: quote it when asking for support.
     """
 
     def __init__(
@@ -245,6 +278,7 @@ class APIStatusError(APIError):
         url: str,
         status_code: int,
         body: object,
+        response: httpx.Response,
         possibly_delivered: bool = False,
     ) -> None:
         """Create the error.
@@ -255,11 +289,14 @@ class APIStatusError(APIError):
             url: The request URL.
             status_code: The HTTP status.
             body: The parsed error body.
+            response: The answer.
             possibly_delivered: Whether Missive may have processed the request.
         """
         super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
         self.status_code = status_code
         self.body = body
+        self.response = response
+        self.request_id: str | None = response.headers.get("X-Request-Id")
 
 
 class BadRequestError(APIStatusError):
@@ -300,6 +337,7 @@ class RateLimitError(APIStatusError):
         url: str,
         status_code: int,
         body: object,
+        response: httpx.Response,
         possibly_delivered: bool = False,
         retry_after: float | None = None,
         limit: int | None = None,
@@ -314,6 +352,7 @@ class RateLimitError(APIStatusError):
             url: The request URL.
             status_code: The HTTP status (429).
             body: The parsed error body.
+            response: The answer.
             possibly_delivered: Always ``False`` in practice: a 429 was not processed.
             retry_after: Seconds to wait, from ``Retry-After``.
             limit: The ``X-RateLimit-Limit`` value.
@@ -326,6 +365,7 @@ class RateLimitError(APIStatusError):
             url=url,
             status_code=status_code,
             body=body,
+            response=response,
             possibly_delivered=possibly_delivered,
         )
         self.retry_after = retry_after

@@ -313,6 +313,9 @@ def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
     return _str_at(created, "id"), conversation_id
 
 
+_REDACTED: Final = "[redacted]"
+
+
 def response_shape_error(
     exc: ShapeError, response: httpx.Response, *, method: str, url: str
 ) -> APIResponseValidationError:
@@ -335,11 +338,14 @@ def response_shape_error(
     return APIResponseValidationError(msg, method=method, url=url, status_code=status)
 
 
-def _error_body(response: httpx.Response) -> object:
+def _error_body(response: httpx.Response, secret: str) -> object:
+    # A proxy may echo the request's Authorization header: the token never gets quoted.
+    # It is ASCII (checked at construction), so it has one byte form.
+    content = response.content.replace(secret.encode(), _REDACTED.encode())
     try:
-        return decode_json(response.content)
+        return decode_json(content)
     except ShapeError:
-        return response.content.decode("utf-8", errors="replace")
+        return content.decode("utf-8", errors="replace")
 
 
 def _detail(body: object) -> str | None:
@@ -371,6 +377,7 @@ def status_error(
     url: str,
     creates: bool,
     retry_after: float | None,
+    secret: str,
 ) -> APIStatusError:
     """Return the error for an answer with an error status.
 
@@ -380,6 +387,7 @@ def status_error(
         url: The request URL.
         creates: Whether the request creates something (non-idempotent POST).
         retry_after: The parsed ``Retry-After``, if any.
+        secret: The client's token, redacted from the body should the server echo it.
 
     Returns:
         The status-specific `APIStatusError`.
@@ -392,7 +400,7 @@ def status_error(
         hint = _REDIRECT_HINT
     # A 5xx may come after Missive created the message (e.g. a failing proxy on the way back).
     possibly_delivered = creates and status >= 500  # noqa: PLR2004
-    body = _error_body(response)
+    body = _error_body(response, secret)
     detail = _detail(body)
     message = f"{_action(method, url)} answered {status} {response.reason_phrase}"
     if detail:
@@ -411,6 +419,7 @@ def status_error(
             url=url,
             status_code=status,
             body=body,
+            response=response,
             retry_after=retry_after,
             limit=_int_header(response.headers, "X-RateLimit-Limit"),
             remaining=_int_header(response.headers, "X-RateLimit-Remaining"),
@@ -422,6 +431,7 @@ def status_error(
         url=url,
         status_code=status,
         body=body,
+        response=response,
         possibly_delivered=possibly_delivered,
     )
 
@@ -449,6 +459,12 @@ def transport_error(exc: httpx.RequestError, *, method: str, url: str, creates: 
     if creates:
         message += f"; {_POSSIBLY_DELIVERED_HINT if possibly_delivered else _UNDELIVERED_HINT}"
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    error = cls(message, method=method, url=url, possibly_delivered=possibly_delivered)
+    error = cls(
+        message,
+        method=method,
+        url=url,
+        request=exc.request,
+        possibly_delivered=possibly_delivered,
+    )
     error.__cause__ = exc
     return error
