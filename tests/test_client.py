@@ -67,6 +67,8 @@ from missive_channels.webhooks import (
 from strategies import json_values, stored_message_bodies
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from pytest_httpx import HTTPXMock
 
 pytestmark = pytest.mark.anyio
@@ -1535,3 +1537,95 @@ async def test_the_token_in_a_json_error_body_is_redacted(
         await create(make_client())
     assert caught.value.body == {"error": "token [redacted] refused"}
     assert TOKEN not in str(caught.value)
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An answer body sent chunk by chunk, counting what was read; ``fail`` raises at the end."""
+
+    def __init__(self, chunk: bytes, count: int, fail: Exception | None = None) -> None:
+        """Send ``chunk`` ``count`` times, then raise ``fail`` if given."""
+        self.chunk, self.count, self.fail = chunk, count, fail
+        self.read = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Yield the chunks."""
+        for _ in range(self.count):
+            self.read += 1
+            yield self.chunk
+        if self.fail is not None:
+            raise self.fail
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """Yield the chunks."""
+        for chunk in self:
+            yield chunk
+
+
+def _serving(make_client: Any, *answers: httpx.Response) -> Any:
+    pending = list(answers)
+    transport = httpx.MockTransport(lambda _: pending.pop(0))
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    return make_client(http_client=kind(transport=transport), max_retries=0)
+
+
+@pytest.mark.parametrize("status", [201, 500])
+async def test_an_oversized_answer_is_cut_off(make_client: Any, status: int) -> None:
+    """A body past the cap stops being read; for a create it is APIResponseValidationError."""
+    body = Chunks(b"x" * (1024 * 1024), 1024)  # 1 GiB, never held whole
+    client = _serving(make_client, httpx.Response(status, stream=body))
+    with pytest.raises(APIResponseValidationError, match="body over 16777216 bytes") as caught:
+        await create(client)
+    assert caught.value.possibly_delivered
+    assert caught.value.status_code == status
+    assert body.read <= 17
+
+
+async def test_an_oversized_read_answer_is_not_possibly_delivered(make_client: Any) -> None:
+    """A read cut off past the cap raises APIResponseValidationError, nothing delivered."""
+    body = Chunks(b"x" * (1024 * 1024), 64)
+    client = _serving(make_client, httpx.Response(200, stream=body))
+    with pytest.raises(APIResponseValidationError) as caught:
+        await resolve(client.messages.get("m1"))
+    assert not caught.value.possibly_delivered
+    assert "check in Missive" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "fail"),
+    [
+        ({"Content-Encoding": "gzip"}, None),  # corrupt gzip
+        ({}, httpx.RemoteProtocolError("peer closed connection")),  # truncated
+    ],
+)
+async def test_a_created_answer_whose_body_fails_is_still_created(
+    make_client: Any,
+    caplog: pytest.LogCaptureFixture,
+    headers: dict[str, str],
+    fail: Exception | None,
+) -> None:
+    """Once a 2xx came for a create, Missive has it: created with unknown ids, and a warning."""
+    caplog.set_level(logging.DEBUG, logger="missive_channels")
+    answers = [
+        httpx.Response(201, headers=headers, stream=Chunks(b'{"messages": ', 1, fail))
+        for _ in range(2)
+    ]
+    client = _serving(make_client, *answers)
+    created = await create(client)
+    assert created == CreatedMessage(id=None, conversation_id=None)
+    assert "POST /v1/messages -> 201, but its body could not be read" in caplog.text
+    assert "POST /v1/messages -> 201, body failed: " in caplog.text
+    [outcome] = await collect(client.messages.create_many([MESSAGE]))
+    assert outcome.status == "sent"
+
+
+async def test_an_error_answer_whose_body_fails_is_a_connection_error(make_client: Any) -> None:
+    """A 5xx or a read whose body breaks off is an APIConnectionError, as before any answer."""
+    broken = Chunks(b"{", 1, httpx.ReadError("reset"))
+    client = _serving(make_client, httpx.Response(200, stream=broken))
+    with pytest.raises(APIConnectionError, match="ReadError"):
+        await resolve(client.messages.get("m1"))
+    broken = Chunks(b"{", 1, httpx.ReadError("reset"))
+    client = _serving(make_client, httpx.Response(503, stream=broken))
+    with pytest.raises(APIConnectionError) as caught:
+        await create(client)
+    assert caught.value.possibly_delivered

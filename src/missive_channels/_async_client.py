@@ -12,12 +12,15 @@ import httpx
 from ._bulk import BulkSend
 from ._bulk_io import asend_all
 from ._core import (
+    AnswerTooLarge,
+    BrokenAnswer,
     ClientCore,
     Flow,
     Outcome,
     Pause,
     Send,
     Sleep,
+    capped,
     http_client,
 )
 from ._operations import (
@@ -195,7 +198,7 @@ class AsyncMissiveClient:
             result: T = stop.value
             return result
 
-    async def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
+    async def _send(self, command: Send) -> httpx.Response | httpx.RequestError | BrokenAnswer:
         async with self._slots:
             self._core.check_open(command, closed=self._closed or self._http.is_closed)
             lease = await self._lease()
@@ -206,11 +209,24 @@ class AsyncMissiveClient:
                 command.starting()
                 # Never follow a redirect, whatever a borrowed client says: a redirected
                 # POST would be lost (turned into a GET) or sent where Missive is not.
-                return await self._http.send(command.build(self._http), follow_redirects=False)
+                # The body is streamed, so that reading stops past the cap.
+                response = await self._http.send(
+                    command.build(self._http), stream=True, follow_redirects=False
+                )
+                return await self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
                 await self._limiter.release(lease)
+
+    async def _read(self, response: httpx.Response) -> httpx.Response | BrokenAnswer:
+        try:
+            await capped(response).aread()
+        except (httpx.RequestError, AnswerTooLarge) as exc:
+            return BrokenAnswer(response, exc)
+        finally:
+            await response.aclose()
+        return response
 
     async def _lease(self) -> Lease:
         while not isinstance(offer := await self._limiter.lease(), Lease):

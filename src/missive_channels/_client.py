@@ -13,12 +13,15 @@ import httpx
 from ._bulk import BulkSend
 from ._bulk_io import send_all
 from ._core import (
+    AnswerTooLarge,
+    BrokenAnswer,
     ClientCore,
     Flow,
     Outcome,
     Pause,
     Send,
     Sleep,
+    capped,
     http_client,
 )
 from ._operations import (
@@ -189,7 +192,7 @@ class MissiveClient:
             result: T = stop.value
             return result
 
-    def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
+    def _send(self, command: Send) -> httpx.Response | httpx.RequestError | BrokenAnswer:
         with self._slots:
             self._core.check_open(command, closed=self._closed or self._http.is_closed)
             lease = self._lease()
@@ -200,11 +203,24 @@ class MissiveClient:
                 command.starting()
                 # Never follow a redirect, whatever a borrowed client says: a redirected
                 # POST would be lost (turned into a GET) or sent where Missive is not.
-                return self._http.send(command.build(self._http), follow_redirects=False)
+                # The body is streamed, so that reading stops past the cap.
+                response = self._http.send(
+                    command.build(self._http), stream=True, follow_redirects=False
+                )
+                return self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
                 self._limiter.release(lease)
+
+    def _read(self, response: httpx.Response) -> httpx.Response | BrokenAnswer:
+        try:
+            capped(response).read()
+        except (httpx.RequestError, AnswerTooLarge) as exc:
+            return BrokenAnswer(response, exc)
+        finally:
+            response.close()
+        return response
 
     def _lease(self) -> Lease:
         while not isinstance(offer := self._limiter.lease(), Lease):

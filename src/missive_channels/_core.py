@@ -14,7 +14,15 @@ import math
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 
 import attrs
@@ -25,6 +33,7 @@ from ._bodies import StreamedBody
 from ._constants import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, TOKEN_ENV_VAR
 from ._errors import (
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     ClientClosedError,
     FieldTypeError,
@@ -44,12 +53,16 @@ __all__ = [
     "BASE_URL_ENV_VAR",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "MAX_ANSWER_BYTES",
     "TOKEN_ENV_VAR",
+    "AnswerTooLarge",
+    "BrokenAnswer",
     "ClientCore",
     "Flow",
     "Pause",
     "Send",
     "Sleep",
+    "capped",
     "http_client",
 ]
 
@@ -58,8 +71,67 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 """Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
 
+MAX_ANSWER_BYTES: Final = 16 * 1024 * 1024
+"""The most an answer may carry (as sent, before decompression); Missive's come nowhere near."""
+
 logger: Final = logging.getLogger("missive_channels")
 _TOO_MANY: Final = 429
+
+
+class AnswerTooLarge(Exception):  # noqa: N818 - internal; becomes APIResponseValidationError
+    """An answer's body went past `MAX_ANSWER_BYTES`; reading stopped there."""
+
+
+class _CappedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An answer's body stream that raises `AnswerTooLarge` once past ``limit`` bytes."""
+
+    def __init__(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+
+    def _count(self, seen: int, chunk: bytes) -> int:
+        seen += len(chunk)
+        if seen > self._limit:
+            msg = f"the answer's body is over {self._limit} bytes"
+            raise AnswerTooLarge(msg)
+        return seen
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in cast("Iterable[bytes]", self._stream):
+            seen = self._count(seen, chunk)
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in cast("AsyncIterable[bytes]", self._stream):
+            seen = self._count(seen, chunk)
+            yield chunk
+
+    def close(self) -> None:
+        cast("httpx.SyncByteStream", self._stream).close()
+
+    async def aclose(self) -> None:
+        await cast("httpx.AsyncByteStream", self._stream).aclose()
+
+
+def capped(response: httpx.Response) -> httpx.Response:
+    """Make reading ``response``'s body stop with `AnswerTooLarge` past `MAX_ANSWER_BYTES`."""
+    response.stream = _CappedStream(response.stream, MAX_ANSWER_BYTES)
+    return response
+
+
+@attrs.frozen
+class BrokenAnswer:
+    """What a `Send` got when the status line came but reading the body failed.
+
+    Attributes:
+        response: The answer, its body unread.
+        cause: Why the body could not be read: a transport failure, or too large.
+    """
+
+    response: httpx.Response
+    cause: httpx.RequestError | AnswerTooLarge
 
 
 @attrs.frozen
@@ -143,7 +215,7 @@ class Pause:
 
 
 Command: TypeAlias = Send | Sleep | Pause
-Outcome: TypeAlias = httpx.Response | httpx.RequestError | None
+Outcome: TypeAlias = httpx.Response | httpx.RequestError | BrokenAnswer | None
 Flow: TypeAlias = Generator[Command, Outcome, T]
 
 
@@ -451,6 +523,21 @@ class ClientCore:
             _log_outcome(command, outcome, attempt)
             if isinstance(outcome, httpx.Response) and outcome.is_success:
                 return _result(operation, command, outcome)
+            if (
+                isinstance(outcome, BrokenAnswer)
+                and isinstance(outcome.cause, httpx.RequestError)
+                and outcome.response.is_success
+                and not operation.idempotent
+            ):
+                # Missive answered 2xx to a create: it has the message, whatever the body.
+                logger.warning(
+                    "%s %s -> %d, but its body could not be read (%s); reporting it created",
+                    command.method,
+                    _path(command),
+                    outcome.response.status_code,
+                    type(outcome.cause).__name__,
+                )
+                return operation.answer.read(b"")
             error, retry_after = self._failure(command, outcome, creates=not operation.idempotent)
             pause = self._pause(outcome, retry_after)
             if pause is not None:
@@ -462,10 +549,18 @@ class ClientCore:
             yield Sleep(delay)
 
     def _failure(
-        self, command: Send, outcome: httpx.Response | httpx.RequestError, *, creates: bool
+        self,
+        command: Send,
+        outcome: httpx.Response | httpx.RequestError | BrokenAnswer,
+        *,
+        creates: bool,
     ) -> tuple[APIError, float | None]:
         """Return the error for a failed attempt, and the wait Missive asked for, if any."""
         url = _full_url(command)
+        if isinstance(outcome, BrokenAnswer):
+            if isinstance(outcome.cause, AnswerTooLarge):
+                return _too_large(outcome, command, url=url, creates=creates), None
+            outcome = outcome.cause
         if isinstance(outcome, httpx.RequestError):
             return transport_error(outcome, method=command.method, url=url, creates=creates), None
         retry_after = parse_retry_after(outcome.headers.get("Retry-After"), now=self.wall_clock())
@@ -480,7 +575,7 @@ class ClientCore:
         return error, retry_after
 
     def _pause(
-        self, outcome: httpx.Response | httpx.RequestError, retry_after: float | None
+        self, outcome: httpx.Response | httpx.RequestError | BrokenAnswer, retry_after: float | None
     ) -> Pause | None:
         """Return the `Pause` a 429 with ``Retry-After`` asks of everyone sharing the limiter.
 
@@ -523,11 +618,39 @@ def _result(operation: Operation[T], command: Send, response: httpx.Response) ->
         raise response_shape_error(exc, response, method=command.method, url=url) from exc
 
 
-def _log_outcome(command: Send, outcome: httpx.Response | httpx.RequestError, attempt: int) -> None:
+def _too_large(
+    broken: BrokenAnswer, command: Send, *, url: str, creates: bool
+) -> APIResponseValidationError:
+    status = broken.response.status_code
+    msg = (
+        f"{command.method} {url} answered {status} with a body over {MAX_ANSWER_BYTES} bytes, "
+        "far more than Missive ever sends; reading stopped there: check base_url"
+    )
+    if creates:
+        msg += "; Missive may have processed it: check in Missive before sending it again"
+    error = APIResponseValidationError(
+        msg, method=command.method, url=url, status_code=status, possibly_delivered=creates
+    )
+    error.__cause__ = broken.cause
+    return error
+
+
+def _log_outcome(
+    command: Send, outcome: httpx.Response | httpx.RequestError | BrokenAnswer, attempt: int
+) -> None:
     # The check keeps the URL parsing of the arguments off the success path.
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    if isinstance(outcome, httpx.Response):
+    if isinstance(outcome, BrokenAnswer):
+        logger.debug(
+            "%s %s -> %d, body failed: %s (attempt %d)",
+            command.method,
+            _path(command),
+            outcome.response.status_code,
+            type(outcome.cause).__name__,
+            attempt,
+        )
+    elif isinstance(outcome, httpx.Response):
         logger.debug(
             "%s %s -> %d (attempt %d)", command.method, _path(command), outcome.status_code, attempt
         )

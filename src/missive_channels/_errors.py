@@ -239,13 +239,21 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseValidationError(APIError):
-    """Missive answered with success, but the body did not have the expected shape.
+    """Missive answered, but the body did not have the expected shape or was far too large.
 
     Attributes:
         status_code: The HTTP status of the answer.
     """
 
-    def __init__(self, message: str, *, method: str, url: str, status_code: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        possibly_delivered: bool = False,
+    ) -> None:
         """Create the error.
 
         Args:
@@ -253,8 +261,10 @@ class APIResponseValidationError(APIError):
             method: The request's HTTP method.
             url: The request URL.
             status_code: The HTTP status of the answer.
+            possibly_delivered: Whether Missive may have processed the request (a
+                create whose answer was too large to read).
         """
-        super().__init__(message, method=method, url=url)
+        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
         self.status_code = status_code
 
 
