@@ -324,6 +324,8 @@ class AsyncMessages:
             JournalError: If the journal cannot be opened, read or written; raised
                 while iterating, and nothing more is sent.
             ClientClosedError: If the client is closed.
+            SharedStateError: If a shared limiter's store (Redis) cannot be used;
+                raised while iterating, and nothing more is sent.
         """
         core = self._core.with_call_options(timeout, extra_headers)
         return asend_all(

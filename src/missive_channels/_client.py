@@ -318,6 +318,8 @@ class Messages:
             JournalError: If the journal cannot be opened, read or written; raised
                 while iterating, and nothing more is sent.
             ClientClosedError: If the client is closed.
+            SharedStateError: If a shared limiter's store (Redis) cannot be used;
+                raised while iterating, and nothing more is sent.
         """
         core = self._core.with_call_options(timeout, extra_headers)
         return send_all(
