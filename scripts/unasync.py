@@ -39,7 +39,7 @@ CLIENT: list[tuple[str, str]] = [
         r'"""`MissiveClient`: the synchronous shell',
         '"""`AsyncMissiveClient`: the asyncio shell',
     ),
-    (r"import threading\nimport time\n", "import asyncio\n"),
+    (r"import copy\nimport threading\nimport time\n", "import asyncio\nimport copy\n"),
     (r"AbstractContextManager", "AbstractAsyncContextManager"),
     (r"\bClosing\b", "AsyncClosing"),
     (
@@ -91,15 +91,23 @@ CLIENT: list[tuple[str, str]] = [
     (r"with self\._slots:", "async with self._slots:"),
     (r"self\._sleep\(", "await self._sleep("),
     (r"self\._send\(command\)", "await self._send(command)"),
-    (r"return self\._http\.send\(", "return await self._http.send("),
+    (r"= self\._http\.send\(", "= await self._http.send("),
+    (r"capped\(response\)\.read\(\)", "await capped(response).aread()"),
+    (r"response\.close\(\)", "await response.aclose()"),
+    (r"def _read\(", "async def _read("),
+    (r"return self\._read\(", "return await self._read("),
     (r"    def (create|get|get_many)\(", r"    async def \1("),
     (r"return self\._run\(", "return await self._run("),
     (r"\bsend_all\b", "asend_all"),
-    (r"    def _walk\(", "    async def _walk("),
     (
-        r"            yield from self\._run\(self\._core\.flow\(page\)\)",
+        r"    def _walk\((.*)\) -> (AsyncIterator\[StoredMessage\]):",
+        # The async signature is too long for one line.
+        r"    async def _walk(\n        \1\n    ) -> \2:",
+    ),
+    (
+        r"            yield from self\._run\(core\.flow\(page\)\)",
         # An async generator cannot `yield from`.
-        "            for item in await self._run(self._core.flow(page)):\n"  # noqa: ISC004
+        "            for item in await self._run(core.flow(page)):\n"  # noqa: ISC004
         "                yield item",
     ),
 ]

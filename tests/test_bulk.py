@@ -738,7 +738,9 @@ def test_skip_reasons_say_why() -> None:
 
 def test_status_of_an_error() -> None:
     """Only an API error flagged possibly_delivered is possibly delivered."""
-    maybe = ServerError("x", method="POST", url="u", status_code=500, body=None)
+    maybe = ServerError(
+        "x", method="POST", url="u", status_code=500, body=None, response=httpx.Response(500)
+    )
     maybe.possibly_delivered = True
     assert status_of(maybe) is SendStatus.POSSIBLY_DELIVERED
     assert status_of(ValidationError("bad")) is SendStatus.FAILED

@@ -6,6 +6,7 @@ import base64
 import importlib
 import io
 import json
+import logging
 import os
 import queue
 import runpy
@@ -196,6 +197,35 @@ def test_send_a_piped_alert(
     }
     assert result.out == (f"message       {recorded.id}\nconversation  {recorded.conversation}\n")
     assert fake.token not in result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("flags", "logged"), [([], False), (["-v"], False), (["-vv"], True), (["--verbose"] * 2, True)]
+)
+def test_verbose_logs_requests_to_stderr(
+    cli: Callable[..., Result],
+    fake: FakeMissive,
+    accounts: dict[str, str],
+    sending: list[str],
+    flags: list[str],
+    *,
+    logged: bool,
+) -> None:
+    """-vv logs each attempt to stderr (-v only retries), never the token; stdout is unchanged."""
+    logger = logging.getLogger("missive_channels")
+    handlers, level = list(logger.handlers), logger.level
+    try:
+        result = cli(
+            *flags, "send", "--account", accounts["text"], "--from-name", "m", *sending,
+            stdin=b"hi",
+        )  # fmt: skip
+    finally:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+    assert result.status == 0, result.err
+    assert result.out.startswith("message ")
+    assert ("POST /v1/messages -> 201 (attempt 1)" in result.err) is logged
+    assert fake.token not in result.err
 
 
 def test_send_every_text_option(
@@ -414,6 +444,14 @@ def test_send_reports_an_unreadable_attachment(
         (
             ["--max-retries", "-1"],
             "invalid connection option: RetryPolicy.max_retries must be an int >= 0",
+        ),
+        (["--timeout", "-1"], "invalid connection option: timeout must be positive, got -1.0"),
+        (["--timeout", "0"], "invalid connection option: timeout must be positive, got 0.0"),
+        (["--timeout", "nan"], "invalid connection option: timeout must be positive, got nan"),
+        (["--timeout", "inf"], "invalid connection option: timeout must be a finite number"),
+        (
+            ["--base-url", "https://user:pw@example.com/v1"],
+            "invalid connection option: base_url must not hold a user name or password",
         ),
     ],
 )

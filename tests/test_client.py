@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -65,6 +67,8 @@ from missive_channels.webhooks import (
 from strategies import json_values, stored_message_bodies
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from pytest_httpx import HTTPXMock
 
 pytestmark = pytest.mark.anyio
@@ -1068,6 +1072,13 @@ def test_unsendable_tokens_are_refused_without_echoing_them(cls: type[Any], toke
         ({"max_retries": -1}, "max_retries"),
         ({"max_retries": 1.5}, "max_retries"),
         ({"rate_limit": 5}, "rate_limit must be"),
+        ({"timeout": -1}, "timeout must be positive"),
+        ({"timeout": 0}, "timeout must be positive"),
+        ({"timeout": float("nan")}, "timeout must be positive"),
+        ({"timeout": float("inf")}, "timeout must be a finite number"),
+        ({"timeout": "5"}, "timeout must be a number"),
+        ({"timeout": httpx.Timeout(5.0, connect=-1)}, "timeout.connect must be positive"),
+        ({"timeout": httpx.Timeout(5.0, read=float("inf"))}, "timeout.read must be a finite"),
     ],
 )
 @pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
@@ -1075,6 +1086,15 @@ def test_bad_configuration_is_refused(cls: type[Any], kwargs: dict[str, Any], ma
     """Each invalid constructor argument raises ValidationError naming it."""
     with pytest.raises(ValidationError, match=match):
         cls(token=TOKEN, **kwargs)
+
+
+@pytest.mark.parametrize("cls", [MissiveClient, AsyncMissiveClient])
+def test_credentials_in_the_base_url_are_refused_without_echoing_them(cls: type[Any]) -> None:
+    """A base_url with user:password@ is refused at construction, and the password never shows."""
+    with pytest.raises(ValidationError, match="must not hold a user name or password") as caught:
+        cls(token=TOKEN, base_url="https://user:hunter2@example.com/v1")
+    assert "hunter2" not in str(caught.value)
+    assert caught.value.field == "base_url"
 
 
 def test_the_wrong_kind_of_http_client_is_refused() -> None:
@@ -1220,3 +1240,392 @@ def test_threads_sharing_a_client_keep_max_concurrent() -> None:
         thread.join()
     http.close()
     assert 1 <= peak <= 2
+
+
+# --- client options ----------------------------------------------------------------------
+
+
+async def test_with_options_changes_only_the_view(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A view's timeout and retries apply to its requests; the original keeps its own."""
+    httpx_mock.add_response(status_code=503, is_reusable=True)
+    client = make_client(timeout=30.0, max_retries=0)
+    view = client.with_options(timeout=2.0, max_retries=1)
+    assert type(view) is type(client)
+    with pytest.raises(ServerError):
+        await resolve(client.messages.get("m1"))
+    with pytest.raises(ServerError):
+        await resolve(view.messages.get("m1"))
+    with pytest.raises(ServerError):
+        await resolve(view.with_options().messages.get("m1"))
+    with pytest.raises(ServerError):
+        await resolve(client.messages.get("m1"))
+    timeouts = [request.extensions["timeout"] for request in httpx_mock.get_requests()]
+    short, long = httpx.Timeout(2.0).as_dict(), httpx.Timeout(30.0).as_dict()
+    assert timeouts == [long, short, short, short, short, long]
+    assert view._http is client._http
+
+
+async def test_an_httpx_timeout_may_leave_a_phase_unbounded(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """An httpx.Timeout is taken as given, None for a phase being httpx's own "no limit"."""
+    httpx_mock.add_response(status_code=201)
+    timeout = httpx.Timeout(5.0, pool=None)
+    await resolve(make_client().with_options(timeout=timeout).messages.create(MESSAGE))
+    [request] = httpx_mock.get_requests()
+    assert request.extensions["timeout"] == timeout.as_dict()
+
+
+async def test_closing_a_view_leaves_the_pool_open(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """A view does not own the pool: closing it leaves the original able to send."""
+    httpx_mock.add_response(status_code=201)
+    client = make_client()
+    view = client.with_options(max_retries=0)
+    await resolve(view.close() if view.kind == "sync" else view.aclose())
+    with pytest.raises(ClientClosedError):
+        await create(view)
+    assert isinstance(await create(client), CreatedMessage)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": 0}, "timeout must be positive"),
+        ({"timeout": float("inf")}, "finite"),
+        ({"max_retries": -1}, "max_retries"),
+    ],
+)
+async def test_with_options_refuses_bad_options(
+    make_client: Any, kwargs: dict[str, Any], match: str
+) -> None:
+    """with_options validates like the constructor."""
+    with pytest.raises(ValidationError, match=match):
+        make_client().with_options(**kwargs)
+
+
+async def test_every_request_method_takes_timeout_and_extra_headers(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """Each request method sends this call's timeout and extra headers, and only for this call."""
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/messages", status_code=201, is_reusable=True
+    )
+    httpx_mock.add_response(method="POST", url=f"{BASE}/posts", status_code=201)
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/conversations/c1", json={"conversations": [{"id": "c1"}]}
+    )
+    listed = {"messages": [{"id": "m1", "delivered_at": 1_700_000_000}]}
+    httpx_mock.add_response(method="GET", json=listed, is_reusable=True)
+    client = make_client()
+    options: dict[str, Any] = {"timeout": 4.0, "extra_headers": {"X-Trace": "t-1"}}
+    await resolve(client.messages.create(MESSAGE, **options))
+    await resolve(client.posts.create(POST, **options))
+    await resolve(client.messages.get("m1", **options))
+    await resolve(client.messages.get_many(["m1", "m2"], **options))
+    await resolve(client.conversations.get("c1", **options))
+    await collect(client.conversations.messages("c1", **options))
+    outcomes = await collect(client.messages.create_many([MESSAGE], **options))
+    assert [outcome.status for outcome in outcomes] == ["sent"]
+    await resolve(client.messages.get("m1"))
+    *calls, plain = httpx_mock.get_requests()
+    assert len(calls) == 7
+    for request in calls:
+        assert request.headers["X-Trace"] == "t-1"
+        assert request.extensions["timeout"] == httpx.Timeout(4.0).as_dict()
+    assert "X-Trace" not in plain.headers
+    assert plain.extensions["timeout"] == httpx.Timeout(60.0, connect=10.0).as_dict()
+
+
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own", "borrowed"])
+async def test_the_clients_own_headers_win_over_extra_headers(
+    make_client: Any, httpx_mock: HTTPXMock, *, borrowed: bool
+) -> None:
+    """extra_headers cannot replace the token, user agent, Accept or Content-Type."""
+    httpx_mock.add_response(status_code=201)
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    http = kind() if borrowed else None
+    client = make_client(http_client=http)
+    extra = {
+        "authorization": "Bearer stolen",
+        "User-Agent": "other",
+        "Accept": "text/html",
+        "Content-Type": "text/plain",
+        "X-Kept": "yes",
+    }
+    await resolve(client.messages.create(MESSAGE, extra_headers=extra))
+    [request] = httpx_mock.get_requests()
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["User-Agent"] == f"missive-channels/{__version__}"
+    assert request.headers["Accept"] == "application/json"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["X-Kept"] == "yes"
+    if http is not None:
+        await resolve(http.close() if isinstance(http, httpx.Client) else http.aclose())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"timeout": -1.0}, ValidationError, "timeout must be positive"),
+        ({"extra_headers": [("X-A", "1")]}, FieldTypeError, "extra_headers must be a mapping"),
+        ({"extra_headers": {"X-A": 1}}, FieldTypeError, "extra_headers must map str to str"),
+        ({"extra_headers": {"X-A": "caf\u00e9"}}, ValidationError, "printable ASCII"),
+        ({"extra_headers": {"X-A": "a\r\nb"}}, ValidationError, "printable ASCII"),
+        ({"extra_headers": {"X A": "1"}}, ValidationError, "printable ASCII"),
+        ({"extra_headers": {"": "1"}}, ValidationError, "printable ASCII"),
+    ],
+)
+async def test_bad_call_options_are_refused_before_sending(
+    make_client: Any, kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    """An invalid per-call option raises our error before any request leaves."""
+    with pytest.raises(error, match=match):
+        await resolve(make_client().messages.get("m1", **kwargs))
+
+
+async def test_views_and_per_call_options_share_one_limiter() -> None:
+    """Two views of one client, with per-call options too, never have more than 5 in flight."""
+    in_flight = 0
+    peak = 0
+    full = asyncio.Event()
+
+    async def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        if in_flight == 5:
+            full.set()
+        # Hold the slot until five are in flight, so a second budget would show.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(full.wait(), timeout=2)
+        await asyncio.sleep(0)
+        in_flight -= 1
+        return httpx.Response(201)
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+        AsyncMissiveClient(token=TOKEN, base_url=BASE, http_client=http) as client,
+    ):
+        short = client.with_options(timeout=5.0)
+        retrying = client.with_options(max_retries=0)
+        sends = [short.messages.create(MESSAGE) for _ in range(4)]
+        sends += [retrying.messages.create(MESSAGE) for _ in range(4)]
+        sends += [client.messages.create(MESSAGE, timeout=3.0) for _ in range(4)]
+        await asyncio.gather(*sends)
+    assert peak == 5
+
+
+def test_sync_views_share_one_limiter_across_threads() -> None:
+    """Threads sending through two views of one sync client keep its max_concurrent."""
+    in_flight = 0
+    peak = 0
+    lock = threading.Lock()
+    both_busy = threading.Event()
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            if in_flight == 2:
+                both_busy.set()
+        both_busy.wait(timeout=2)
+        with lock:
+            in_flight -= 1
+        return httpx.Response(201)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
+    views = [client.with_options(timeout=5.0), client.with_options(max_retries=1)]
+    threads = [
+        threading.Thread(target=views[index % 2].messages.create, args=(MESSAGE,))
+        for index in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    http.close()
+    assert peak == 2
+
+
+# --- a transport that cannot be turned against the caller --------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_redirects_are_never_followed(
+    make_client: Any, httpx_mock: HTTPXMock, status: int
+) -> None:
+    """A 3xx is an APIStatusError, not possibly delivered, even if the HTTP client follows them."""
+    elsewhere = "https://elsewhere.example/v1/messages"
+    httpx_mock.add_response(
+        url=f"{BASE}/messages",
+        status_code=status,
+        headers={"Location": elsewhere},
+        is_reusable=True,
+    )
+    httpx_mock.add_response(url=elsewhere, status_code=201, is_optional=True)
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    http = kind(follow_redirects=True)
+    client = make_client(http_client=http)
+    with pytest.raises(APIStatusError) as caught:
+        await create(client)
+    assert caught.value.status_code == status
+    assert not caught.value.possibly_delivered
+    assert "redirect" in str(caught.value)
+    [outcome] = await collect(client.messages.create_many([MESSAGE]))
+    assert outcome.status == "failed"
+    assert [str(request.url) for request in httpx_mock.get_requests()] == [f"{BASE}/messages"] * 2
+    await resolve(http.close() if isinstance(http, httpx.Client) else http.aclose())
+
+
+# --- what errors carry -------------------------------------------------------------------
+
+
+async def test_status_errors_carry_the_response_and_request_id(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """An APIStatusError holds the httpx.Response and the X-Request-Id Missive sent."""
+    httpx_mock.add_response(
+        status_code=404, json={"error": "no such message"}, headers={"X-Request-Id": "req-77"}
+    )
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "3600"})
+    client = make_client()
+    with pytest.raises(NotFoundError) as missing:
+        await resolve(client.messages.get("m1"))
+    assert missing.value.request_id == "req-77"
+    assert isinstance(missing.value.response, httpx.Response)
+    assert missing.value.response.status_code == 404
+    assert missing.value.response.json() == {"error": "no such message"}
+    with pytest.raises(RateLimitError) as limited:
+        await resolve(client.messages.get("m1"))
+    assert limited.value.request_id is None
+    assert limited.value.response.headers["Retry-After"] == "3600"
+
+
+async def test_connection_errors_carry_the_request(make_client: Any, httpx_mock: HTTPXMock) -> None:
+    """An APIConnectionError holds the httpx.Request that got no answer."""
+    httpx_mock.add_exception(httpx.ReadError("reset"))
+    with pytest.raises(APIConnectionError) as caught:
+        await resolve(make_client(max_retries=0).messages.get("m1"))
+    assert caught.value.request.method == "GET"
+    assert str(caught.value.request.url) == f"{BASE}/messages/m1"
+
+
+async def test_the_token_echoed_by_a_server_is_redacted(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A proxy echoing Authorization puts the token in no error text, body or outcome."""
+    echo = f"bad credentials: Authorization: Bearer {TOKEN}"
+    httpx_mock.add_response(status_code=401, text=echo, is_reusable=True)
+    client = make_client()
+    with pytest.raises(AuthenticationError) as caught:
+        await create(client)
+    assert TOKEN not in str(caught.value)
+    assert "Bearer [redacted]" in str(caught.value)
+    assert caught.value.body == "bad credentials: Authorization: Bearer [redacted]"
+    [outcome] = await collect(client.messages.create_many([MESSAGE]))
+    assert TOKEN not in str(outcome.error)
+
+
+async def test_the_token_in_a_json_error_body_is_redacted(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A JSON body quoting the token keeps its shape, the token replaced."""
+    httpx_mock.add_response(status_code=400, json={"error": f"token {TOKEN} refused"})
+    with pytest.raises(BadRequestError) as caught:
+        await create(make_client())
+    assert caught.value.body == {"error": "token [redacted] refused"}
+    assert TOKEN not in str(caught.value)
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An answer body sent chunk by chunk, counting what was read; ``fail`` raises at the end."""
+
+    def __init__(self, chunk: bytes, count: int, fail: Exception | None = None) -> None:
+        """Send ``chunk`` ``count`` times, then raise ``fail`` if given."""
+        self.chunk, self.count, self.fail = chunk, count, fail
+        self.read = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Yield the chunks."""
+        for _ in range(self.count):
+            self.read += 1
+            yield self.chunk
+        if self.fail is not None:
+            raise self.fail
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """Yield the chunks."""
+        for chunk in self:
+            yield chunk
+
+
+def _serving(make_client: Any, *answers: httpx.Response) -> Any:
+    pending = list(answers)
+    transport = httpx.MockTransport(lambda _: pending.pop(0))
+    kind = httpx.Client if make_client().kind == "sync" else httpx.AsyncClient
+    return make_client(http_client=kind(transport=transport), max_retries=0)
+
+
+@pytest.mark.parametrize("status", [201, 500])
+async def test_an_oversized_answer_is_cut_off(make_client: Any, status: int) -> None:
+    """A body past the cap stops being read; for a create it is APIResponseValidationError."""
+    body = Chunks(b"x" * (1024 * 1024), 1024)  # 1 GiB, never held whole
+    client = _serving(make_client, httpx.Response(status, stream=body))
+    with pytest.raises(APIResponseValidationError, match="body over 16777216 bytes") as caught:
+        await create(client)
+    assert caught.value.possibly_delivered
+    assert caught.value.status_code == status
+    assert body.read <= 17
+
+
+async def test_an_oversized_read_answer_is_not_possibly_delivered(make_client: Any) -> None:
+    """A read cut off past the cap raises APIResponseValidationError, nothing delivered."""
+    body = Chunks(b"x" * (1024 * 1024), 64)
+    client = _serving(make_client, httpx.Response(200, stream=body))
+    with pytest.raises(APIResponseValidationError) as caught:
+        await resolve(client.messages.get("m1"))
+    assert not caught.value.possibly_delivered
+    assert "check in Missive" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "fail"),
+    [
+        ({"Content-Encoding": "gzip"}, None),  # corrupt gzip
+        ({}, httpx.RemoteProtocolError("peer closed connection")),  # truncated
+    ],
+)
+async def test_a_created_answer_whose_body_fails_is_still_created(
+    make_client: Any,
+    caplog: pytest.LogCaptureFixture,
+    headers: dict[str, str],
+    fail: Exception | None,
+) -> None:
+    """Once a 2xx came for a create, Missive has it: created with unknown ids, and a warning."""
+    caplog.set_level(logging.DEBUG, logger="missive_channels")
+    answers = [
+        httpx.Response(201, headers=headers, stream=Chunks(b'{"messages": ', 1, fail))
+        for _ in range(2)
+    ]
+    client = _serving(make_client, *answers)
+    created = await create(client)
+    assert created == CreatedMessage(id=None, conversation_id=None)
+    assert "POST /v1/messages -> 201, but its body could not be read" in caplog.text
+    assert "POST /v1/messages -> 201, body failed: " in caplog.text
+    [outcome] = await collect(client.messages.create_many([MESSAGE]))
+    assert outcome.status == "sent"
+
+
+async def test_an_error_answer_whose_body_fails_is_a_connection_error(make_client: Any) -> None:
+    """A 5xx or a read whose body breaks off is an APIConnectionError, as before any answer."""
+    broken = Chunks(b"{", 1, httpx.ReadError("reset"))
+    client = _serving(make_client, httpx.Response(200, stream=broken))
+    with pytest.raises(APIConnectionError, match="ReadError"):
+        await resolve(client.messages.get("m1"))
+    broken = Chunks(b"{", 1, httpx.ReadError("reset"))
+    client = _serving(make_client, httpx.Response(503, stream=broken))
+    with pytest.raises(APIConnectionError) as caught:
+        await create(client)
+    assert caught.value.possibly_delivered

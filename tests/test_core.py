@@ -86,6 +86,9 @@ def drive(flow: Flow[Any], *outcomes: Outcome) -> tuple[list[Command], object]:
             command = flow.send(outcome)
             commands.append(command)
             outcome = pending.pop(0) if isinstance(command, Send) else None
+            if isinstance(outcome, httpx.RequestError) and isinstance(command, Send):
+                # httpx sets the request on every failure of a send: do as it does.
+                outcome.request = httpx.Request(command.method, command.url)
     except StopIteration as stop:
         result: object = stop.value
     except APIError as error:

@@ -37,6 +37,7 @@ from missive_channels._responses import (
 
 URL: Final = "https://public.missiveapp.com/v1/messages"
 UNDELIVERED: Final = "it was not processed, so it is safe to send again once fixed"
+SECRET: Final = "missive_pat-never-echoed"
 POSSIBLY_DELIVERED: Final = (
     "Missive may have processed it; check in Missive before sending it again, "
     "or it may appear twice"
@@ -58,6 +59,7 @@ def _error(
         url=URL,
         creates=creates,
         retry_after=retry_after,
+        secret=SECRET,
     )
 
 
@@ -276,8 +278,10 @@ def test_transport_failures_become_our_errors(
     message: str,
 ) -> None:
     """A request without an answer raises our error, saying whether it may have arrived."""
+    exc.request = request = httpx.Request("POST", URL)
     error = transport_error(exc, method="POST", url=URL, creates=creates)
     assert type(error) is cls
+    assert error.request is request
     assert str(error) == f"POST {URL} {message}"
     assert error.possibly_delivered is possibly_delivered
     assert error.__cause__ is exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,14 +64,21 @@ def test_backoff_stays_within_bounds(retry: int, random: float) -> None:
 def status(code: int, *, creates: bool = False) -> APIStatusError:
     """A status error as the client builds it."""
     return APIStatusError(
-        "x", method="POST", url="u", status_code=code, body=None, possibly_delivered=creates
+        "x",
+        method="POST",
+        url="u",
+        status_code=code,
+        body=None,
+        response=httpx.Response(code),
+        possibly_delivered=creates,
     )
 
 
 def transport(*, sent: bool, timeout: bool = False) -> APIError:
     """A transport error: possibly delivered when it happened after sending."""
     cls = APITimeoutError if timeout else APIConnectionError
-    return cls("x", method="POST", url="u", possibly_delivered=sent)
+    request = httpx.Request("POST", "https://example.com/v1/messages")
+    return cls("x", method="POST", url="u", request=request, possibly_delivered=sent)
 
 
 @pytest.mark.parametrize(

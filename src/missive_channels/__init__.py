@@ -94,6 +94,7 @@ from ._events import Conversation, Correspondent, StoredMessage, WebhookEvent, W
 from ._exports import ROOT as _ROOT
 from ._exports import publish as _publish
 from ._exports import show_in as _show_in
+from ._logs import enable_logging_from_env as _enable_logging_from_env
 from ._models import (
     Attachment,
     EmailAddress,
@@ -132,6 +133,7 @@ _LAZY: dict[str, str] = {
 }
 
 _publish(_ROOT, globals(), [name for name in __all__ if name not in _LAZY and name[0] != "_"])
+_enable_logging_from_env()
 
 
 def __getattr__(name: str) -> object:

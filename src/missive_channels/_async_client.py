@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
@@ -12,12 +13,15 @@ from ._bulk import BulkSend
 from ._bulk_io import asend_all
 from ._closing import AsyncClosing
 from ._core import (
+    AnswerTooLarge,
+    BrokenAnswer,
     ClientCore,
     Flow,
     Outcome,
     Pause,
     Send,
     Sleep,
+    capped,
     http_client,
 )
 from ._operations import (
@@ -39,7 +43,9 @@ from ._ratelimit import (
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import AsyncIterator, Callable, Iterable
+    from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+
+    from typing_extensions import Self
 
     from ._bulk import SendCounts, SendOutcome
     from ._core import AsyncRunner
@@ -85,8 +91,9 @@ class AsyncMissiveClient(AsyncClosing):
             base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
                 variable when it is set and not empty, else Missive's
                 ``https://public.missiveapp.com/v1``.
-            timeout: Seconds (or an ``httpx.Timeout``) per request; by default 60 s
-                (10 s to connect), or ``http_client``'s own timeout when one is given.
+            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0;
+                by default 60 s (10 s to connect), or ``http_client``'s own timeout
+                when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); an `AsyncLimiter`
                 to share one budget between clients, such as a
@@ -128,6 +135,33 @@ class AsyncMissiveClient(AsyncClosing):
         """Show the base URL, never the token."""
         return f"AsyncMissiveClient(base_url={self._core.base_url!r})"
 
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
+    ) -> Self:
+        """Return a view of this client with other options; ``None`` keeps the client's.
+
+        The view shares the connection pool and the rate limiter with this client,
+        so two views of one token never get more than one budget. This client is
+        unchanged. The pool stays open when a view is closed: close this client.
+
+        Args:
+            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0.
+            max_retries: Retries after a failed first attempt; ``0`` disables them.
+
+        Returns:
+            The view, a client of the same kind.
+
+        Raises:
+            ValidationError: If an option is invalid.
+        """
+        view = copy.copy(self)
+        view._core = self._core.derive(timeout=timeout, max_retries=max_retries)  # noqa: SLF001
+        view._owns_http = False  # noqa: SLF001
+        view.messages = AsyncMessages(view._run, view._core)  # noqa: SLF001
+        view.conversations = AsyncConversations(view._run, view._core)  # noqa: SLF001
+        view.posts = AsyncPosts(view._run, view._core)  # noqa: SLF001
+        return view
+
     async def aclose(self) -> None:
         """Close the client, and the HTTP client if this client created it."""
         self._closed = True
@@ -151,7 +185,7 @@ class AsyncMissiveClient(AsyncClosing):
             result: T = stop.value
             return result
 
-    async def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
+    async def _send(self, command: Send) -> httpx.Response | httpx.RequestError | BrokenAnswer:
         async with self._slots:
             self._core.check_open(command, closed=self._closed or self._http.is_closed)
             lease = await self._lease()
@@ -160,11 +194,26 @@ class AsyncMissiveClient(AsyncClosing):
                 if wait > 0:
                     await self._sleep(wait)
                 command.starting()
-                return await self._http.send(command.build(self._http))
+                # Never follow a redirect, whatever a borrowed client says: a redirected
+                # POST would be lost (turned into a GET) or sent where Missive is not.
+                # The body is streamed, so that reading stops past the cap.
+                response = await self._http.send(
+                    command.build(self._http), stream=True, follow_redirects=False
+                )
+                return await self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
                 await self._limiter.release(lease)
+
+    async def _read(self, response: httpx.Response) -> httpx.Response | BrokenAnswer:
+        try:
+            await capped(response).aread()
+        except (httpx.RequestError, AnswerTooLarge) as exc:
+            return BrokenAnswer(response, exc)
+        finally:
+            await response.aclose()
+        return response
 
     async def _lease(self) -> Lease:
         while not isinstance(offer := await self._limiter.lease(), Lease):
@@ -184,7 +233,13 @@ class AsyncMessages:
         self._run = run
         self._core = core
 
-    async def create(self, message: Message) -> CreatedMessage:
+    async def create(
+        self,
+        message: Message,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> CreatedMessage:
         """Create a message in a custom channel (``POST /messages``).
 
         The request is never sent twice unless Missive certainly did not process
@@ -192,6 +247,9 @@ class AsyncMessages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The new message's id and conversation id, as far as Missive said.
@@ -200,7 +258,8 @@ class AsyncMessages:
             ValidationError: If the message is invalid or over Missive's 10 MB cap.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return await self._run(self._core.flow(create_message(message)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return await self._run(core.flow(create_message(message)))
 
     def create_many(
         self,
@@ -209,6 +268,8 @@ class AsyncMessages:
         journal: Journal | str | os.PathLike[str] | None = None,
         resend_possibly_delivered: bool = False,
         progress: Callable[[SendCounts], object] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[SendOutcome]:
         """Send many messages as fast as the rate limit allows, with one outcome per message.
 
@@ -238,6 +299,9 @@ class AsyncMessages:
                 possibly delivered or interrupted while sending; check in Missive first.
             progress: Called with the counts so far after each outcome; its last
                 call carries the totals.
+            timeout: Seconds (or an ``httpx.Timeout``) for each request of this run.
+            extra_headers: Headers to add to this run's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             One outcome per message, in the order of ``messages``.
@@ -247,11 +311,14 @@ class AsyncMessages:
             JournalError: If the journal cannot be opened, read or written; raised
                 while iterating, and nothing more is sent.
             ClientClosedError: If the client is closed.
+            SharedStateError: If a shared limiter's store (Redis) cannot be used;
+                raised while iterating, and nothing more is sent.
         """
+        core = self._core.with_call_options(timeout, extra_headers)
         return asend_all(
             self._run,
             BulkSend(
-                self._core,
+                core,
                 messages,
                 journal=journal,
                 resend_possibly_delivered=resend_possibly_delivered,
@@ -259,11 +326,20 @@ class AsyncMessages:
             ),
         )
 
-    async def get(self, message_id: str) -> StoredMessage:
+    async def get(
+        self,
+        message_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
             message_id: The message's id.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The message.
@@ -273,13 +349,23 @@ class AsyncMessages:
             NotFoundError: If Missive knows no such message.
             APIError: If the request failed.
         """
-        return await self._run(self._core.flow(get_message(message_id)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return await self._run(core.flow(get_message(message_id)))
 
-    async def get_many(self, message_ids: Iterable[str]) -> tuple[StoredMessage, ...]:
+    async def get_many(
+        self,
+        message_ids: Iterable[str],
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
             message_ids: The ids; repeats are fetched once.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The messages Missive returned, in its order.
@@ -288,7 +374,8 @@ class AsyncMessages:
             ValidationError: If an id is empty or holds a comma.
             APIError: If a request failed.
         """
-        return await self._run(self._core.flow_all(get_messages(message_ids)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return await self._run(core.flow_all(get_messages(message_ids)))
 
 
 class AsyncConversations:
@@ -299,12 +386,21 @@ class AsyncConversations:
         self._run = run
         self._core = core
 
-    async def get(self, conversation_id: str) -> Conversation:
+    async def get(
+        self,
+        conversation_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Conversation:
         """Fetch one conversation (``GET /conversations/:id``).
 
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The conversation.
@@ -314,9 +410,17 @@ class AsyncConversations:
             NotFoundError: If Missive knows no such conversation.
             APIError: If the request failed.
         """
-        return await self._run(self._core.flow(get_conversation(conversation_id)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return await self._run(core.flow(get_conversation(conversation_id)))
 
-    def messages(self, conversation_id: str, *, limit: int = 10) -> AsyncIterator[StoredMessage]:
+    def messages(
+        self,
+        conversation_id: str,
+        *,
+        limit: int = 10,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
         Every message comes exactly once, even when pages overlap on a shared timestamp.
@@ -324,6 +428,9 @@ class AsyncConversations:
         Args:
             conversation_id: The conversation's id.
             limit: Messages per request, 1 to 10.
+            timeout: Seconds (or an ``httpx.Timeout``) for each request of this walk.
+            extra_headers: Headers to add to this walk's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             An iterator over the messages; each page is fetched when reached.
@@ -332,11 +439,14 @@ class AsyncConversations:
             ValidationError: If the id or ``limit`` is invalid (raised at once).
             APIError: If a request failed (raised while iterating).
         """
-        return self._walk(conversation_messages(conversation_id, limit=limit))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._walk(core, conversation_messages(conversation_id, limit=limit))
 
-    async def _walk(self, pager: UntilPager[StoredMessage]) -> AsyncIterator[StoredMessage]:
+    async def _walk(
+        self, core: ClientCore, pager: UntilPager[StoredMessage]
+    ) -> AsyncIterator[StoredMessage]:
         while (page := pager.next_page()) is not None:
-            for item in await self._run(self._core.flow(page)):
+            for item in await self._run(core.flow(page)):
                 yield item
 
 
@@ -348,7 +458,13 @@ class AsyncPosts:
         self._run = run
         self._core = core
 
-    async def create(self, post: Post) -> CreatedPost:
+    async def create(
+        self,
+        post: Post,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> CreatedPost:
         """Create a post in a conversation (``POST /posts``).
 
         Like messages, a post is never sent twice unless Missive certainly did
@@ -356,6 +472,9 @@ class AsyncPosts:
 
         Args:
             post: The post; validated before any I/O.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The new post's id and conversation id, as far as Missive said.
@@ -364,4 +483,5 @@ class AsyncPosts:
             ValidationError: If the post is invalid.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return await self._run(self._core.flow(create_post(post)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return await self._run(core.flow(create_post(post)))

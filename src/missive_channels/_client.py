@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -13,12 +14,15 @@ from ._bulk import BulkSend
 from ._bulk_io import send_all
 from ._closing import Closing
 from ._core import (
+    AnswerTooLarge,
+    BrokenAnswer,
     ClientCore,
     Flow,
     Outcome,
     Pause,
     Send,
     Sleep,
+    capped,
     http_client,
 )
 from ._operations import (
@@ -33,7 +37,9 @@ from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, Limiter, RateLimit, leasing
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    from typing_extensions import Self
 
     from ._bulk import SendCounts, SendOutcome
     from ._core import Runner
@@ -79,8 +85,9 @@ class MissiveClient(Closing):
             base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
                 variable when it is set and not empty, else Missive's
                 ``https://public.missiveapp.com/v1``.
-            timeout: Seconds (or an ``httpx.Timeout``) per request; by default 60 s
-                (10 s to connect), or ``http_client``'s own timeout when one is given.
+            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0;
+                by default 60 s (10 s to connect), or ``http_client``'s own timeout
+                when one is given.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); a `Limiter`
                 to share one budget between clients, such as a
@@ -122,6 +129,33 @@ class MissiveClient(Closing):
         """Show the base URL, never the token."""
         return f"MissiveClient(base_url={self._core.base_url!r})"
 
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None = None, max_retries: int | None = None
+    ) -> Self:
+        """Return a view of this client with other options; ``None`` keeps the client's.
+
+        The view shares the connection pool and the rate limiter with this client,
+        so two views of one token never get more than one budget. This client is
+        unchanged. The pool stays open when a view is closed: close this client.
+
+        Args:
+            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0.
+            max_retries: Retries after a failed first attempt; ``0`` disables them.
+
+        Returns:
+            The view, a client of the same kind.
+
+        Raises:
+            ValidationError: If an option is invalid.
+        """
+        view = copy.copy(self)
+        view._core = self._core.derive(timeout=timeout, max_retries=max_retries)  # noqa: SLF001
+        view._owns_http = False  # noqa: SLF001
+        view.messages = Messages(view._run, view._core)  # noqa: SLF001
+        view.conversations = Conversations(view._run, view._core)  # noqa: SLF001
+        view.posts = Posts(view._run, view._core)  # noqa: SLF001
+        return view
+
     def close(self) -> None:
         """Close the client, and the HTTP client if this client created it."""
         self._closed = True
@@ -145,7 +179,7 @@ class MissiveClient(Closing):
             result: T = stop.value
             return result
 
-    def _send(self, command: Send) -> httpx.Response | httpx.RequestError:
+    def _send(self, command: Send) -> httpx.Response | httpx.RequestError | BrokenAnswer:
         with self._slots:
             self._core.check_open(command, closed=self._closed or self._http.is_closed)
             lease = self._lease()
@@ -154,11 +188,26 @@ class MissiveClient(Closing):
                 if wait > 0:
                     self._sleep(wait)
                 command.starting()
-                return self._http.send(command.build(self._http))
+                # Never follow a redirect, whatever a borrowed client says: a redirected
+                # POST would be lost (turned into a GET) or sent where Missive is not.
+                # The body is streamed, so that reading stops past the cap.
+                response = self._http.send(
+                    command.build(self._http), stream=True, follow_redirects=False
+                )
+                return self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
                 self._limiter.release(lease)
+
+    def _read(self, response: httpx.Response) -> httpx.Response | BrokenAnswer:
+        try:
+            capped(response).read()
+        except (httpx.RequestError, AnswerTooLarge) as exc:
+            return BrokenAnswer(response, exc)
+        finally:
+            response.close()
+        return response
 
     def _lease(self) -> Lease:
         while not isinstance(offer := self._limiter.lease(), Lease):
@@ -178,7 +227,13 @@ class Messages:
         self._run = run
         self._core = core
 
-    def create(self, message: Message) -> CreatedMessage:
+    def create(
+        self,
+        message: Message,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> CreatedMessage:
         """Create a message in a custom channel (``POST /messages``).
 
         The request is never sent twice unless Missive certainly did not process
@@ -186,6 +241,9 @@ class Messages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The new message's id and conversation id, as far as Missive said.
@@ -194,7 +252,8 @@ class Messages:
             ValidationError: If the message is invalid or over Missive's 10 MB cap.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return self._run(self._core.flow(create_message(message)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._run(core.flow(create_message(message)))
 
     def create_many(
         self,
@@ -203,6 +262,8 @@ class Messages:
         journal: Journal | str | os.PathLike[str] | None = None,
         resend_possibly_delivered: bool = False,
         progress: Callable[[SendCounts], object] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Iterator[SendOutcome]:
         """Send many messages as fast as the rate limit allows, with one outcome per message.
 
@@ -232,6 +293,9 @@ class Messages:
                 possibly delivered or interrupted while sending; check in Missive first.
             progress: Called with the counts so far after each outcome; its last
                 call carries the totals.
+            timeout: Seconds (or an ``httpx.Timeout``) for each request of this run.
+            extra_headers: Headers to add to this run's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             One outcome per message, in the order of ``messages``.
@@ -241,11 +305,14 @@ class Messages:
             JournalError: If the journal cannot be opened, read or written; raised
                 while iterating, and nothing more is sent.
             ClientClosedError: If the client is closed.
+            SharedStateError: If a shared limiter's store (Redis) cannot be used;
+                raised while iterating, and nothing more is sent.
         """
+        core = self._core.with_call_options(timeout, extra_headers)
         return send_all(
             self._run,
             BulkSend(
-                self._core,
+                core,
                 messages,
                 journal=journal,
                 resend_possibly_delivered=resend_possibly_delivered,
@@ -253,11 +320,20 @@ class Messages:
             ),
         )
 
-    def get(self, message_id: str) -> StoredMessage:
+    def get(
+        self,
+        message_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
             message_id: The message's id.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The message.
@@ -267,13 +343,23 @@ class Messages:
             NotFoundError: If Missive knows no such message.
             APIError: If the request failed.
         """
-        return self._run(self._core.flow(get_message(message_id)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._run(core.flow(get_message(message_id)))
 
-    def get_many(self, message_ids: Iterable[str]) -> tuple[StoredMessage, ...]:
+    def get_many(
+        self,
+        message_ids: Iterable[str],
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
             message_ids: The ids; repeats are fetched once.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The messages Missive returned, in its order.
@@ -282,7 +368,8 @@ class Messages:
             ValidationError: If an id is empty or holds a comma.
             APIError: If a request failed.
         """
-        return self._run(self._core.flow_all(get_messages(message_ids)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._run(core.flow_all(get_messages(message_ids)))
 
 
 class Conversations:
@@ -293,12 +380,21 @@ class Conversations:
         self._run = run
         self._core = core
 
-    def get(self, conversation_id: str) -> Conversation:
+    def get(
+        self,
+        conversation_id: str,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Conversation:
         """Fetch one conversation (``GET /conversations/:id``).
 
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The conversation.
@@ -308,9 +404,17 @@ class Conversations:
             NotFoundError: If Missive knows no such conversation.
             APIError: If the request failed.
         """
-        return self._run(self._core.flow(get_conversation(conversation_id)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._run(core.flow(get_conversation(conversation_id)))
 
-    def messages(self, conversation_id: str, *, limit: int = 10) -> Iterator[StoredMessage]:
+    def messages(
+        self,
+        conversation_id: str,
+        *,
+        limit: int = 10,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Iterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
         Every message comes exactly once, even when pages overlap on a shared timestamp.
@@ -318,6 +422,9 @@ class Conversations:
         Args:
             conversation_id: The conversation's id.
             limit: Messages per request, 1 to 10.
+            timeout: Seconds (or an ``httpx.Timeout``) for each request of this walk.
+            extra_headers: Headers to add to this walk's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             An iterator over the messages; each page is fetched when reached.
@@ -326,11 +433,12 @@ class Conversations:
             ValidationError: If the id or ``limit`` is invalid (raised at once).
             APIError: If a request failed (raised while iterating).
         """
-        return self._walk(conversation_messages(conversation_id, limit=limit))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._walk(core, conversation_messages(conversation_id, limit=limit))
 
-    def _walk(self, pager: UntilPager[StoredMessage]) -> Iterator[StoredMessage]:
+    def _walk(self, core: ClientCore, pager: UntilPager[StoredMessage]) -> Iterator[StoredMessage]:
         while (page := pager.next_page()) is not None:
-            yield from self._run(self._core.flow(page))
+            yield from self._run(core.flow(page))
 
 
 class Posts:
@@ -341,7 +449,13 @@ class Posts:
         self._run = run
         self._core = core
 
-    def create(self, post: Post) -> CreatedPost:
+    def create(
+        self,
+        post: Post,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> CreatedPost:
         """Create a post in a conversation (``POST /posts``).
 
         Like messages, a post is never sent twice unless Missive certainly did
@@ -349,6 +463,9 @@ class Posts:
 
         Args:
             post: The post; validated before any I/O.
+            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            extra_headers: Headers to add to this call's requests; the client's
+                own (token, user agent, content type) win over them.
 
         Returns:
             The new post's id and conversation id, as far as Missive said.
@@ -357,4 +474,5 @@ class Posts:
             ValidationError: If the post is invalid.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        return self._run(self._core.flow(create_post(post)))
+        core = self._core.with_call_options(timeout, extra_headers)
+        return self._run(core.flow(create_post(post)))

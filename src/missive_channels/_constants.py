@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["BASE_URL_ENV_VAR", "DEFAULT_BASE_URL", "SECRET_ENV_VAR", "TOKEN_ENV_VAR"]
+__all__ = [
+    "BASE_URL_ENV_VAR",
+    "DEFAULT_BASE_URL",
+    "LOG_ENV_VAR",
+    "SECRET_ENV_VAR",
+    "TOKEN_ENV_VAR",
+]
 
 DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
 """The root of Missive's REST API, used when no ``base_url`` is given."""
@@ -17,3 +23,6 @@ BASE_URL_ENV_VAR: Final = "MISSIVE_BASE_URL"
 
 SECRET_ENV_VAR: Final = "MISSIVE_WEBHOOK_SECRET"  # noqa: S105 - a variable name, not a secret
 """The environment variable the command line reads for a channel's signature secret."""
+
+LOG_ENV_VAR: Final = "MISSIVE_LOG"
+"""The environment variable that turns the package's logs on: ``debug`` or ``info``."""

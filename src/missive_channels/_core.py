@@ -8,11 +8,21 @@ flows with a few lines of I/O; everything else, including every decision, is her
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar, cast
 
 import attrs
@@ -23,6 +33,7 @@ from ._bodies import StreamedBody
 from ._constants import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, TOKEN_ENV_VAR
 from ._errors import (
     APIError,
+    APIResponseValidationError,
     APIStatusError,
     ClientClosedError,
     FieldTypeError,
@@ -31,6 +42,7 @@ from ._errors import (
 from ._ratelimit import AsyncLimiter, Lease, Limiter, RateLimit, SlidingWindowLimiter
 from ._responses import ShapeError, response_shape_error, status_error, transport_error
 from ._retry import RetryPolicy, parse_retry_after, retry_delay
+from ._validators import positive_seconds
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -41,12 +53,16 @@ __all__ = [
     "BASE_URL_ENV_VAR",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "MAX_ANSWER_BYTES",
     "TOKEN_ENV_VAR",
+    "AnswerTooLarge",
+    "BrokenAnswer",
     "ClientCore",
     "Flow",
     "Pause",
     "Send",
     "Sleep",
+    "capped",
     "http_client",
 ]
 
@@ -55,8 +71,67 @@ T = TypeVar("T")
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 """Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
 
+MAX_ANSWER_BYTES: Final = 16 * 1024 * 1024
+"""The most an answer may carry (as sent, before decompression); Missive's come nowhere near."""
+
 logger: Final = logging.getLogger("missive_channels")
 _TOO_MANY: Final = 429
+
+
+class AnswerTooLarge(Exception):  # noqa: N818 - internal; becomes APIResponseValidationError
+    """An answer's body went past `MAX_ANSWER_BYTES`; reading stopped there."""
+
+
+class _CappedStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An answer's body stream that raises `AnswerTooLarge` once past ``limit`` bytes."""
+
+    def __init__(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, limit: int) -> None:
+        self._stream = stream
+        self._limit = limit
+
+    def _count(self, seen: int, chunk: bytes) -> int:
+        seen += len(chunk)
+        if seen > self._limit:
+            msg = f"the answer's body is over {self._limit} bytes"
+            raise AnswerTooLarge(msg)
+        return seen
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in cast("Iterable[bytes]", self._stream):
+            seen = self._count(seen, chunk)
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in cast("AsyncIterable[bytes]", self._stream):
+            seen = self._count(seen, chunk)
+            yield chunk
+
+    def close(self) -> None:
+        cast("httpx.SyncByteStream", self._stream).close()
+
+    async def aclose(self) -> None:
+        await cast("httpx.AsyncByteStream", self._stream).aclose()
+
+
+def capped(response: httpx.Response) -> httpx.Response:
+    """Make reading ``response``'s body stop with `AnswerTooLarge` past `MAX_ANSWER_BYTES`."""
+    response.stream = _CappedStream(response.stream, MAX_ANSWER_BYTES)
+    return response
+
+
+@attrs.frozen
+class BrokenAnswer:
+    """What a `Send` got when the status line came but reading the body failed.
+
+    Attributes:
+        response: The answer, its body unread.
+        cause: Why the body could not be read: a transport failure, or too large.
+    """
+
+    response: httpx.Response
+    cause: httpx.RequestError | AnswerTooLarge
 
 
 @attrs.frozen
@@ -140,7 +215,7 @@ class Pause:
 
 
 Command: TypeAlias = Send | Sleep | Pause
-Outcome: TypeAlias = httpx.Response | httpx.RequestError | None
+Outcome: TypeAlias = httpx.Response | httpx.RequestError | BrokenAnswer | None
 Flow: TypeAlias = Generator[Command, Outcome, T]
 
 
@@ -189,6 +264,13 @@ def _base_url(base_url: str | None) -> str:
     except (httpx.InvalidURL, TypeError) as exc:
         msg = f"{where} {base_url!r} is not a URL; use e.g. {DEFAULT_BASE_URL!r}"
         raise ValidationError(msg, field="base_url") from exc
+    if url.userinfo:
+        # Never echo it: the password would reach logs, errors and the journal.
+        msg = (
+            f"{where} must not hold a user name or password (user:password@); "
+            "the client authenticates with the token alone"
+        )
+        raise ValidationError(msg, field="base_url")
     if url.scheme not in {"http", "https"} or not url.host or url.query or url.fragment:
         msg = (
             f"{where} {base_url!r} must be an http(s) URL without query or fragment, "
@@ -224,10 +306,63 @@ def http_client(value: object, kind: type[H]) -> H | None:
     raise FieldTypeError(msg, field="http_client")
 
 
+def _seconds(name: str, value: object) -> float:
+    seconds = positive_seconds(name, value)
+    if not math.isfinite(seconds):
+        msg = f"{name} must be a finite number of seconds, got {value!r}; give e.g. 30"
+        raise ValidationError(msg, field=name)
+    return seconds
+
+
 def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
-    if timeout is None or isinstance(timeout, httpx.Timeout):
+    """Check a ``timeout`` argument: seconds above 0 and finite, or an ``httpx.Timeout``.
+
+    Raises:
+        ValidationError: If a duration is not a finite number of seconds above 0.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, httpx.Timeout):
+        for phase, value in timeout.as_dict().items():
+            if value is not None:  # httpx's own "no limit" for that phase
+                _seconds(f"timeout.{phase}", value)
         return timeout
-    return httpx.Timeout(timeout)
+    return httpx.Timeout(_seconds("timeout", timeout))
+
+
+# Headers the client sets itself: the same names in extra_headers never replace them.
+_OWN_HEADERS: Final = frozenset({"authorization", "user-agent", "accept", "content-type"})
+
+
+def _extra_headers(extra_headers: object) -> dict[str, str]:
+    """Check ``extra_headers``: a mapping of header names to values that fit in HTTP.
+
+    Raises:
+        ValidationError: If it is not such a mapping.
+    """
+    if not isinstance(extra_headers, Mapping):
+        msg = f"extra_headers must be a mapping of str to str, got {type(extra_headers).__name__}"
+        raise FieldTypeError(msg, field="extra_headers")
+    checked: dict[str, str] = {}
+    for name, value in cast("Mapping[object, object]", extra_headers).items():
+        if not (isinstance(name, str) and isinstance(value, str)):
+            msg = f"extra_headers must map str to str, got {name!r}: {type(value).__name__}"
+            raise FieldTypeError(msg, field="extra_headers")
+        if not _header_text(name) or not _header_text(value, allow_space=True):
+            msg = (
+                f"extra_headers[{name!r}] holds characters that cannot go in an HTTP header; "
+                "use printable ASCII"
+            )
+            raise ValidationError(msg, field="extra_headers")
+        if name.lower() not in _OWN_HEADERS:
+            checked[name] = value
+    return checked
+
+
+def _header_text(text: str, *, allow_space: bool = False) -> bool:
+    return (
+        text.isascii() and text.isprintable() and (allow_space or (bool(text) and " " not in text))
+    )
 
 
 class ClientCore:
@@ -254,19 +389,22 @@ class ClientCore:
         # (httpx builds a new Timeout for every request given one), and per request only
         # on a borrowed one, when timeout= asks for it.
         self.client_timeout: Final = DEFAULT_TIMEOUT if given is None else given
-        self.timeout: Final = httpx.USE_CLIENT_DEFAULT if own_client or given is None else given
+        self.timeout: httpx.Timeout | httpx._client.UseClientDefault = (  # pyright: ignore[reportPrivateUsage]
+            httpx.USE_CLIENT_DEFAULT if own_client or given is None else given
+        )
         self.retry = RetryPolicy(max_retries=max_retries)
         self.limiter = _limiter(rate_limit)
+        self._token: Final = _token(token)
         self.headers: Final = {
-            "Authorization": f"Bearer {_token(token)}",
+            "Authorization": f"Bearer {self._token}",
             "User-Agent": f"missive-channels/{__version__}",
             "Accept": "application/json",
         }
         # An HTTP client of the client's own carries `headers` from the start, which
         # spares httpx checking them again on every request; a borrowed one gets them
         # with each request. Requests only read these dicts: one of each kind is shared.
-        self._plain_headers: Final[dict[str, str]] = {} if own_client else self.headers
-        self._json_headers: Final = {**self._plain_headers, "Content-Type": "application/json"}
+        self._plain_headers: dict[str, str] = {} if own_client else self.headers
+        self._json_headers = {**self._plain_headers, "Content-Type": "application/json"}
         # Seams for tests: wall clock for HTTP-date Retry-After, randomness for jitter.
         self.wall_clock: Callable[[], float] = time.time
         self.random: Callable[[], float] = random.random
@@ -274,6 +412,41 @@ class ClientCore:
     def __repr__(self) -> str:
         """Show the configuration, never the token."""
         return f"ClientCore(base_url={self.base_url!r})"
+
+    def derive(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ClientCore:
+        """Return a core like this one with some options replaced; ``None`` keeps one.
+
+        The limiter is the same object, so every core derived from one client
+        shares its budget.
+
+        Raises:
+            ValidationError: If an option is invalid.
+        """
+        derived = copy.copy(self)
+        given = _timeout(timeout)
+        if given is not None:
+            derived.timeout = given
+        if max_retries is not None:
+            derived.retry = attrs.evolve(self.retry, max_retries=max_retries)
+        if extra_headers is not None:
+            extra = _extra_headers(extra_headers)
+            derived._plain_headers = {**extra, **self._plain_headers}  # noqa: SLF001
+            derived._json_headers = {**extra, **self._json_headers}  # noqa: SLF001
+        return derived
+
+    def with_call_options(
+        self, timeout: float | httpx.Timeout | None, extra_headers: Mapping[str, str] | None
+    ) -> ClientCore:
+        """Return the core for one call: this one, or one derived for the call's options."""
+        if timeout is None and extra_headers is None:
+            return self
+        return self.derive(timeout=timeout, extra_headers=extra_headers)
 
     @property
     def max_concurrent(self) -> int | None:
@@ -350,6 +523,21 @@ class ClientCore:
             _log_outcome(command, outcome, attempt)
             if isinstance(outcome, httpx.Response) and outcome.is_success:
                 return _result(operation, command, outcome)
+            if (
+                isinstance(outcome, BrokenAnswer)
+                and isinstance(outcome.cause, httpx.RequestError)
+                and outcome.response.is_success
+                and not operation.idempotent
+            ):
+                # Missive answered 2xx to a create: it has the message, whatever the body.
+                logger.warning(
+                    "%s %s -> %d, but its body could not be read (%s); reporting it created",
+                    command.method,
+                    _path(command),
+                    outcome.response.status_code,
+                    type(outcome.cause).__name__,
+                )
+                return operation.answer.read(b"")
             error, retry_after = self._failure(command, outcome, creates=not operation.idempotent)
             pause = self._pause(outcome, retry_after)
             if pause is not None:
@@ -361,20 +549,33 @@ class ClientCore:
             yield Sleep(delay)
 
     def _failure(
-        self, command: Send, outcome: httpx.Response | httpx.RequestError, *, creates: bool
+        self,
+        command: Send,
+        outcome: httpx.Response | httpx.RequestError | BrokenAnswer,
+        *,
+        creates: bool,
     ) -> tuple[APIError, float | None]:
         """Return the error for a failed attempt, and the wait Missive asked for, if any."""
         url = _full_url(command)
+        if isinstance(outcome, BrokenAnswer):
+            if isinstance(outcome.cause, AnswerTooLarge):
+                return _too_large(outcome, command, url=url, creates=creates), None
+            outcome = outcome.cause
         if isinstance(outcome, httpx.RequestError):
             return transport_error(outcome, method=command.method, url=url, creates=creates), None
         retry_after = parse_retry_after(outcome.headers.get("Retry-After"), now=self.wall_clock())
         error = status_error(
-            outcome, method=command.method, url=url, creates=creates, retry_after=retry_after
+            outcome,
+            method=command.method,
+            url=url,
+            creates=creates,
+            retry_after=retry_after,
+            secret=self._token,
         )
         return error, retry_after
 
     def _pause(
-        self, outcome: httpx.Response | httpx.RequestError, retry_after: float | None
+        self, outcome: httpx.Response | httpx.RequestError | BrokenAnswer, retry_after: float | None
     ) -> Pause | None:
         """Return the `Pause` a 429 with ``Retry-After`` asks of everyone sharing the limiter.
 
@@ -417,11 +618,39 @@ def _result(operation: Operation[T], command: Send, response: httpx.Response) ->
         raise response_shape_error(exc, response, method=command.method, url=url) from exc
 
 
-def _log_outcome(command: Send, outcome: httpx.Response | httpx.RequestError, attempt: int) -> None:
+def _too_large(
+    broken: BrokenAnswer, command: Send, *, url: str, creates: bool
+) -> APIResponseValidationError:
+    status = broken.response.status_code
+    msg = (
+        f"{command.method} {url} answered {status} with a body over {MAX_ANSWER_BYTES} bytes, "
+        "far more than Missive ever sends; reading stopped there: check base_url"
+    )
+    if creates:
+        msg += "; Missive may have processed it: check in Missive before sending it again"
+    error = APIResponseValidationError(
+        msg, method=command.method, url=url, status_code=status, possibly_delivered=creates
+    )
+    error.__cause__ = broken.cause
+    return error
+
+
+def _log_outcome(
+    command: Send, outcome: httpx.Response | httpx.RequestError | BrokenAnswer, attempt: int
+) -> None:
     # The check keeps the URL parsing of the arguments off the success path.
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    if isinstance(outcome, httpx.Response):
+    if isinstance(outcome, BrokenAnswer):
+        logger.debug(
+            "%s %s -> %d, body failed: %s (attempt %d)",
+            command.method,
+            _path(command),
+            outcome.response.status_code,
+            type(outcome.cause).__name__,
+            attempt,
+        )
+    elif isinstance(outcome, httpx.Response):
         logger.debug(
             "%s %s -> %d (attempt %d)", command.method, _path(command), outcome.status_code, attempt
         )

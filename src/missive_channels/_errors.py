@@ -43,6 +43,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, TypeAlias, TypedDict
 
 if TYPE_CHECKING:
+    import httpx
+
+if TYPE_CHECKING:
     from typing_extensions import NotRequired, Unpack
 
 
@@ -175,7 +178,33 @@ class APIError(MissiveError):
 
 
 class APIConnectionError(APIError):
-    """No HTTP answer came back: the connection was refused, reset or dropped."""
+    """No HTTP answer came back: the connection was refused, reset or dropped.
+
+    Attributes:
+        request: The ``httpx.Request`` that got no answer (its headers hold the token:
+            never log them whole).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        request: httpx.Request,
+        possibly_delivered: bool = False,
+    ) -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong and what to do about it.
+            method: The request's HTTP method.
+            url: The request URL.
+            request: The request that got no answer.
+            possibly_delivered: Whether Missive may have processed the request.
+        """
+        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
+        self.request = request
 
 
 class APITimeoutError(APIConnectionError):
@@ -183,13 +212,21 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIResponseValidationError(APIError):
-    """Missive answered with success, but the body did not have the expected shape.
+    """Missive answered, but the body did not have the expected shape or was far too large.
 
     Attributes:
         status_code: The HTTP status of the answer.
     """
 
-    def __init__(self, message: str, *, method: str, url: str, status_code: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        possibly_delivered: bool = False,
+    ) -> None:
         """Create the error.
 
         Args:
@@ -197,8 +234,10 @@ class APIResponseValidationError(APIError):
             method: The request's HTTP method.
             url: The request URL.
             status_code: The HTTP status of the answer.
+            possibly_delivered: Whether Missive may have processed the request (a
+                create whose answer was too large to read).
         """
-        super().__init__(message, method=method, url=url)
+        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
         self.status_code = status_code
 
 
@@ -207,7 +246,11 @@ class APIStatusError(APIError):
 
     Attributes:
         status_code: The HTTP status, e.g. ``404``.
-        body: The error body: parsed JSON when it was JSON, else the text (``None`` if empty).
+        body: The error body: parsed JSON when it was JSON, else the text (``None`` if
+            empty), with the client's token redacted should the server echo it.
+        response: The ``httpx.Response`` as it came, with its headers and body.
+        request_id: The ``X-Request-Id`` header of the answer, when Missive or a proxy
+            sent one, else ``None``: quote it when asking for support.
     """
 
     def __init__(
@@ -218,6 +261,7 @@ class APIStatusError(APIError):
         url: str,
         status_code: int,
         body: object,
+        response: httpx.Response,
         possibly_delivered: bool = False,
     ) -> None:
         """Create the error.
@@ -228,11 +272,14 @@ class APIStatusError(APIError):
             url: The request URL.
             status_code: The HTTP status.
             body: The parsed error body.
+            response: The answer.
             possibly_delivered: Whether Missive may have processed the request.
         """
         super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
         self.status_code = status_code
         self.body = body
+        self.response = response
+        self.request_id: str | None = response.headers.get("X-Request-Id")
 
 
 class _StatusArgs(TypedDict):
@@ -241,6 +288,7 @@ class _StatusArgs(TypedDict):
     url: str
     status_code: int
     body: object
+    response: httpx.Response
     possibly_delivered: NotRequired[bool]
 
 

@@ -68,6 +68,10 @@ _STATUS_ERRORS: Final[Mapping[int, tuple[type[APIStatusError], str]]] = {
 }
 _SERVER_HINT: Final = "Missive failed to handle the request; try again later"
 _OTHER_HINT: Final = "Missive did not accept the request"
+_REDIRECT_HINT: Final = (
+    "the client never follows a redirect, so the request was not processed; "
+    "check base_url (Missive's API does not redirect, a proxy or an old address may)"
+)
 _DETAIL_CHARS: Final = 300
 _UNDELIVERED_HINT: Final = "it was not processed, so it is safe to send again once fixed"
 _POSSIBLY_DELIVERED_HINT: Final = (
@@ -294,6 +298,9 @@ def _created_ids(content: bytes, key: str) -> tuple[str | None, str | None]:
     return _str_at(created, "id"), conversation_id
 
 
+_REDACTED: Final = "[redacted]"
+
+
 def response_shape_error(
     exc: ShapeError, response: httpx.Response, *, method: str, url: str
 ) -> APIResponseValidationError:
@@ -316,11 +323,14 @@ def response_shape_error(
     return APIResponseValidationError(msg, method=method, url=url, status_code=status)
 
 
-def _error_body(response: httpx.Response) -> object:
+def _error_body(response: httpx.Response, secret: str) -> object:
+    # A proxy may echo the request's Authorization header: the token never gets quoted.
+    # It is ASCII (checked at construction), so it has one byte form.
+    content = response.content.replace(secret.encode(), _REDACTED.encode())
     try:
-        return decode_json(response.content)
+        return decode_json(content)
     except ShapeError:
-        return response.content.decode("utf-8", errors="replace")
+        return content.decode("utf-8", errors="replace")
 
 
 def _detail(body: object) -> str | None:
@@ -352,6 +362,7 @@ def status_error(
     url: str,
     creates: bool,
     retry_after: float | None,
+    secret: str,
 ) -> APIStatusError:
     """Return the error for an answer with an error status.
 
@@ -361,6 +372,7 @@ def status_error(
         url: The request URL.
         creates: Whether the request creates something (non-idempotent POST).
         retry_after: The parsed ``Retry-After``, if any.
+        secret: The client's token, redacted from the body should the server echo it.
 
     Returns:
         The status-specific `APIStatusError`.
@@ -369,9 +381,11 @@ def status_error(
     cls, hint = _STATUS_ERRORS.get(status, (APIStatusError, _OTHER_HINT))
     if status >= 500:  # noqa: PLR2004 - the 5xx range
         cls, hint = ServerError, _SERVER_HINT
+    elif 300 <= status < 400:  # noqa: PLR2004 - the 3xx range
+        hint = _REDIRECT_HINT
     # A 5xx may come after Missive created the message (e.g. a failing proxy on the way back).
     possibly_delivered = creates and status >= 500  # noqa: PLR2004
-    body = _error_body(response)
+    body = _error_body(response, secret)
     detail = _detail(body)
     message = f"{_action(method, url)} answered {status} {response.reason_phrase}"
     if detail:
@@ -390,6 +404,7 @@ def status_error(
             url=url,
             status_code=status,
             body=body,
+            response=response,
             retry_after=retry_after,
             limit=_int_header(response.headers, "X-RateLimit-Limit"),
             remaining=_int_header(response.headers, "X-RateLimit-Remaining"),
@@ -401,6 +416,7 @@ def status_error(
         url=url,
         status_code=status,
         body=body,
+        response=response,
         possibly_delivered=possibly_delivered,
     )
 
@@ -428,6 +444,12 @@ def transport_error(exc: httpx.RequestError, *, method: str, url: str, creates: 
     if creates:
         message += f"; {_POSSIBLY_DELIVERED_HINT if possibly_delivered else _UNDELIVERED_HINT}"
     cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-    error = cls(message, method=method, url=url, possibly_delivered=possibly_delivered)
+    error = cls(
+        message,
+        method=method,
+        url=url,
+        request=exc.request,
+        possibly_delivered=possibly_delivered,
+    )
     error.__cause__ = exc
     return error

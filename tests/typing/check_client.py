@@ -9,7 +9,9 @@ import httpx
 from typing_extensions import assert_type
 
 from missive_channels import (
+    APIConnectionError,
     APIError,
+    APIStatusError,
     AsyncMissiveClient,
     Conversation,
     Correspondent,
@@ -100,3 +102,23 @@ except APIError as error:
 MissiveClient(http_client=httpx.AsyncClient())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 AsyncMissiveClient(http_client=httpx.Client())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 client.messages.create(post)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+# Client options: views of the same kind, per-call options, what errors carry.
+assert_type(client.with_options(timeout=5.0, max_retries=0), MissiveClient)
+assert_type(aclient.with_options(timeout=2.0), AsyncMissiveClient)
+trace = {"X-Trace-Id": "t-1"}
+assert_type(client.messages.create(message, timeout=3.0, extra_headers=trace), CreatedMessage)
+assert_type(client.messages.get("m", timeout=httpx.Timeout(3.0)), StoredMessage)
+assert_type(client.messages.get_many(["m"], extra_headers=trace), tuple[StoredMessage, ...])
+assert_type(client.conversations.get("c", timeout=1.0), Conversation)
+assert_type(client.conversations.messages("c", extra_headers=trace), Iterator[StoredMessage])
+assert_type(client.posts.create(post, timeout=1.0, extra_headers=trace), CreatedPost)
+status_error: APIStatusError = APIStatusError(
+    "x", method="GET", url="u", status_code=500, body=None, response=httpx.Response(500)
+)
+assert_type(status_error.response, httpx.Response)
+assert_type(status_error.request_id, str | None)
+connection_error = APIConnectionError(
+    "x", method="GET", url="u", request=httpx.Request("GET", "https://example.com")
+)
+assert_type(connection_error.request, httpx.Request)

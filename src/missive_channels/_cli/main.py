@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from missive_channels import __version__
+from missive_channels._logs import enable_logging
 
 from .common import INTERRUPTED, PROG, CommandError, UsageError, write
 from .listen import add_listen, add_sign
@@ -53,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Missive custom channels from the shell: try, send, receive and sign.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log requests and retries to stderr; twice for every attempt and wait "
+        "(as MISSIVE_LOG=info or debug; never the token or bodies)",
+    )
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     commands.required = True
     _add_demo(commands)
@@ -75,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         args = build_parser().parse_args(argv)
+        verbose: int = args.verbose
+        if verbose:
+            enable_logging(logging.DEBUG if verbose > 1 else logging.INFO)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SystemExit as exit_:  # --help and --version
