@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 import missive_channels
+import missive_channels.bulk
 from missive_channels import _cli
 from missive_channels._cli import listen
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault, signed_webhook_request
@@ -408,6 +409,11 @@ def test_send_reports_an_unreadable_attachment(
     ("options", "expected"),
     [
         (["--reference", "two words"], "invalid message: TextMessage.references[0]"),
+        # What Python makes of `--body $'\xe9'` (a byte that is not UTF-8) in a UTF-8 locale.
+        (
+            ["--body", "caf\udce9"],
+            "invalid message: TextMessage.body contains the lone surrogate '\\udce9' at position 3",
+        ),
         (["--base-url", "ftp://example.com"], "invalid connection option: base_url"),
         (
             ["--max-retries", "-1"],

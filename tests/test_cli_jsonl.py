@@ -130,6 +130,24 @@ def test_a_bad_line_is_reported_and_the_rest_sent(
     assert bodies(fake) == ["first", "second", "third"]
 
 
+def test_a_lone_surrogate_in_a_line_fails_that_line_only(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """Half an emoji escaped in JSON is a failed line, named by its number; the rest is sent."""
+    path = write(
+        tmp_path / "in.jsonl",
+        text(account, "a", "first"),
+        json.dumps(text(account, "b", "\ud83d")),
+        text(account, "c", "third"),
+    )
+    result = cli("--jsonl", path)
+    assert result.status == 1
+    assert result.lines[0].startswith(
+        "line 2: TextMessage.body contains the lone surrogate '\\ud83d' at position 0"
+    )
+    assert bodies(fake) == ["first", "third"]
+
+
 def test_lines_build_every_message_type_and_attachment(
     cli: Callable[..., Result], fake: FakeMissive, tmp_path: Path
 ) -> None:

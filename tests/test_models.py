@@ -291,3 +291,59 @@ def test_construction_succeeds_or_raises_our_error(cls: type[Any], data: st.Data
         return
     with contextlib.suppress(ValidationError):
         cls(**fields)
+
+
+LONE = "ok \ud83d"  # half of an emoji: no UTF-8 form
+_SHARED = (
+    "conversation", "team", "organization", "conversation_subject", "conversation_color",
+    "references",
+    "add_users", "add_assignees", "add_shared_labels", "remove_shared_labels",
+)  # fmt: skip
+_TUPLES = {"references", "add_users", "add_assignees", "add_shared_labels",
+           "remove_shared_labels", "remove_assignees"}  # fmt: skip
+_NEED_ORGANIZATION = {"add_users", "add_assignees", "remove_assignees"}
+_MESSAGE_OWN = ("account", "body", "external_id", "remove_assignees")
+_REQUIRED: dict[type, dict[str, Any]] = {
+    TextMessage: {"account": "acc-1", "from_field": SENDER},
+    HtmlMessage: {"account": "acc-1", "from_field": SENDER},
+    EmailMessage: {"account": "acc-1", "from_field": MAIL},
+    Post: {"notification": Notification(title="t", body="b")},
+    Participant: {},
+    EmailAddress: {"address": "marta@example.com"},
+    Notification: {"title": "t", "body": "b"},
+    Attachment: {"filename": "f", "data": b""},
+}
+_TEXT_FIELDS: list[tuple[type, str]] = [
+    *((kind, name) for kind in (TextMessage, HtmlMessage, EmailMessage, Post) for name in _SHARED),
+    *((kind, name) for kind in (TextMessage, HtmlMessage, EmailMessage) for name in _MESSAGE_OWN),
+    (EmailMessage, "subject"),
+    *((Post, name) for name in ("text", "markdown", "username", "username_icon")),
+    (Post, "conversation_icon"),
+    (Participant, "id"), (Participant, "username"), (Participant, "name"),
+    (EmailAddress, "address"), (EmailAddress, "name"),
+    (Notification, "title"), (Notification, "body"),
+    (Attachment, "filename"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "name"), _TEXT_FIELDS)
+def test_every_text_field_refuses_a_lone_surrogate(kind: type, name: str) -> None:
+    """A lone surrogate is a ValidationError at construction naming the field, never at sending."""
+    value: Any = ("k-1", LONE) if name in _TUPLES else LONE
+    if name == "address":
+        value = "m\udce9@example.com"
+    fields = {**_REQUIRED[kind], name: value}
+    if name in _NEED_ORGANIZATION:
+        fields["organization"] = "org"
+    with pytest.raises(ValidationError, match="lone surrogate") as info:
+        kind(**fields)
+    assert info.value.field == name
+    where = f"{kind.__name__}.{name}" + ("[1]" if name in _TUPLES else "")
+    assert str(info.value).startswith(f"{where} contains the lone surrogate")
+
+
+def test_the_lone_surrogate_table_names_every_text_field() -> None:
+    """Every str field of every outgoing model is in the table above, so none is left out."""
+    for kind in _REQUIRED:
+        declared = {field.name for field in attrs.fields(kind) if "str" in str(field.type)}
+        assert declared == {name for of, name in _TEXT_FIELDS if of is kind}, kind

@@ -19,6 +19,7 @@ from ._validators import (
     optional,
     reference_keys,
     tuple_of,
+    utf8,
 )
 
 if TYPE_CHECKING:
@@ -64,9 +65,11 @@ def _to_datetime(value: datetime | int | None) -> datetime | None:
     return cast("datetime | None", value)
 
 
-_OPT_STR: Final = optional(str)
+# Every text field is also checked to be sendable as UTF-8 (no lone surrogates).
+_STR: Final = attrs.validators.and_(instance_of(str), utf8)
+_OPT_STR: Final = attrs.validators.and_(optional(str), utf8)
 _OPT_BOOL: Final = optional(bool)
-_STRINGS: Final = tuple_of(str)
+_STRINGS: Final = attrs.validators.and_(tuple_of(str), utf8)
 
 
 def _opt_str() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is typed as its default
@@ -115,7 +118,7 @@ class EmailAddress:
         ValidationError: If ``address`` is not a single address.
     """
 
-    address: str = attrs.field(validator=[instance_of(str), email_address])
+    address: str = attrs.field(validator=[_STR, email_address])
     name: str | None = _opt_str()
 
 
@@ -135,7 +138,7 @@ class Attachment:
         ValidationError: If ``filename`` is empty.
     """
 
-    filename: str = attrs.field(validator=[instance_of(str), not_empty])
+    filename: str = attrs.field(validator=[_STR, not_empty])
     data: bytes = attrs.field(
         converter=_bytes, validator=instance_of(bytes), repr=lambda data: f"<{len(data)} bytes>"
     )
@@ -212,7 +215,7 @@ class _MessageBase(_ConversationActions):
         "remove_assignees",
     )
 
-    account: str = attrs.field(validator=[instance_of(str), not_empty])
+    account: str = attrs.field(validator=[_STR, not_empty])
     body: str | None = _opt_str()
     delivered_at: datetime | None = attrs.field(
         default=None, converter=_to_datetime, validator=aware_datetime
@@ -321,8 +324,8 @@ class Notification:
         ValidationError: If ``title`` or ``body`` is empty.
     """
 
-    title: str = attrs.field(validator=[instance_of(str), not_empty])
-    body: str = attrs.field(validator=[instance_of(str), not_empty])
+    title: str = attrs.field(validator=[_STR, not_empty])
+    body: str = attrs.field(validator=[_STR, not_empty])
 
 
 @attrs.frozen(kw_only=True)
