@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 import missive_channels
-import missive_channels.bulk
 from missive_channels import _cli
 from missive_channels._cli import listen
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault, signed_webhook_request
@@ -438,13 +437,20 @@ def test_send_reports_invalid_fields(
     assert fake.requests == []
 
 
+@pytest.mark.parametrize(
+    "size",
+    [
+        7_500_000,  # the file fits alone; with the message around it, the request does not
+        7_500_001,  # the file alone is over: refused before it is read
+    ],
+)
 def test_send_refuses_a_message_over_missives_cap(
-    cli: Callable[..., Result], fake: FakeMissive, sending: list[str], tmp_path: Path
+    cli: Callable[..., Result], fake: FakeMissive, sending: list[str], tmp_path: Path, size: int
 ) -> None:
     """A request over 10 MB is refused before any I/O, as a usage error."""
     big = tmp_path / "big.bin"
     with big.open("wb") as file:
-        file.truncate(missive_channels.bulk.MAX_REQUEST_BYTES)
+        file.truncate(size)
     result = cli(
         "send", "--account", "a", "--from-name", "m", "--body", "b", "--attach", str(big),
         *sending,

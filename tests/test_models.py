@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -21,13 +24,11 @@ from missive_channels import (
     Notification,
     Participant,
     Post,
+    RequestTooLargeError,
     TextMessage,
     ValidationError,
 )
 from strategies import junk, messages
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 SENDER = Participant(name="Marta")
 MAIL = EmailAddress(address="marta@example.com")
@@ -267,6 +268,92 @@ def test_attachment_from_missing_path_is_a_validation_error(tmp_path: Path) -> N
     with pytest.raises(ValidationError, match=r"cannot read attachment file .*nope\.txt") as info:
         Attachment.from_path(tmp_path / "nope.txt")
     assert isinstance(info.value.__cause__, FileNotFoundError)
+
+
+def _from_path_in_a_thread(path: Path) -> BaseException | None:
+    """Call from_path; a call stuck opening a pipe is released so that the suite goes on."""
+    outcome: list[BaseException | None] = []
+
+    def call() -> None:
+        try:
+            Attachment.from_path(path)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test to assert on
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(30)  # a guard against hanging the suite, not a timing assertion
+    if thread.is_alive():
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # gives the stuck reader EOF
+        thread.join()
+        return AssertionError("from_path opened the pipe and waited for a writer")
+    return outcome[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
+def test_attachment_from_a_pipe_is_refused_without_opening_it(tmp_path: Path) -> None:
+    """A FIFO would block forever on opening; it is refused at once as not a regular file."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    error = _from_path_in_a_thread(pipe)
+    assert isinstance(error, ValidationError)
+    assert str(error).startswith(f"attachment file {str(pipe)!r} is not a regular file")
+    assert error.field == "attachments"
+
+
+@pytest.mark.parametrize("special", ["directory", "/dev/zero"])
+def test_attachment_from_a_directory_or_device_is_refused(tmp_path: Path, special: str) -> None:
+    """A directory or a device (endless /dev/zero) is not a regular file: refused unread."""
+    path = tmp_path if special == "directory" else Path(special)
+    if not path.exists():
+        pytest.skip(f"{special} does not exist here")
+    with pytest.raises(ValidationError, match="is not a regular file") as info:
+        Attachment.from_path(path)
+    assert not isinstance(info.value, RequestTooLargeError)
+
+
+def test_attachment_from_path_at_the_size_cap(tmp_path: Path) -> None:
+    """7,500,000 bytes (exactly 10,000,000 in base64) are read; one byte more is refused."""
+    path = tmp_path / "exact.bin"
+    with path.open("wb") as file:
+        file.truncate(7_500_000)
+    assert len(Attachment.from_path(path).data) == 7_500_000
+    with path.open("ab") as file:
+        file.write(b"x")
+    with pytest.raises(RequestTooLargeError) as info:
+        Attachment.from_path(path)
+    assert (info.value.size, info.value.limit) == (10_000_004, 10_000_000)
+    assert "(7,500,001 bytes) alone encodes to that much" in str(info.value)
+    assert isinstance(info.value, MissiveError)
+
+
+def test_a_huge_attachment_file_is_refused_without_being_read(tmp_path: Path) -> None:
+    """A file far over the cap (a sparse terabyte) fails at once, from its size alone."""
+    path = tmp_path / "huge.bin"
+    with path.open("wb") as file:
+        file.truncate(2**40)
+    with pytest.raises(RequestTooLargeError, match=r"\(1,099,511,627,776 bytes\)"):
+        Attachment.from_path(path)
+
+
+def test_a_file_that_grew_after_it_was_measured_is_still_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading stops one byte past the cap even if the file was smaller when measured."""
+    path = tmp_path / "growing.bin"
+    with path.open("wb") as file:
+        file.truncate(9_000_000)
+    real_stat = Path.stat
+
+    def measured_small(self: Path, **kwargs: Any) -> os.stat_result:
+        found = real_stat(self, **kwargs)
+        return os.stat_result((found.st_mode, 0, 0, 1, 0, 0, 10, 0, 0, 0))
+
+    monkeypatch.setattr(Path, "stat", measured_small)
+    with pytest.raises(RequestTooLargeError, match=r"\(7,500,001 bytes\)"):
+        Attachment.from_path(path)
 
 
 @given(messages)

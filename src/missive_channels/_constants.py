@@ -1,10 +1,16 @@
-"""Constants several modules share: environment variable names and Missive's API root."""
+"""Constants several modules share: environment variable names, Missive's API root and size cap."""
 
 from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["BASE_URL_ENV_VAR", "DEFAULT_BASE_URL", "SECRET_ENV_VAR", "TOKEN_ENV_VAR"]
+__all__ = [
+    "BASE_URL_ENV_VAR",
+    "DEFAULT_BASE_URL",
+    "MAX_REQUEST_BYTES",
+    "SECRET_ENV_VAR",
+    "TOKEN_ENV_VAR",
+]
 
 DEFAULT_BASE_URL: Final = "https://public.missiveapp.com/v1"
 """The root of Missive's REST API, used when no ``base_url`` is given."""
@@ -17,3 +23,10 @@ BASE_URL_ENV_VAR: Final = "MISSIVE_BASE_URL"
 
 SECRET_ENV_VAR: Final = "MISSIVE_WEBHOOK_SECRET"  # noqa: S105 - a variable name, not a secret
 """The environment variable the command line reads for a channel's signature secret."""
+
+MAX_REQUEST_BYTES: Final = 10_000_000
+"""Missive's cap on a whole request body (JSON with base64 attachments), in bytes.
+
+Sources speak of "10 MB" without saying whether that is 10**7 or 2**20 * 10
+bytes, so the smaller reading is used.
+"""
