@@ -22,6 +22,7 @@ import pytest
 import missive_channels
 from missive_channels import _cli
 from missive_channels._cli import listen
+from missive_channels._receiver import Received
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault, signed_webhook_request
 
 if TYPE_CHECKING:
@@ -701,7 +702,30 @@ def test_listen_errors(cli: Callable[..., Result], monkeypatch: pytest.MonkeyPat
         port = taken.getsockname()[1]
         line = error_line(cli("listen", "--port", str(port)), 1)
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in line
-    assert "cannot listen on 127.0.0.1:70000" in error_line(cli("listen", "--port", "70000"), 1)
+    for port in ("70000", "99999", "-1", "http"):
+        assert f"argument --port: {port!r} is not a port: give a number from 1 to 65535" in (
+            error_line(cli("listen", "--port", port), 2)
+        )
+
+
+def test_listen_prints_what_the_network_sent_escaped() -> None:
+    """Escape codes and bidi overrides in a path or reason reach the terminal escaped."""
+    stream = io.StringIO()
+    report = listen._reporter(stream)
+    report(
+        Received(
+            method="POST",
+            path="/hook\x1b[2J\x1b]0;owned\x07",
+            status=400,
+            reason="malformed payload at $.message.body: \u202eevil\r",
+        )
+    )
+    (line,) = stream.getvalue().splitlines()
+    assert line.endswith(
+        "POST /hook\\x1b[2J\\x1b]0;owned\\x07 400 rejected: malformed payload at "
+        "$.message.body: \\u202eevil\\r"
+    )
+    assert "\x1b" not in stream.getvalue()
 
 
 def test_listen_as_a_real_subprocess_exits_cleanly_on_ctrl_c() -> None:
