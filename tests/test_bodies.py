@@ -136,7 +136,14 @@ def test_split_parts_fit_and_lose_nothing(message: TextMessage, limit: int) -> N
     """Every part fits under the cap and together they carry every attachment once, in order."""
     try:
         parts = split_attachments(message, limit=limit)
-    except RequestTooLargeError:
+    except RequestTooLargeError as error:
+        refused = (error.size, error.limit)
+    else:
+        refused = None
+    if refused is not None:
+        # Refused only for a part really over the cap, never for one that fits exactly.
+        assert refused[1] == limit
+        assert refused[0] > limit
         return
     assert all(len(encode_request(p, limit=limit)) <= limit for p in parts)
     assert [a for p in parts for a in p.attachments] == list(message.attachments)
