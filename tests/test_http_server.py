@@ -217,3 +217,11 @@ def test_after_closing_its_side_the_server_reads_what_still_comes(echo: Echo) ->
         server.stop()
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert rest == b""
+
+
+def test_a_content_length_that_is_not_ascii_digits_is_a_400(server: HttpServer, echo: Echo) -> None:
+    """``Content-Length: ²`` (a digit to str.isdigit, not to int) is answered 400, not dropped."""
+    request = "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: ²\r\nConnection: close\r\n\r\n"
+    answer = raw(server, request.encode())
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert echo.seen == []
