@@ -74,6 +74,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "responses": responses,
     "webhook": webhook,
     "signature": signature,
+    "jsonl": fuzz_targets.jsonl_line,
+    "attachment": fuzz_targets.attachment_file,
 }
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import httpx
 
-from missive_channels._converter import MAX_REQUEST_BYTES
+from missive_channels._constants import MAX_REQUEST_BYTES
 from missive_channels._http_server import HttpServer, Request, Response
 
 if TYPE_CHECKING:

@@ -7,22 +7,31 @@ produce a result or one of our own errors, never a stray ``KeyError`` or ``Recur
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import httpx
 
 from missive_channels import (
     APIError,
+    Attachment,
     InvalidSignatureError,
     MissiveError,
     Notification,
     Participant,
     Post,
     RateLimit,
+    RequestTooLargeError,
     TextMessage,
+    ValidationError,
     WebhookPayloadError,
 )
+from missive_channels._cli.jsonl import message_from_json
+from missive_channels._converter import encode_request
 from missive_channels._core import ClientCore, Pause, Send, Sleep
 from missive_channels._operations import (
     create_message,
@@ -139,6 +148,10 @@ def signature(body: bytes, headers: object) -> None:
         verifier.unwrap(body, headers)  # type: ignore[arg-type]  # fuzzed headers of any shape
     except MissiveError as error:  # InvalidSignatureError, WebhookPayloadError, FieldTypeError
         _renders(error)
+        return
+    # Accepted: the right HMAC, computed here without the SDK, must be among the headers.
+    right = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert right in repr(headers).lower(), "a request without the right signature passed"
 
 
 def signature_value(body: bytes, value: str | bytes) -> None:
@@ -151,3 +164,35 @@ def signature_value(body: bytes, value: str | bytes) -> None:
     else:
         reason = None
     assert matched == 0 or reason in {"missing_signature", "malformed_signature", "mismatch"}
+
+
+def jsonl_line(line: bytes) -> None:
+    """Read one ``send --jsonl`` line: a message that encodes, or a ValidationError.
+
+    Bytes that are not UTF-8 never reach the parser (the command reports them itself).
+    """
+    try:
+        text = line.decode()
+    except UnicodeDecodeError:
+        return
+    try:
+        message = message_from_json(text, default_type="text", account="acc-1")
+    except ValidationError as error:
+        _renders(error)
+        return
+    assert encode_request(message)  # what constructs, sends: no UnicodeEncodeError later
+
+
+def attachment_file(data: bytes) -> None:
+    """Read a file as an attachment: its exact bytes, or RequestTooLargeError past the cap."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "file.bin"
+        path.write_bytes(data)
+        try:
+            attachment = Attachment.from_path(path)
+        except RequestTooLargeError as error:
+            _renders(error)
+            assert len(data) > 7_500_000
+            return
+        assert attachment.data == data
+        assert attachment.filename == "file.bin"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,11 +13,14 @@ from missive_channels import (
     Attachment,
     EmailAddress,
     EmailMessage,
+    Notification,
     Participant,
+    Post,
     RequestTooLargeError,
     TextMessage,
 )
 from missive_channels._bodies import stream_request
+from missive_channels._converter import encode_post
 from missive_channels.bulk import MAX_REQUEST_BYTES, encode_request, encoded_size, split_attachments
 from strategies import messages
 
@@ -132,10 +136,64 @@ def test_split_parts_fit_and_lose_nothing(message: TextMessage, limit: int) -> N
     """Every part fits under the cap and together they carry every attachment once, in order."""
     try:
         parts = split_attachments(message, limit=limit)
-    except RequestTooLargeError:
+    except RequestTooLargeError as error:
+        refused = (error.size, error.limit)
+    else:
+        refused = None
+    if refused is not None:
+        # Refused only for a part really over the cap, never for one that fits exactly.
+        assert refused[1] == limit
+        assert refused[0] > limit
         return
     assert all(len(encode_request(p, limit=limit)) <= limit for p in parts)
     assert [a for p in parts for a in p.attachments] == list(message.attachments)
     external_ids = [p.external_id for p in parts]
     if message.external_id is not None:
         assert len(set(external_ids)) == len(parts)
+
+
+# Golden bodies, written out by hand: the cap tests below never compute their expectation
+# with the code under test.
+_SMALL = TextMessage(
+    account="a", from_field=Participant(id="p"), attachments=[Attachment(filename="f", data=b"abc")]
+)
+_SMALL_BODY = (
+    b'{"messages":{"account":"a","from_field":{"id":"p"},'
+    b'"attachments":[{"base64_data":"YWJj","filename":"f"}]}}'
+)
+
+
+def test_the_golden_body_is_what_the_encoder_writes() -> None:
+    """The hand-written body is 106 bytes and is exactly the encoder's output."""
+    assert len(_SMALL_BODY) == 106
+    assert encode_request(_SMALL) == _SMALL_BODY
+
+
+def test_streamed_body_at_exactly_the_cap_and_one_byte_over() -> None:
+    """A 106-byte body streams under a 106-byte cap and is refused under a 105-byte one."""
+    stream = stream_request(_SMALL, limit=106)
+    assert b"".join(stream) == _SMALL_BODY
+    with pytest.raises(RequestTooLargeError) as info:
+        stream_request(_SMALL, limit=105)
+    assert (info.value.size, info.value.limit) == (106, 105)
+
+
+def test_encode_post_at_exactly_the_cap_and_one_byte_over() -> None:
+    """A 62-byte post encodes under a 62-byte cap and is refused under a 61-byte one."""
+    post = Post(notification=Notification(title="t", body="b"), text="x")
+    golden = b'{"posts":{"notification":{"title":"t","body":"b"},"text":"x"}}'
+    assert encode_post(post, limit=62) == golden
+    with pytest.raises(RequestTooLargeError) as info:
+        encode_post(post, limit=61)
+    assert (info.value.size, info.value.limit) == (62, 61)
+
+
+def test_split_parts_may_be_exactly_the_cap_and_not_one_byte_more() -> None:
+    """Two 3-byte files split into two 106-byte parts under a 106-byte cap; 105 is too small."""
+    both = attrs.evolve(_SMALL, attachments=[*_SMALL.attachments, *_SMALL.attachments])
+    assert split_attachments(both, limit=106) == (_SMALL, _SMALL)
+    assert split_attachments(both, limit=144) == (both,)  # 106 + 38 bytes for the second file
+    assert len(split_attachments(both, limit=143)) == 2
+    with pytest.raises(RequestTooLargeError, match="'f' is too large alone") as info:
+        split_attachments(both, limit=105)
+    assert (info.value.size, info.value.limit) == (106, 105)

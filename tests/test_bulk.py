@@ -426,12 +426,14 @@ async def test_a_journal_needs_external_ids(
 async def test_sending_is_committed_before_the_request_leaves(
     make_client: Any, httpx_mock: HTTPXMock, tmp_path: Path
 ) -> None:
-    """While the request is in flight, another connection already reads `sending`."""
+    """While the request is in flight, the journal's file alone already holds `sending`."""
     path = tmp_path / "j.sqlite"
+    copy = tmp_path / "copy.sqlite"
     seen: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        copy.write_bytes(path.read_bytes())
+        with closing(sqlite3.connect(copy, isolation_level=None)) as db:
             seen.append(db.execute("SELECT state FROM messages").fetchone()[0])
         return created(request)
 

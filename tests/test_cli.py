@@ -23,7 +23,7 @@ import pytest
 import missive_channels
 from missive_channels import _cli
 from missive_channels._cli import listen
-from missive_channels.bulk import MAX_REQUEST_BYTES
+from missive_channels._receiver import Received
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault, signed_webhook_request
 from missive_channels.webhooks import compute_signature
 
@@ -440,6 +440,11 @@ def test_send_reports_an_unreadable_attachment(
     ("options", "expected"),
     [
         (["--reference", "two words"], "invalid message: TextMessage.references[0]"),
+        # What Python makes of `--body $'\xe9'` (a byte that is not UTF-8) in a UTF-8 locale.
+        (
+            ["--body", "caf\udce9"],
+            "invalid message: TextMessage.body contains the lone surrogate '\\udce9' at position 3",
+        ),
         (["--base-url", "ftp://example.com"], "invalid connection option: base_url"),
         (
             ["--max-retries", "-1"],
@@ -472,13 +477,20 @@ def test_send_reports_invalid_fields(
     assert fake.requests == []
 
 
+@pytest.mark.parametrize(
+    "size",
+    [
+        7_500_000,  # the file fits alone; with the message around it, the request does not
+        7_500_001,  # the file alone is over: refused before it is read
+    ],
+)
 def test_send_refuses_a_message_over_missives_cap(
-    cli: Callable[..., Result], fake: FakeMissive, sending: list[str], tmp_path: Path
+    cli: Callable[..., Result], fake: FakeMissive, sending: list[str], tmp_path: Path, size: int
 ) -> None:
     """A request over 10 MB is refused before any I/O, as a usage error."""
     big = tmp_path / "big.bin"
     with big.open("wb") as file:
-        file.truncate(MAX_REQUEST_BYTES)
+        file.truncate(size)
     result = cli(
         "send", "--account", "a", "--from-name", "m", "--body", "b", "--attach", str(big),
         *sending,
@@ -729,7 +741,30 @@ def test_listen_errors(cli: Callable[..., Result], monkeypatch: pytest.MonkeyPat
         port = taken.getsockname()[1]
         line = error_line(cli("listen", "--port", str(port)), 1)
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in line
-    assert "cannot listen on 127.0.0.1:70000" in error_line(cli("listen", "--port", "70000"), 1)
+    for port in ("70000", "99999", "-1", "http"):
+        assert f"argument --port: {port!r} is not a port: give a number from 1 to 65535" in (
+            error_line(cli("listen", "--port", port), 2)
+        )
+
+
+def test_listen_prints_what_the_network_sent_escaped() -> None:
+    """Escape codes and bidi overrides in a path or reason reach the terminal escaped."""
+    stream = io.StringIO()
+    report = listen._reporter(stream)
+    report(
+        Received(
+            method="POST",
+            path="/hook\x1b[2J\x1b]0;owned\x07",
+            status=400,
+            reason="malformed payload at $.message.body: \u202eevil\r",
+        )
+    )
+    (line,) = stream.getvalue().splitlines()
+    assert line.endswith(
+        "POST /hook\\x1b[2J\\x1b]0;owned\\x07 400 rejected: malformed payload at "
+        "$.message.body: \\u202eevil\\r"
+    )
+    assert "\x1b" not in stream.getvalue()
 
 
 def test_listen_as_a_real_subprocess_exits_cleanly_on_ctrl_c() -> None:

@@ -113,7 +113,7 @@ def test_a_bad_line_is_reported_and_the_rest_sent(
     )  # fmt: skip
     result = cli("--jsonl", str(path))
     assert result.status == 1
-    assert result.lines[0].startswith("line 2: Expecting property name")
+    assert result.lines[0].startswith("line 2: not JSON: Expecting property name")
     assert result.lines[1].startswith("line 4: TextMessage.references")
     assert result.lines[2] == (
         "line 5: unexpected key 'sender': TextMessage has no such field; "
@@ -122,12 +122,30 @@ def test_a_bad_line_is_reported_and_the_rest_sent(
     assert result.lines[3] == "line 7: each line must be one JSON object: the API's messages object"
     assert result.lines[4:] == [
         "done, 6 messages: 2 sent, 4 failed, 0 possibly delivered, 0 skipped",
-        "4 failed: rerun the same command to retry them",
+        "4 invalid: fix the lines named above, then rerun the same command",
     ]
     assert bodies(fake) == ["first", "second"]
     write(path, *good, text(account, "c", "third"))
     assert cli("--jsonl", str(path)).status == 0
     assert bodies(fake) == ["first", "second", "third"]
+
+
+def test_a_lone_surrogate_in_a_line_fails_that_line_only(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """Half an emoji escaped in JSON is a failed line, named by its number; the rest is sent."""
+    path = write(
+        tmp_path / "in.jsonl",
+        text(account, "a", "first"),
+        json.dumps(text(account, "b", "\ud83d")),
+        text(account, "c", "third"),
+    )
+    result = cli("--jsonl", path)
+    assert result.status == 1
+    assert result.lines[0].startswith(
+        "line 2: TextMessage.body contains the lone surrogate '\\ud83d' at position 0"
+    )
+    assert bodies(fake) == ["first", "third"]
 
 
 def test_lines_build_every_message_type_and_attachment(
@@ -214,7 +232,10 @@ def test_a_journal_needs_an_external_id_on_every_line(
     path = write(tmp_path / "in.jsonl", text(account, "a", "one"), text(account, None, "two"))
     result = cli("--jsonl", path, "--journal", str(tmp_path / "j.sqlite"))
     assert result.status == 1
-    assert result.lines[0].startswith("line 2: message at index 1 has no external_id")
+    assert result.lines[0] == (
+        "line 2: no external_id: with a journal every line needs a stable, unique external_id "
+        "(or send with --no-journal)"
+    )
     assert bodies(fake) == ["one"]
     assert (tmp_path / "j.sqlite").exists()
 
@@ -252,11 +273,13 @@ def test_failures_without_a_journal_warn_against_a_rerun(
 ) -> None:
     """Without a journal the hints say a rerun resends everything; check before resending."""
     fake.faults.push(Fault.server_error(500, recorded=True))
-    lines = json.dumps(text(account, None, "m")) + "\n{}\n"
+    fake.faults.push(Fault.server_error(400))
+    lines = "".join(json.dumps(text(account, None, f"m{n}")) + "\n" for n in range(2)) + "{}\n"
     result = cli("--jsonl", "-", "--no-journal", stdin=lines)
     assert result.status == 3
-    assert result.lines[-2:] == [
+    assert result.lines[-3:] == [
         "1 possibly delivered: check Missive before resending",
+        "1 invalid: fix the lines named above, then send those lines again",
         "1 failed: without a journal a rerun sends every line again",
     ]
 
@@ -293,12 +316,12 @@ def test_progress_updates_one_line_on_a_terminal(
     path = write(tmp_path / "in.jsonl", text(account, "a", "b"), "{}")
     assert cli("--jsonl", path).status == 1
     assert terminal.getvalue() == (
-        "\r1 messages: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"
+        "\r1 message: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"
         "\r\x1b[Kline 2: $.account: required key is missing; "
         "$.from_field: required key is missing\n"
         "\r2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped"
         "\r\x1b[Kdone, 2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped\n"
-        "\r\x1b[K1 failed: rerun the same command to retry them\n"
+        "\r\x1b[K1 invalid: fix the lines named above, then rerun the same command\n"
     )
 
 
@@ -331,7 +354,7 @@ def test_ctrl_c_prints_the_counts_and_exits_130(
     status = _cli.main(["send", "--base-url", fake.base_url, "--jsonl", "-", "--journal", journal])
     assert status == 130
     assert capsys.readouterr().err.splitlines() == [
-        "interrupted after 1 messages: 1 sent, 0 failed, 0 possibly delivered, 0 skipped",
+        "interrupted after 1 message: 1 sent, 0 failed, 0 possibly delivered, 0 skipped",
         "rerun the same command to resume",
     ]
     assert bodies(fake) == ["one"]
@@ -413,3 +436,57 @@ def test_line_errors_name_the_json_path(
         "remove it or check the spelling"
     )
     assert fake.messages == []
+
+
+def test_a_line_that_is_not_utf8_fails_alone(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """One invalid UTF-8 byte fails its line by number; the lines around it are sent."""
+    path = tmp_path / "in.jsonl"
+    good = [json.dumps(text(account, f"t-{n}", f"m{n}")).encode() for n in range(2)]
+    path.write_bytes(good[0] + b"\n" + b'{"body": "caf\xe9"}\n' + good[1] + b"\n")
+    result = cli("--jsonl", str(path))
+    assert result.status == 1
+    assert result.lines == [
+        "line 2: not UTF-8 text: byte 0xe9 at column 14",
+        "done, 3 messages: 2 sent, 1 failed, 0 possibly delivered, 0 skipped",
+        "1 invalid: fix the lines named above, then rerun the same command",
+    ]
+    assert bodies(fake) == ["m0", "m1"]
+
+
+def test_a_line_nested_too_deeply_fails_alone(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """A line nested 100,000 levels deep is reported by number, not a RecursionError."""
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    path = write(tmp_path / "in.jsonl", deep, text(account, "t", "after"))
+    result = cli("--jsonl", path)
+    assert result.status == 1
+    assert result.lines[0] == (
+        "line 1: not JSON this tool reads: nested too deeply; a message is a few levels deep"
+    )
+    assert result.lines[1] == "done, 2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped"
+    assert bodies(fake) == ["after"]
+
+
+def test_an_attachment_path_is_relative_to_the_jsonl_files_folder(
+    cli: Callable[..., Result],
+    fake: FakeMissive,
+    account: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A relative ``path`` is found beside the JSON Lines file, wherever the command runs."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "report.csv").write_bytes(b"a,b\n")
+    (tmp_path / "report.csv").write_bytes(b"the wrong file\n")
+    monkeypatch.chdir(tmp_path)
+    line = text(account, "t", "b", attachments=[{"path": "report.csv"}])
+    result = cli("--jsonl", write(folder / "in.jsonl", line))
+    assert result.status == 0, result.err
+    assert result.lines == ["done, 1 message: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"]
+    assert fake.messages[0].payload["attachments"] == [
+        {"filename": "report.csv", "base64_data": base64.b64encode(b"a,b\n").decode()}
+    ]

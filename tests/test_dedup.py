@@ -174,6 +174,42 @@ def test_handle_once_async_marks_only_after_success() -> None:
     assert asyncio.run(deliver(fail=False)) is Delivery.DUPLICATE
 
 
+def test_ctrl_c_inside_handle_once_releases_the_claim() -> None:
+    """A KeyboardInterrupt while handling gives the claim back, so the redelivery is handled."""
+    dedup, _ = _dedup()
+
+    def handle() -> None:
+        with handle_once(dedup, "m1") as delivery:
+            assert delivery is Delivery.NEW
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        handle()
+    assert dedup.claim("m1") is Delivery.NEW
+
+
+def test_a_cancelled_task_inside_ahandle_once_releases_the_claim() -> None:
+    """Cancelling the handling task gives the claim back (CancelledError is a BaseException)."""
+    store = AsyncStore()
+    entered = asyncio.Event()
+
+    async def handle() -> None:
+        async with ahandle_once(store, "m1") as delivery:
+            assert delivery is Delivery.NEW
+            entered.set()
+            await asyncio.Event().wait()  # handling that never ends on its own
+
+    async def main() -> Delivery:
+        task = asyncio.create_task(handle())
+        await entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await store.claim("m1")
+
+    assert asyncio.run(main()) is Delivery.NEW
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [

@@ -168,6 +168,26 @@ def test_any_answer_gives_a_result_a_retry_or_an_api_error(
     fuzz_targets.interpret(status, headers, body)
 
 
+# --- send --jsonl and attachments -----------------------------------------------------------
+
+
+@given(st.one_of(st.binary(max_size=200), bodies, mutated_webhooks))
+@example(b'{"from_field": {"id": "x"}, "body": "\\ud83d"}')
+@example(b'{"from_field": {"id": "x"}, "body": "caf\xe9"}')
+@example(nested(3000, array=False))
+@example(b'{"from_field": {"id": "x"}, "attachments": [{"path": 1}]}')
+def test_any_jsonl_line_is_a_message_or_a_validation_error(line: bytes) -> None:
+    """Any line of ``send --jsonl`` is a sendable message or a ValidationError."""
+    fuzz_targets.jsonl_line(line)
+
+
+@given(st.binary(max_size=2000))
+@example(b"")
+def test_any_small_file_reads_back_as_an_attachment(data: bytes) -> None:
+    """A regular file's bytes come back exactly."""
+    fuzz_targets.attachment_file(data)
+
+
 # --- webhooks --------------------------------------------------------------------------------
 
 

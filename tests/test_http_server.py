@@ -119,6 +119,15 @@ def test_an_oversize_body_is_read_and_dropped_keeping_the_connection(
     assert (small.target, small.body, small.refusal) == ("/small", b"ok", None)
 
 
+def test_a_body_of_exactly_the_cap_is_served(server: HttpServer, echo: Echo) -> None:
+    """A body of exactly ``max_body`` bytes (10) is read and handed over; 11 is refused."""
+    request = b"POST /ten HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+    answer = raw(server, request + b"0123456789")
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+    (ten,) = echo.seen
+    assert (ten.target, ten.body, ten.refusal) == ("/ten", b"0123456789", None)
+
+
 def test_without_keep_alive_an_oversize_body_is_not_read() -> None:
     """A server closing after each answer refuses at once, so a huge claim cannot hold it."""
     echo = Echo()
@@ -208,3 +217,11 @@ def test_after_closing_its_side_the_server_reads_what_still_comes(echo: Echo) ->
         server.stop()
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
     assert rest == b""
+
+
+def test_a_content_length_that_is_not_ascii_digits_is_a_400(server: HttpServer, echo: Echo) -> None:
+    """``Content-Length: ²`` (a digit to str.isdigit, not to int) is answered 400, not dropped."""
+    request = "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: ²\r\nConnection: close\r\n\r\n"
+    answer = raw(server, request.encode())
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert echo.seen == []

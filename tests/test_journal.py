@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from contextlib import closing
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from missive_channels import JournalError
 from missive_channels._journal import fingerprint
 from missive_channels.bulk import Journal, JournalEntry, JournalState
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def test_a_message_moves_through_its_states(tmp_path: Path) -> None:
@@ -64,14 +65,6 @@ def test_states_survive_reopening(tmp_path: Path) -> None:
         entry = journal.get("b")
         assert entry is not None
         assert entry.error == "400 bad request"
-
-
-def test_the_journal_uses_write_ahead_logging(tmp_path: Path) -> None:
-    """The file is in WAL mode, so a killed writer never leaves it half-written."""
-    path = tmp_path / "j.sqlite"
-    Journal(path).close()
-    with closing(sqlite3.connect(path, isolation_level=None)) as db:
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
@@ -197,3 +190,117 @@ def test_an_unknown_state_is_a_journal_error(tmp_path: Path) -> None:
         db.execute("UPDATE messages SET state = 'bogus'")
     with Journal(path) as journal, pytest.raises(JournalError, match="unknown state 'bogus'"):
         journal.get("m")
+
+
+def test_the_named_file_alone_holds_every_commit(tmp_path: Path) -> None:
+    """Commits go to the named file (rollback journal), fully synced, never to a -wal file."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        journal.mark_sending("m", "fp")
+        journal.mark_sent("m", message_id="msg-1", conversation_id=None)
+        # 2 is FULL: each commit is synced to disk before the request it guards starts.
+        assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2
+        assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        copy = tmp_path / "copy.sqlite"
+        copy.write_bytes(path.read_bytes())
+    assert not (tmp_path / "j.sqlite-wal").exists()
+    with Journal(copy) as copied:
+        assert copied.get("m") == JournalEntry(
+            external_id="m",
+            state=JournalState.SENT,
+            fingerprint="fp",
+            message_id="msg-1",
+            attempts=1,
+        )
+
+
+def test_a_journal_from_an_earlier_version_in_wal_mode_is_folded_into_its_file(
+    tmp_path: Path,
+) -> None:
+    """A journal left in WAL mode keeps its records and then lives in its one file."""
+    path = tmp_path / "j.sqlite"
+    Journal(path).close()
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(
+            "INSERT INTO messages (external_id, state, fingerprint, updated_at) "
+            "VALUES ('m', 'sent', 'fp', 0)"
+        )
+    with Journal(path) as journal:
+        assert journal.get("m") is not None
+    assert not (tmp_path / "j.sqlite-wal").exists()
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_journal_is_held_exclusively_while_open(tmp_path: Path) -> None:
+    """A second Journal on a held file fails at once; after closing, it opens."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path):
+        with pytest.raises(JournalError, match="another run holds the journal") as info:
+            Journal(path)
+        assert isinstance(info.value.__cause__, sqlite3.OperationalError)
+    Journal(path).close()
+
+
+def test_a_journal_held_by_another_process_is_refused(tmp_path: Path) -> None:
+    """Another process opening a held journal gets JournalError, and nothing is written."""
+    path = tmp_path / "j.sqlite"
+    script = (
+        "import sys\n"
+        "from missive_channels import JournalError\n"
+        "from missive_channels.bulk import Journal\n"
+        "try:\n"
+        "    Journal(sys.argv[1])\n"
+        "except JournalError as exc:\n"
+        "    print(exc)\n"
+    )
+    with Journal(path) as journal:
+        journal.mark_sending("m", "fp")
+        done = subprocess.run(  # noqa: S603 - a fixed interpreter and script
+            [sys.executable, "-c", script, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        assert done.stdout.startswith(f"another run holds the journal {str(path)!r}")
+        assert journal.counts()[JournalState.SENDING] == 1
+
+
+def test_a_cut_off_journal_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    """A journal missing its last byte lost an index entry; it is refused, not half-read."""
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        for number in range(20):
+            journal.mark_sending(f"m-{number}", "f" * 64)
+            journal.mark_sent(f"m-{number}", message_id="x" * 36, conversation_id="y" * 36)
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(JournalError, match=r"is damaged \(row 1 missing from index"):
+        Journal(path)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_a_kill_at_any_point_of_creation_leaves_a_usable_journal(tmp_path: Path) -> None:
+    """SIGKILL at each statement of creation: the next opening builds a working journal."""
+    worker = Path(__file__).with_name("journal_kill_worker.py")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    stop_at = 1
+    while True:
+        path = tmp_path / f"j{stop_at}.sqlite"
+        done = subprocess.run(  # noqa: S603 - a fixed interpreter and script
+            [sys.executable, str(worker), str(path), str(stop_at)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        if done.returncode == 0:
+            assert done.stdout == "opened\n"
+            break
+        assert done.returncode == -signal.SIGKILL, done.stderr
+        with Journal(path) as journal:
+            journal.mark_sending("m", "fp")
+            assert journal.counts()[JournalState.SENDING] == 1
+        stop_at += 1
+    assert stop_at > 5  # every statement of creation was a kill point

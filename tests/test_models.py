@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -21,13 +24,11 @@ from missive_channels import (
     Notification,
     Participant,
     Post,
+    RequestTooLargeError,
     TextMessage,
     ValidationError,
 )
 from strategies import junk, messages
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 SENDER = Participant(name="Marta")
 MAIL = EmailAddress(address="marta@example.com")
@@ -269,6 +270,92 @@ def test_attachment_from_missing_path_is_a_validation_error(tmp_path: Path) -> N
     assert isinstance(info.value.__cause__, FileNotFoundError)
 
 
+def _from_path_in_a_thread(path: Path) -> BaseException | None:
+    """Call from_path; a call stuck opening a pipe is released so that the suite goes on."""
+    outcome: list[BaseException | None] = []
+
+    def call() -> None:
+        try:
+            Attachment.from_path(path)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test to assert on
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(30)  # a guard against hanging the suite, not a timing assertion
+    if thread.is_alive():
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # gives the stuck reader EOF
+        thread.join()
+        return AssertionError("from_path opened the pipe and waited for a writer")
+    return outcome[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
+def test_attachment_from_a_pipe_is_refused_without_opening_it(tmp_path: Path) -> None:
+    """A FIFO would block forever on opening; it is refused at once as not a regular file."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    error = _from_path_in_a_thread(pipe)
+    assert isinstance(error, ValidationError)
+    assert str(error).startswith(f"attachment file {str(pipe)!r} is not a regular file")
+    assert error.field == "attachments"
+
+
+@pytest.mark.parametrize("special", ["directory", "/dev/zero"])
+def test_attachment_from_a_directory_or_device_is_refused(tmp_path: Path, special: str) -> None:
+    """A directory or a device (endless /dev/zero) is not a regular file: refused unread."""
+    path = tmp_path if special == "directory" else Path(special)
+    if not path.exists():
+        pytest.skip(f"{special} does not exist here")
+    with pytest.raises(ValidationError, match="is not a regular file") as info:
+        Attachment.from_path(path)
+    assert not isinstance(info.value, RequestTooLargeError)
+
+
+def test_attachment_from_path_at_the_size_cap(tmp_path: Path) -> None:
+    """7,500,000 bytes (exactly 10,000,000 in base64) are read; one byte more is refused."""
+    path = tmp_path / "exact.bin"
+    with path.open("wb") as file:
+        file.truncate(7_500_000)
+    assert len(Attachment.from_path(path).data) == 7_500_000
+    with path.open("ab") as file:
+        file.write(b"x")
+    with pytest.raises(RequestTooLargeError) as info:
+        Attachment.from_path(path)
+    assert (info.value.size, info.value.limit) == (10_000_004, 10_000_000)
+    assert "(7,500,001 bytes) alone encodes to that much" in str(info.value)
+    assert isinstance(info.value, MissiveError)
+
+
+def test_a_huge_attachment_file_is_refused_without_being_read(tmp_path: Path) -> None:
+    """A file far over the cap (a sparse terabyte) fails at once, from its size alone."""
+    path = tmp_path / "huge.bin"
+    with path.open("wb") as file:
+        file.truncate(2**40)
+    with pytest.raises(RequestTooLargeError, match=r"\(1,099,511,627,776 bytes\)"):
+        Attachment.from_path(path)
+
+
+def test_a_file_that_grew_after_it_was_measured_is_still_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading stops one byte past the cap even if the file was smaller when measured."""
+    path = tmp_path / "growing.bin"
+    with path.open("wb") as file:
+        file.truncate(9_000_000)
+    real_stat = Path.stat
+
+    def measured_small(self: Path, **kwargs: Any) -> os.stat_result:
+        found = real_stat(self, **kwargs)
+        return os.stat_result((found.st_mode, 0, 0, 1, 0, 0, 10, 0, 0, 0))
+
+    monkeypatch.setattr(Path, "stat", measured_small)
+    with pytest.raises(RequestTooLargeError, match=r"\(7,500,001 bytes\)"):
+        Attachment.from_path(path)
+
+
 @given(messages)
 def test_generated_valid_messages_construct(message: TextMessage) -> None:
     """Every combination of valid fields constructs, storing tuples."""
@@ -291,3 +378,59 @@ def test_construction_succeeds_or_raises_our_error(cls: type[Any], data: st.Data
         return
     with contextlib.suppress(ValidationError):
         cls(**fields)
+
+
+LONE = "ok \ud83d"  # half of an emoji: no UTF-8 form
+_SHARED = (
+    "conversation", "team", "organization", "conversation_subject", "conversation_color",
+    "references",
+    "add_users", "add_assignees", "add_shared_labels", "remove_shared_labels",
+)  # fmt: skip
+_TUPLES = {"references", "add_users", "add_assignees", "add_shared_labels",
+           "remove_shared_labels", "remove_assignees"}  # fmt: skip
+_NEED_ORGANIZATION = {"add_users", "add_assignees", "remove_assignees"}
+_MESSAGE_OWN = ("account", "body", "external_id", "remove_assignees")
+_REQUIRED: dict[type, dict[str, Any]] = {
+    TextMessage: {"account": "acc-1", "from_field": SENDER},
+    HtmlMessage: {"account": "acc-1", "from_field": SENDER},
+    EmailMessage: {"account": "acc-1", "from_field": MAIL},
+    Post: {"notification": Notification(title="t", body="b")},
+    Participant: {},
+    EmailAddress: {"address": "marta@example.com"},
+    Notification: {"title": "t", "body": "b"},
+    Attachment: {"filename": "f", "data": b""},
+}
+_TEXT_FIELDS: list[tuple[type, str]] = [
+    *((kind, name) for kind in (TextMessage, HtmlMessage, EmailMessage, Post) for name in _SHARED),
+    *((kind, name) for kind in (TextMessage, HtmlMessage, EmailMessage) for name in _MESSAGE_OWN),
+    (EmailMessage, "subject"),
+    *((Post, name) for name in ("text", "markdown", "username", "username_icon")),
+    (Post, "conversation_icon"),
+    (Participant, "id"), (Participant, "username"), (Participant, "name"),
+    (EmailAddress, "address"), (EmailAddress, "name"),
+    (Notification, "title"), (Notification, "body"),
+    (Attachment, "filename"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "name"), _TEXT_FIELDS)
+def test_every_text_field_refuses_a_lone_surrogate(kind: type, name: str) -> None:
+    """A lone surrogate is a ValidationError at construction naming the field, never at sending."""
+    value: Any = ("k-1", LONE) if name in _TUPLES else LONE
+    if name == "address":
+        value = "m\udce9@example.com"
+    fields = {**_REQUIRED[kind], name: value}
+    if name in _NEED_ORGANIZATION:
+        fields["organization"] = "org"
+    with pytest.raises(ValidationError, match="lone surrogate") as info:
+        kind(**fields)
+    assert info.value.field == name
+    where = f"{kind.__name__}.{name}" + ("[1]" if name in _TUPLES else "")
+    assert str(info.value).startswith(f"{where} contains the lone surrogate")
+
+
+def test_the_lone_surrogate_table_names_every_text_field() -> None:
+    """Every str field of every outgoing model is in the table above, so none is left out."""
+    for kind in _REQUIRED:
+        declared = {field.name for field in attrs.fields(kind) if "str" in str(field.type)}
+        assert declared == {name for of, name in _TEXT_FIELDS if of is kind}, kind

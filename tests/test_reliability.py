@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conftest import collect
-from missive_channels import APIConnectionError, APITimeoutError, RateLimitError, ServerError
+from missive_channels import (
+    APIConnectionError,
+    APITimeoutError,
+    JournalError,
+    RateLimitError,
+    ServerError,
+)
 from missive_channels.bulk import Journal, JournalState, SendOutcome, SendStatus
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault
 from sigkill_worker import backlog
@@ -251,14 +257,21 @@ def kill_mid_request(fake: FakeMissive, account: str, journal: Path, killed_at: 
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
+@pytest.mark.parametrize("moved", [False, True], ids=["in-place", "file-moved-alone"])
 async def test_a_process_killed_mid_run_resumes_from_its_journal(
-    make_client: Any, fake: FakeMissive, tmp_path: Path
+    make_client: Any, fake: FakeMissive, tmp_path: Path, moved: bool
 ) -> None:
-    """SIGKILL during a request: the resumed run skips what was sent and the message in flight."""
+    """SIGKILL during a request: the resumed run skips what was sent and the message in flight.
+
+    The file the user named holds it all: moved alone to another folder, it resumes the same.
+    """
     account = channel(fake)
     journal = tmp_path / "j.sqlite"
     killed_at = 9
     kill_mid_request(fake, account, journal, killed_at)
+    if moved:
+        (tmp_path / "elsewhere").mkdir()
+        journal = journal.rename(tmp_path / "elsewhere" / "j.sqlite")
     with Journal(journal) as opened:
         states = [entry.state if (entry := opened.get(f"m-{n}")) else None for n in range(COUNT)]
     assert states == [JournalState.SENT] * killed_at + [JournalState.SENDING] + [None] * (
@@ -273,3 +286,15 @@ async def test_a_process_killed_mid_run_resumes_from_its_journal(
     }
     assert "stopped while sending" in (outcomes[killed_at].reason or "")
     assert stored(fake) == Counter(f"m-{n}" for n in range(COUNT))  # each exactly once
+
+
+async def test_a_second_run_on_a_held_journal_fails_at_once_and_sends_nothing(
+    make_client: Any, fake: FakeMissive, tmp_path: Path
+) -> None:
+    """Overlapping runs on one journal: the second is refused before sending anything."""
+    account = channel(fake)
+    journal = tmp_path / "j.sqlite"
+    inputs = list(backlog(account, 3))
+    with Journal(journal), pytest.raises(JournalError, match="another run holds the journal"):
+        await run(client_for(make_client, fake), inputs, journal=journal)
+    assert fake.messages == []

@@ -109,9 +109,10 @@ def test_too_many_in_flight_is_refused_for_a_second() -> None:
 
 
 def test_reset_forgets_the_counts() -> None:
-    """After reset the full budget is back."""
+    """After reset the full budget is back; without it, the same request is refused."""
     limiter = _FakeLimits(limits(per_minute=1))
-    limiter.admit(0.0, 1)
+    assert limiter.admit(0.0, 1).admitted
+    assert not limiter.admit(1.0, 1).admitted  # the control: the minute's budget is spent
     limiter.reset()
     assert limiter.admit(1.0, 1).admitted
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import missive_channels
 from missive_channels import (
     FieldTypeError,
     InvalidSignatureError,
+    ValidationError,
     WebhookError,
     WebhookEvent,
     WebhookPayloadError,
@@ -152,10 +154,86 @@ def test_bodies_that_are_not_bytes_are_refused(body: Any, kind: str) -> None:
         assert "request.get_data()" in str(info.value)
 
 
-def test_signature_of_the_wrong_type_is_refused() -> None:
-    """A header value that is not text is a programming error, not a bad signature."""
-    with pytest.raises(FieldTypeError):
-        verify_signature(BODY, 12, SECRET)  # type: ignore[arg-type]
+@pytest.mark.parametrize("value", [12, 1.5, {"sha256": HEX}, object()])
+def test_a_signature_value_that_is_not_text_is_malformed(value: object) -> None:
+    """A header value of another type is a refused signature (a 401), never a crash (a 500)."""
+    with pytest.raises(InvalidSignatureError) as info:
+        verify_signature(BODY, value, SECRET)  # type: ignore[arg-type]
+    assert info.value.reason == "malformed_signature"
+    with pytest.raises(InvalidSignatureError) as info:
+        VERIFIER.verify(BODY, {"X-Hook-Signature": value})
+    assert info.value.reason == "malformed_signature"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [f"sha256={HEX}"],
+        ("sha256=" + "0" * 64, f"sha256={HEX}"),
+        ["not a signature", HEX],
+        [f"sha256={HEX}", "sha256=" + "0" * 64],
+    ],
+)
+def test_a_multi_value_header_verifies_if_any_value_matches(values: list[str]) -> None:
+    """Lambda and API Gateway multi-value headers (lists) pass when one value is right."""
+    match = VERIFIER.verify(BODY, {"X-Hook-Signature": values})
+    assert match == SignatureMatch(secret_index=0, header="X-Hook-Signature")
+    assert VERIFIER.unwrap(BODY, {"x-hook-signature": values}).message.id
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        (["sha256=" + "0" * 64], "mismatch"),
+        (["sha256=" + "0" * 64, "sha256=" + "1" * 64], "mismatch"),
+        (["junk", "sha256=" + "0" * 64], "mismatch"),
+        (["sha256=" + "0" * 64, 7], "malformed_signature"),
+        ([HEX.upper()[:10]], "malformed_signature"),
+    ],
+)
+def test_a_multi_value_header_with_no_right_value_is_refused(
+    values: list[object], reason: str
+) -> None:
+    """A list of only wrong values is refused like a single wrong value (the last one's reason)."""
+    with pytest.raises(InvalidSignatureError) as info:
+        VERIFIER.verify(BODY, {"X-Hook-Signature": values})
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize("secret", [" ", "\t\n", f"{SECRET}\n", f" {SECRET}", f"{SECRET} "])
+def test_a_blank_or_padded_secret_fails_at_construction(secret: str) -> None:
+    """A configuration mistake crashes at startup instead of failing every delivery as a 401."""
+    with pytest.raises(ValidationError, match="whitespace around it") as info:
+        WebhookVerifier(secret)
+    assert info.value.field == "secret"
+    assert secret.strip() not in str(info.value) or not secret.strip()
+    with pytest.raises(ValidationError):
+        WebhookVerifier(secrets=[SECRET, secret])
+    with pytest.raises(ValidationError):
+        verify_signature(BODY, HEX, secret)
+
+
+def test_every_verification_path_compares_in_constant_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """verify_signature, verify and unwrap all compare digests with hmac.compare_digest."""
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    expected = bytes.fromhex(HEX)
+    assert verify_signature(BODY, HEX, SECRET) == 0
+    assert calls == [(expected, expected)]
+    assert VERIFIER.verify(BODY, {"X-Hook-Signature": HEX}).secret_index == 0
+    assert VERIFIER.unwrap(BODY, {"X-Hook-Signature": HEX}).message.id
+    assert len(calls) == 3
+    with pytest.raises(InvalidSignatureError):
+        WebhookVerifier(secrets=[OLD_SECRET, OLD_SECRET]).verify(BODY, {"X-Hook-Signature": HEX})
+    assert len(calls) == 5  # one comparison per secret, even when none matches
 
 
 class _CaseInsensitive(dict[str, str]):

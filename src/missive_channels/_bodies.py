@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
-from ._converter import MAX_REQUEST_BYTES, encode_request
+from ._constants import MAX_REQUEST_BYTES
+from ._converter import encode_request
 from ._errors import RequestTooLargeError
 from ._models import Attachment, EmailMessage, HtmlMessage, Message, TextMessage
 

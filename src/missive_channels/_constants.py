@@ -1,4 +1,4 @@
-"""Constants several modules share: environment variable names and Missive's API root."""
+"""Constants several modules share: environment variable names, Missive's API root and size cap."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ __all__ = [
     "BASE_URL_ENV_VAR",
     "DEFAULT_BASE_URL",
     "LOG_ENV_VAR",
+    "MAX_REQUEST_BYTES",
     "SECRET_ENV_VAR",
     "TOKEN_ENV_VAR",
 ]
@@ -26,3 +27,9 @@ SECRET_ENV_VAR: Final = "MISSIVE_WEBHOOK_SECRET"  # noqa: S105 - a variable name
 
 LOG_ENV_VAR: Final = "MISSIVE_LOG"
 """The environment variable that turns the package's logs on: ``debug`` or ``info``."""
+MAX_REQUEST_BYTES: Final = 10_000_000
+"""Missive's cap on a whole request body (JSON with base64 attachments), in bytes.
+
+Sources speak of "10 MB" without saying whether that is 10**7 or 2**20 * 10
+bytes, so the smaller reading is used.
+"""

@@ -21,6 +21,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, override
 
+from ._constants import MAX_REQUEST_BYTES
 from ._errors import FieldTypeError, RequestTooLargeError, ValidationError, WebhookPayloadError
 from ._events import Correspondent, WebhookEvent
 from ._models import (
@@ -38,12 +39,6 @@ from ._models import (
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=Message)
 
-MAX_REQUEST_BYTES: Final = 10_000_000
-"""Missive's cap on a whole request body (JSON with base64 attachments), in bytes.
-
-Sources speak of "10 MB" without saying whether that is 10**7 or 2**20 * 10
-bytes, so the smaller reading is used.
-"""
 
 Hook: TypeAlias = Callable[[Any, Any], Any]
 

@@ -1,4 +1,4 @@
-"""The send journal: a SQLite file recording each message's state before and after its request."""
+"""The send journal: one SQLite file recording each message's state before and after its request."""
 
 from __future__ import annotations
 
@@ -93,26 +93,39 @@ def fingerprint(body: bytes | Iterable[bytes]) -> str:
 
 
 class Journal(Closing):
-    """A durable record of which messages were sent, kept in a SQLite file (WAL mode).
+    """A durable record of which messages were sent, kept in one SQLite file.
 
     Each message's state is committed before its request starts and again when
     the outcome is known, so a run stopped by a crash, a kill or Ctrl-C can be
-    resumed without sending anything twice. Safe to share between threads.
+    resumed without sending anything twice. Every commit lands in the file at
+    ``path`` itself (SQLite's rollback journal, never a write-ahead log), so that
+    file alone is the whole journal: it can be copied or moved between runs.
+    While SQLite writes, a ``<path>-journal`` file sits beside it (and stays,
+    emptied, while the journal is open); after a crash it holds what SQLite needs
+    to undo a half-written commit, so leave it in place until the next opening.
+
+    An open journal is held exclusively: another `Journal` on the same file, in
+    this process or another, fails with `JournalError` until this one is closed.
+    Safe to share between the threads of one run.
 
     Args:
         path: The journal file; created if missing.
 
     Raises:
-        JournalError: If the file is not a journal (not SQLite, or another
-            application's database) or was written by a newer version.
+        JournalError: If another run holds the journal, if the file is not a
+            journal (not SQLite, or another application's database), is damaged,
+            or was written by a newer version.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        """Open or create the journal at ``path``."""
+        """Open or create the journal at ``path``, and hold it until closed."""
         self.path = Path(path)
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            # timeout=0: a journal held by another run is reported at once, not waited for.
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=0
+            )
         except sqlite3.Error as exc:
             msg = (
                 f"cannot open the journal {str(self.path)!r}: {exc}; check the path and permissions"
@@ -122,6 +135,13 @@ class Journal(Closing):
             self._prepare()
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            # SQLite's own text for SQLITE_BUSY (the error code itself needs Python 3.11).
+            if str(exc) == "database is locked":
+                msg = (
+                    f"another run holds the journal {str(self.path)!r}; nothing was sent. "
+                    "Wait for it to finish, or give each run its own journal"
+                )
+                raise JournalError(msg) from exc
             msg = (
                 f"{str(self.path)!r} is not a missive-channels journal, or is damaged ({exc}); "
                 "give the path of a journal or of a new file"
@@ -132,6 +152,27 @@ class Journal(Closing):
             raise
 
     def _prepare(self) -> None:
+        # Held from now until close: a second run cannot interleave its sends with ours.
+        self._db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        # Every state change must survive a power cut, not just a process crash.
+        self._db.execute("PRAGMA synchronous = FULL")
+        # Commits land in the named file itself; a journal made by an earlier version
+        # in WAL mode is folded back into its one file here.
+        self._db.execute("PRAGMA journal_mode = DELETE")
+        self._db.execute("BEGIN EXCLUSIVE")
+        try:
+            self._check_header()
+            # Schema and marks in one transaction: a kill during creation leaves an
+            # empty file, which the next opening builds again, never a half-made journal.
+            self._db.execute(_SCHEMA)
+            self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+            self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _check_header(self) -> None:
         application_id = self._db.execute("PRAGMA application_id").fetchone()[0]
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
@@ -149,18 +190,13 @@ class Journal(Closing):
             raise JournalError(msg)
         if tables:
             self._check_integrity()
-        self._db.execute("PRAGMA journal_mode = WAL")
-        # Every state change must survive a power cut, not just a process crash.
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.execute(_SCHEMA)
-        self._db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
-        self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     def _check_integrity(self) -> None:
         # A damaged journal could hide a sent message and have it sent again: refuse it
-        # whole, before anything is sent. quick_check reads every page once: milliseconds
-        # for a journal of many thousand messages.
-        problems = [row[0] for row in self._db.execute("PRAGMA quick_check").fetchall()]
+        # whole, before anything is sent. integrity_check, not quick_check: a cut-off
+        # file can lose an index entry that only integrity_check notices, and a lost
+        # entry is a message sent twice.
+        problems = [row[0] for row in self._db.execute("PRAGMA integrity_check").fetchall()]
         if problems != ["ok"]:
             first = " ".join(problems[0].split())
             msg = (

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias, cast
 
 import attrs
 
-from ._errors import ValidationError
+from ._constants import MAX_REQUEST_BYTES
+from ._errors import RequestTooLargeError, ValidationError
 from ._validators import (
     as_tuple,
     aware_datetime,
@@ -19,6 +21,7 @@ from ._validators import (
     optional,
     reference_keys,
     tuple_of,
+    utf8,
 )
 
 if TYPE_CHECKING:
@@ -64,9 +67,11 @@ def _to_datetime(value: datetime | int | None) -> datetime | None:
     return cast("datetime | None", value)
 
 
-_OPT_STR: Final = optional(str)
+# Every text field is also checked to be sendable as UTF-8 (no lone surrogates).
+_STR: Final = attrs.validators.and_(instance_of(str), utf8)
+_OPT_STR: Final = attrs.validators.and_(optional(str), utf8)
 _OPT_BOOL: Final = optional(bool)
-_STRINGS: Final = tuple_of(str)
+_STRINGS: Final = attrs.validators.and_(tuple_of(str), utf8)
 
 
 def _opt_str() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is typed as its default
@@ -115,7 +120,7 @@ class EmailAddress:
         ValidationError: If ``address`` is not a single address.
     """
 
-    address: str = attrs.field(validator=[instance_of(str), email_address])
+    address: str = attrs.field(validator=[_STR, email_address])
     name: str | None = _opt_str()
 
 
@@ -135,14 +140,19 @@ class Attachment:
         ValidationError: If ``filename`` is empty.
     """
 
-    filename: str = attrs.field(validator=[instance_of(str), not_empty])
+    filename: str = attrs.field(validator=[_STR, not_empty])
     data: bytes = attrs.field(
         converter=_bytes, validator=instance_of(bytes), repr=lambda data: f"<{len(data)} bytes>"
     )
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str], *, filename: str | None = None) -> Attachment:
-        """Read an attachment from a file.
+        """Read an attachment from a regular file.
+
+        The file is checked before it is read: anything but a regular file (a
+        FIFO, a device, a directory) is refused without being opened, and a file
+        whose base64 form alone would exceed Missive's request cap is refused
+        without being read.
 
         Args:
             path: The file to read.
@@ -152,15 +162,42 @@ class Attachment:
             The attachment holding the file's bytes.
 
         Raises:
-            ValidationError: If the file cannot be read.
+            ValidationError: If the file is not a regular file or cannot be read.
+            RequestTooLargeError: If the file is larger than any request can carry
+                (over 7,500,000 bytes, whose base64 is Missive's 10,000,000-byte cap).
         """
         file = Path(path)
         try:
-            data = file.read_bytes()
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):
+                msg = (
+                    f"attachment file {str(file)!r} is not a regular file (a directory, a "
+                    "device or a pipe); give the path of a file, or read the bytes yourself "
+                    "into Attachment(data=...)"
+                )
+                raise ValidationError(msg, field="attachments")
+            _check_file_size(file, info.st_size)
+            with file.open("rb") as handle:
+                # Bounded, in case the file grew since it was measured.
+                data = handle.read(_MAX_FILE_BYTES + 1)
         except OSError as exc:
             msg = f"cannot read attachment file {str(file)!r}: {exc.strerror or exc}"
             raise ValidationError(msg, field="attachments") from exc
+        _check_file_size(file, len(data))
         return cls(filename=file.name if filename is None else filename, data=data)
+
+
+# The largest file whose base64 form fits in a request: 4 base64 characters per 3 bytes.
+_MAX_FILE_BYTES: Final = MAX_REQUEST_BYTES // 4 * 3
+
+
+def _check_file_size(file: Path, size: int) -> None:
+    if size > _MAX_FILE_BYTES:
+        advice = (
+            f"attachment file {str(file)!r} ({size:,} bytes) alone encodes to that much, so "
+            "no message can carry it; send it as a link"
+        )
+        raise RequestTooLargeError(size=4 * -(-size // 3), limit=MAX_REQUEST_BYTES, advice=advice)
 
 
 @attrs.frozen(kw_only=True)
@@ -212,7 +249,7 @@ class _MessageBase(_ConversationActions):
         "remove_assignees",
     )
 
-    account: str = attrs.field(validator=[instance_of(str), not_empty])
+    account: str = attrs.field(validator=[_STR, not_empty])
     body: str | None = _opt_str()
     delivered_at: datetime | None = attrs.field(
         default=None, converter=_to_datetime, validator=aware_datetime
@@ -321,8 +358,8 @@ class Notification:
         ValidationError: If ``title`` or ``body`` is empty.
     """
 
-    title: str = attrs.field(validator=[instance_of(str), not_empty])
-    body: str = attrs.field(validator=[instance_of(str), not_empty])
+    title: str = attrs.field(validator=[_STR, not_empty])
+    body: str = attrs.field(validator=[_STR, not_empty])
 
 
 @attrs.frozen(kw_only=True)

@@ -41,6 +41,7 @@ __all__ = [
     "positive_seconds_field",
     "reference_keys",
     "tuple_of",
+    "utf8",
     "where",
 ]
 
@@ -246,6 +247,29 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
             "e.g. datetime.now(timezone.utc), so the instant is unambiguous"
         )
         raise ValidationError(msg, field=attribute.name)
+
+
+def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    r"""Validator: the text (a str, each str of a tuple, or ``None``) can be sent as UTF-8.
+
+    A lone surrogate, such as ``"\ud83d"`` (half an emoji) or the ``"\udce9"`` that
+    Python makes of a byte that was not UTF-8, has no UTF-8 form: it is refused here,
+    at construction, rather than failing the request later.
+    """
+    texts = cast("tuple[object, ...]", value) if isinstance(value, tuple) else (value,)
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            continue
+        try:
+            text.encode()
+        except UnicodeEncodeError as exc:
+            name = where(instance, attribute) + (f"[{index}]" if isinstance(value, tuple) else "")
+            msg = (
+                f"{name} contains the lone surrogate {text[exc.start]!r} at position "
+                f"{exc.start}, which cannot be sent as UTF-8 (text decoded from bytes that were "
+                "not UTF-8, or half of an emoji); give the whole character or valid text"
+            )
+            raise ValidationError(msg, field=attribute.name) from exc
 
 
 def reference_keys(

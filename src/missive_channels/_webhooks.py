@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Final, TypeAlias, cast
 import attrs
 
 from ._converter import loads, structure_webhook_event
-from ._errors import FieldTypeError, InvalidSignatureError, WebhookPayloadError
+from ._errors import FieldTypeError, InvalidSignatureError, ValidationError, WebhookPayloadError
 
 if TYPE_CHECKING:
     from ._events import WebhookEvent
@@ -69,6 +70,15 @@ def _secret_keys(secret: object) -> tuple[bytes, ...]:
         if not isinstance(value, str):
             msg = f"each signature secret must be a str, got {type(value).__name__}"
             raise FieldTypeError(msg, field="secret")
+        if value != value.strip():
+            # A stray newline from a file or an environment variable would fail every
+            # delivery as a mismatch: a configuration mistake that must crash at startup.
+            msg = (
+                "a signature secret is blank or has whitespace around it (a stray newline "
+                "from a file or an environment variable?); Missive's secrets have none: "
+                "strip it"
+            )
+            raise ValidationError(msg, field="secret")
         keys.append(value.encode("utf-8"))
     if keys and all(keys):
         return tuple(keys)
@@ -87,8 +97,11 @@ def _given_digest(signature: object) -> bytes:
     if isinstance(signature, bytes):
         signature = signature.decode("latin-1")
     if signature is not None and not isinstance(signature, str):
-        msg = f"the signature must be the header's text, got {type(signature).__name__}"
-        raise FieldTypeError(msg, field="signature")
+        msg = (
+            f"the signature header's value is a {type(signature).__name__}, not text; "
+            "pass the header's value as received"
+        )
+        raise InvalidSignatureError(msg, reason="malformed_signature")
     if not signature:
         msg = (
             "the request has no signature; Missive sends it in X-Hook-Signature "
@@ -338,7 +351,14 @@ class WebhookVerifier:
         if found is None:
             raise _missing_signature(headers)
         header, value = found
-        return _match(raw, _given_digest(value), self._keys), header
+        # API Gateway and Lambda give multi-value headers as lists: any value may match.
+        values = cast("list[object] | tuple[object, ...]", value)
+        if not isinstance(value, (list, tuple)):
+            values = (value,)
+        for each in values[:-1]:
+            with contextlib.suppress(InvalidSignatureError):
+                return _match(raw, _given_digest(each), self._keys), header
+        return _match(raw, _given_digest(values[-1]), self._keys), header
 
     def unwrap(self, body: Body, headers: Headers) -> WebhookEvent:
         """Verify a request's signature, then parse its body.

@@ -21,7 +21,8 @@ __all__ = [
 
 from ._bodies import encoded_size, split_attachments
 from ._bulk import SendCounts, SendOutcome, SendStatus
-from ._converter import MAX_REQUEST_BYTES, encode_request
+from ._constants import MAX_REQUEST_BYTES
+from ._converter import encode_request
 from ._exports import publish as _publish
 from ._journal import Journal, JournalEntry, JournalState
 

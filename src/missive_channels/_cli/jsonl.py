@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO, cast
 
 from missive_channels._converter import structure_message
@@ -65,8 +66,11 @@ _KINDS: Final[dict[object, type[Message]]] = {
 }
 
 
-def _wire_attachment(item: object) -> object:
-    """Return an attachment of a line in its wire shape, reading a ``path`` from disk."""
+def _wire_attachment(item: object, folder: Path) -> object:
+    """Return an attachment of a line in its wire shape, reading a ``path`` from disk.
+
+    A relative ``path`` is taken from ``folder``, the JSON Lines file's own folder.
+    """
     given = cast("dict[str, object]", item) if isinstance(item, dict) else {}
     if "path" in given:
         rest = {key: value for key, value in given.items() if key != "path"}
@@ -74,7 +78,7 @@ def _wire_attachment(item: object) -> object:
         if not isinstance(path, str) or not isinstance(filename, (str, type(None))):
             msg = "an attachment's path and filename must be strings"
             raise ValidationError(msg, field="attachments")
-        read = Attachment.from_path(path, filename=filename)
+        read = Attachment.from_path(folder / path, filename=filename)
         encoded = base64.b64encode(read.data).decode("ascii")
         return {**rest, "filename": read.filename, "base64_data": encoded}
     if "base64_data" in given:
@@ -83,7 +87,9 @@ def _wire_attachment(item: object) -> object:
     raise ValidationError(msg, field="attachments")
 
 
-def message_from_json(line: str, *, default_type: str, account: str | None) -> Message:
+def message_from_json(
+    line: str, *, default_type: str, account: str | None, folder: Path | None = None
+) -> Message:
     """Build a message from one line of ``send --jsonl``: the API's ``messages`` object.
 
     Participants are JSON objects, ``delivered_at`` is Unix seconds and each
@@ -95,6 +101,8 @@ def message_from_json(line: str, *, default_type: str, account: str | None) -> M
         line: One JSON object.
         default_type: ``text``, ``html`` or ``email``, for a line without ``"type"``.
         account: The account id for a line without ``"account"``, if any.
+        folder: Where a relative attachment ``path`` starts: the JSON Lines file's
+            folder (default: the current directory).
 
     Returns:
         The message, checked by the models' own validators.
@@ -104,8 +112,12 @@ def message_from_json(line: str, *, default_type: str, account: str | None) -> M
     """
     try:
         data: object = json.loads(line)
-    except (ValueError, RecursionError) as exc:
-        raise ValidationError(str(exc)) from exc
+    except ValueError as exc:
+        msg = f"not JSON: {exc}"
+        raise ValidationError(msg) from exc
+    except RecursionError as exc:
+        msg = "not JSON this tool reads: nested too deeply; a message is a few levels deep"
+        raise ValidationError(msg) from exc
     if not isinstance(data, dict):
         msg = "each line must be one JSON object: the API's messages object"
         raise ValidationError(msg)
@@ -119,7 +131,7 @@ def message_from_json(line: str, *, default_type: str, account: str | None) -> M
     attachments = fields.get("attachments")
     if isinstance(attachments, list):
         fields["attachments"] = [
-            _wire_attachment(each) for each in cast("list[object]", attachments)
+            _wire_attachment(each, folder or Path()) for each in cast("list[object]", attachments)
         ]
     return structure_message(fields, kind)
 
@@ -135,11 +147,14 @@ class _Report:
         self.counts = SendCounts()
         self.held = 0
         """Skipped because an earlier run may have delivered them."""
+        self.invalid = 0
+        """Failed lines that were never messages: only editing them can fix them."""
 
     def tally(self) -> str:
         counts = self.counts
+        plural = "" if counts.total == 1 else "s"
         return (
-            f"{counts.total} messages: {counts.sent} sent, {counts.failed} failed, "
+            f"{counts.total} message{plural}: {counts.sent} sent, {counts.failed} failed, "
             f"{counts.possibly_delivered} possibly delivered, {counts.skipped} skipped"
         )
 
@@ -156,6 +171,12 @@ class _Report:
             self.stream.flush()
         elif self.counts.total % PROGRESS_EVERY == 0:
             self.say(self.tally())
+
+    def invalid_line(self, number: int, problem: str) -> None:
+        from missive_channels._bulk import SendStatus  # noqa: PLC0415 - loads httpx, which only sending needs
+
+        self.invalid += 1
+        self.count(SendStatus.FAILED, f"line {number}: {problem}")
 
     def outcome(self, line: int, outcome: SendOutcome) -> None:
         problem = None
@@ -178,21 +199,26 @@ class _Report:
                 ", then rerun with --resend-possibly-delivered" if journal else " before resending"
             )
             self.say(f"{unsure} possibly delivered: check Missive{rerun}")
-        if counts.failed:
+        if self.invalid:
+            again = "rerun the same command" if journal else "send those lines again"
+            self.say(f"{self.invalid} invalid: fix the lines named above, then {again}")
+        refused = counts.failed - self.invalid
+        if refused:
             retry = (
                 "rerun the same command to retry them"
                 if journal
                 else "without a journal a rerun sends every line again"
             )
-            self.say(f"{counts.failed} failed: {retry}")
+            self.say(f"{refused} failed: {retry}")
         return POSSIBLY_DELIVERED if unsure else FAILURE if counts.failed else 0
 
 
-def _open_jsonl(path: str) -> contextlib.AbstractContextManager[TextIO]:
+def _open_jsonl(path: str) -> contextlib.AbstractContextManager[Iterable[str | bytes]]:
+    # Bytes, decoded a line at a time, so that one line that is not UTF-8 fails alone.
     if path == "-":
-        return contextlib.nullcontext(sys.stdin)
+        return contextlib.nullcontext(getattr(sys.stdin, "buffer", sys.stdin))
     try:
-        return open(path, encoding="utf-8")  # noqa: PTH123 - the user's path, closed by the caller
+        return open(path, "rb")  # noqa: PTH123 - the user's path, closed by the caller
     except OSError as exc:
         msg = f"cannot read {path}: {exc.strerror or exc}"
         raise CommandError(msg) from exc
@@ -218,20 +244,35 @@ def run_jsonl(args: argparse.Namespace) -> int:
     """Run ``send --jsonl FILE``: send each line's message, report, and return the exit status."""
     journal = _check_jsonl_options(args)
     token = api_token(args)
-    from missive_channels._bulk import SendStatus  # noqa: PLC0415 - loads httpx, which only sending needs
-
     report = _Report(sys.stderr)
     lines: dict[int, int] = {}  # create_many's index of a message -> its line number
     indexes = itertools.count()
 
-    def messages(file: Iterable[str]) -> Iterator[Message]:
-        for number, line in enumerate(file, start=1):
+    folder = None if args.jsonl == "-" else Path(args.jsonl).parent
+
+    def messages(file: Iterable[str | bytes]) -> Iterator[Message]:
+        for number, raw in enumerate(file, start=1):
+            try:
+                line = raw.decode() if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError as exc:
+                problem = f"not UTF-8 text: byte {raw[exc.start]:#04x} at column {exc.start + 1}"
+                report.invalid_line(number, problem)
+                continue
             if not line.strip():
                 continue
             try:
-                message = message_from_json(line, default_type=args.type, account=args.account)
+                message = message_from_json(
+                    line, default_type=args.type, account=args.account, folder=folder
+                )
             except ValidationError as exc:
-                report.count(SendStatus.FAILED, f"line {number}: {exc}")
+                report.invalid_line(number, str(exc))
+                continue
+            if journal is not None and message.external_id is None:
+                problem = (
+                    "no external_id: with a journal every line needs a stable, unique "
+                    "external_id (or send with --no-journal)"
+                )
+                report.invalid_line(number, problem)
                 continue
             lines[next(indexes)] = number
             yield message

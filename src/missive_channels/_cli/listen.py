@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+import unicodedata
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from missive_channels._constants import SECRET_ENV_VAR
 from missive_channels.webhooks import SIGNATURE_HEADERS, WebhookVerifier, compute_signature
@@ -14,12 +16,16 @@ from missive_channels.webhooks import SIGNATURE_HEADERS, WebhookVerifier, comput
 from .common import CommandError, UsageError, write
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Callable
 
     from missive_channels._receiver import Received
 
 __all__ = ["add_listen", "add_sign"]
+
+_MAX_PORT: Final = 65535
+# Control (Cc: escape codes, carriage returns), format (Cf: bidi overrides), surrogate,
+# private and unassigned characters are shown escaped.
+_UNPRINTABLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def _add_secret(parser: argparse.ArgumentParser) -> None:
@@ -51,12 +57,32 @@ def add_listen(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers a
     )
     _add_secret(listen)
     listen.add_argument(
-        "--port", type=int, default=8000, help="the port; 0 picks a free one (default: 8000)"
+        "--port", type=_port, default=8000, help="the port; 0 picks a free one (default: 8000)"
     )
     listen.add_argument(
         "--host", default="127.0.0.1", help="the interface to listen on (default: 127.0.0.1)"
     )
     listen.set_defaults(run=_listen)
+
+
+def _port(text: str) -> int:
+    """Argument type of ``--port``: a TCP port number, 0 to 65535 (argparse exits 2 otherwise)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= _MAX_PORT:
+        msg = f"{text!r} is not a port: give a number from 1 to {_MAX_PORT}, or 0 for any free one"
+        raise argparse.ArgumentTypeError(msg)
+    return port
+
+
+def _printable(text: str) -> str:
+    """Escape control and format characters, so a request cannot drive the terminal."""
+    return "".join(
+        char if unicodedata.category(char) not in _UNPRINTABLE else ascii(char)[1:-1]
+        for char in text
+    )
 
 
 def _reporter(stream: TextIO) -> Callable[[Received], None]:
@@ -74,7 +100,8 @@ def _reporter(stream: TextIO) -> Callable[[Received], None]:
                 *(f"  {line}" for line in describe_event(received.event, received.match)),
             ]
         with lock:
-            write(stream, *lines)
+            # Paths, bodies and names come from the network: never raw to the terminal.
+            write(stream, *map(_printable, lines))
 
     return report
 

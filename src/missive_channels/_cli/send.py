@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Final
 
 from missive_channels._constants import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, TOKEN_ENV_VAR
-from missive_channels._errors import APIError, ValidationError
+from missive_channels._errors import APIError, RequestTooLargeError, ValidationError
 from missive_channels._models import (
     Attachment,
     EmailAddress,
@@ -263,6 +263,8 @@ def _read_body(args: argparse.Namespace) -> str:
 def _attachments(paths: Sequence[str]) -> list[Attachment]:
     try:
         return [Attachment.from_path(path) for path in paths]
+    except RequestTooLargeError as exc:
+        raise UsageError(str(exc)) from exc
     except ValidationError as exc:
         raise CommandError(str(exc)) from exc
 

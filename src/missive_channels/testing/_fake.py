@@ -6,7 +6,7 @@ import secrets
 from typing import TYPE_CHECKING, cast
 
 from missive_channels._closing import Serving
-from missive_channels._converter import MAX_REQUEST_BYTES
+from missive_channels._constants import MAX_REQUEST_BYTES
 from missive_channels._errors import FakeMissiveError, FieldTypeError, ValidationError
 from missive_channels._http_server import HttpServer
 from missive_channels._ratelimit import DEFAULT_RATE_LIMIT, RateLimit
