@@ -591,7 +591,7 @@ def drive_listener(lines: Lines, answers: dict[str, Any]) -> None:
         answers["ready"] = ready
         url = ready.split()[2]
         port = int(url.rsplit(":", 1)[1].strip("/"))
-        body, headers = signed_webhook_request(SECRET, body="It shipped today.")
+        body, headers = signed_webhook_request(SECRET, text="It shipped today.")
         answers["good"] = exchange(url + "hook", content=body, headers=headers)
         answers["good_lines"] = [lines.next() for _ in range(9)]
         forged = dict(headers, **{"X-Hook-Signature": "sha256=" + "0" * 64})
@@ -706,7 +706,7 @@ def test_listen_as_a_real_subprocess_exits_cleanly_on_ctrl_c() -> None:
         assert process.stdout is not None
         ready = process.stdout.readline()
         url = ready.split()[2]
-        body, headers = signed_webhook_request(SECRET, body="Sent from a subprocess")
+        body, headers = signed_webhook_request(SECRET, text="Sent from a subprocess")
         assert exchange(url + "hook", content=body, headers=headers) == 200
         accepted = [process.stdout.readline() for _ in range(9)]
         process.send_signal(signal.SIGINT)

@@ -89,7 +89,7 @@ kind: FaultKind = Fault.server_error(503, recorded=True).kind
 body, headers = signed_webhook_request("secret", type="html", header=SIGNATURE_HEADERS[1])
 assert_type(body, bytes)
 assert_type(headers, dict[str, str])
-assert_type(webhook_payload(type="text", body="Hi"), WebhookPayload)
+assert_type(webhook_payload(type="text", text="Hi"), WebhookPayload)
 
 try:
     fake.reply("c-1", "Hi")
