@@ -45,11 +45,13 @@ class FakeMissive:
     accepted, injects scripted faults (`faults`), and plays the Missive user
     (`reply`, `compose`) by POSTing signed webhooks to a channel's ``webhook_url``.
 
-    Use it as a context manager, or call `start` and `stop`::
+    Use it as a context manager, or call `start` and `stop`:
 
-        with FakeMissive() as fake:
-            account = fake.add_channel(ChannelSettings(type="text"))
-            ...
+    ```python
+    with FakeMissive() as fake:
+        account = fake.add_channel(ChannelSettings(type="text"))
+        ...
+    ```
 
     Errors are answered as ``{"error": "<reason>"}`` (the key is configurable:
     Missive's error shape is undocumented). An oversize body gets ``413`` by
@@ -226,11 +228,13 @@ class FakeMissive:
         """An httpx transport that serves this fake in-process, with no socket or thread.
 
         It works whether or not the fake is running, with any ``base_url``, and
-        applies the same validation, limits, recording and faults::
+        applies the same validation, limits, recording and faults:
 
-            fake = FakeMissive()
-            http = httpx.Client(transport=fake.transport)
-            client = MissiveClient(token=fake.token, base_url="http://fake/v1", http_client=http)
+        ```python
+        fake = FakeMissive()
+        http = httpx.Client(transport=fake.transport)
+        client = MissiveClient(token=fake.token, base_url="http://fake/v1", http_client=http)
+        ```
         """
         return self._transport
 
