@@ -85,6 +85,25 @@ def docs(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
+    session.run("python", "-c", CHECK_REFERENCE)
+
+
+#: Run in the docs session: the built reference documents every public method of every client
+#: and resource class, under its public name.
+CHECK_REFERENCE = """
+import inspect, pathlib, sys
+import missive_channels as root
+page = pathlib.Path("site/reference/index.html").read_text(encoding="utf-8")
+classes = [getattr(root, name) for name in root.__all__ if name.endswith(
+    ("MissiveClient", "Messages", "Conversations", "Posts"))]
+missing = [
+    f"{cls.__name__}.{name}"
+    for cls in classes
+    for name, _ in inspect.getmembers(cls, callable)
+    if not name.startswith("_") and f'id="missive_channels.{cls.__name__}.{name}"' not in page
+]
+sys.exit(f"the reference lacks {missing}" if missing else None)
+"""
 
 
 @nox.session
