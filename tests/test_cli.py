@@ -161,6 +161,10 @@ def test_python_dash_m_runs_the_same_main(
     monkeypatch.setattr(sys, "argv", ["missive-channels", "--version"])
     # runpy warns when the module it is about to run was imported before.
     monkeypatch.delitem(sys.modules, "missive_channels.__main__", raising=False)
+    # Installed, the package is a pytest plugin, so pytest's assertion rewriter claims its
+    # modules; on Python 3.10 runpy cannot run a module through that loader.
+    finders = [f for f in sys.meta_path if type(f).__name__ != "AssertionRewritingHook"]
+    monkeypatch.setattr(sys, "meta_path", finders)
     with pytest.raises(SystemExit) as exit_:
         runpy.run_module("missive_channels", run_name="__main__")
     assert exit_.value.code == 0
