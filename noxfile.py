@@ -7,7 +7,9 @@ Python 3.10+; a nox already installed with uv runs this file the same way.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import nox
@@ -18,8 +20,15 @@ nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+#: Locally, the tests run on the Pythons the machine has and report the others as skipped. In
+#: CI (CI set), uv fetches a missing one, and one that cannot be had fails the run.
+nox.options.error_on_missing_interpreters = bool(os.environ.get("CI"))
+if hasattr(nox.options, "download_python"):  # nox 2025.05+
+    nox.options.download_python = "auto" if os.environ.get("CI") else "never"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+#: Every Python the package supports, as its classifiers say.
+PYTHONS = nox.project.python_versions(PYPROJECT, max_version="3.13")
 TYPED_PATHS = ["src", "tests/typing", "examples"]
 #: The module only the Redis tests (which need a redis-server) can cover.
 REDIS_MODULE = "missive_channels/_redis.py"
@@ -33,7 +42,7 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install("-e", ".", *requirements)
 
 
-@nox.session
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite under coverage; fail below 100% branch coverage of src/."""
     install(session, "test")
@@ -76,6 +85,25 @@ def docs(session: nox.Session) -> None:
     session.run(
         "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
     )
+    session.run("python", "-c", CHECK_REFERENCE)
+
+
+#: Run in the docs session: the built reference documents every public method of every client
+#: and resource class, under its public name.
+CHECK_REFERENCE = """
+import inspect, pathlib, sys
+import missive_channels as root
+page = pathlib.Path("site/reference/index.html").read_text(encoding="utf-8")
+classes = [getattr(root, name) for name in root.__all__ if name.endswith(
+    ("MissiveClient", "Messages", "Conversations", "Posts"))]
+missing = [
+    f"{cls.__name__}.{name}"
+    for cls in classes
+    for name, _ in inspect.getmembers(cls, callable)
+    if not name.startswith("_") and f'id="missive_channels.{cls.__name__}.{name}"' not in page
+]
+sys.exit(f"the reference lacks {missing}" if missing else None)
+"""
 
 
 @nox.session
@@ -112,3 +140,61 @@ def demo(session: nox.Session) -> None:
     """Run the end-to-end demo: the whole custom-channel loop against a local FakeMissive."""
     session.install("-e", ".")
     session.run("missive-channels", "demo")
+
+
+#: What a user's own test suite looks like: the fixture from the installed wheel's plugin.
+USER_TEST = """
+from missive_channels import MissiveClient, Participant, TextMessage
+
+
+def test_the_fixture_serves_a_client_with_no_arguments(fake_missive):
+    account = fake_missive.add_channel()
+    with MissiveClient() as client:
+        client.messages.create(
+            TextMessage(account=account, from_field=Participant(id="c-1"), body="Hi")
+        )
+    assert [m.payload["body"] for m in fake_missive.messages] == ["Hi"]
+"""
+#: A Markdown link or image whose target is not absolute: broken on an index page.
+RELATIVE_LINK = re.compile(r"\]\((?!https?://|#)([^)]*)\)")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and wheel, check them, and use the wheel from a fresh environment."""
+    session.install("build", "twine")
+    dist = Path(session.create_tmp()).resolve() / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    session.run("twine", "check", "--strict", *(str(path) for path in sorted(dist.iterdir())))
+    (wheel,) = dist.glob("*.whl")
+    check_metadata(session, wheel)
+    # A plain venv and pip, as a user has: the package, pytest, and a test file of their own.
+    user = dist.parent / "user"
+    shutil.rmtree(user, ignore_errors=True)
+    session.run("python", "-m", "venv", str(user / "venv"))
+    python = str(user / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    session.run(python, "-m", "pip", "install", "--quiet", str(wheel), "pytest", external=True)
+    session.chdir(user)  # out of the checkout: only the installed wheel can be imported
+    session.run(
+        python, "-c", "import missive_channels.testing, missive_channels.webhooks", external=True
+    )
+    (user / "test_user.py").write_text(USER_TEST, encoding="utf-8")
+    session.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", external=True)
+
+
+def check_metadata(session: nox.Session, wheel: Path) -> None:
+    """Fail unless the wheel's metadata has the index page's classifiers and no relative link."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode("utf-8")
+    wanted = [f"Programming Language :: Python :: {version}" for version in PYTHONS]
+    wanted += ["Typing :: Typed", "Development Status :: 3 - Alpha"]
+    missing = [c for c in wanted if f"Classifier: {c}\n" not in metadata]
+    if missing:
+        session.error(f"the wheel's metadata lacks the classifiers {missing}")
+    if "License-Expression: MIT" not in metadata:
+        session.error("the wheel's metadata has no licence")
+    relative = RELATIVE_LINK.findall(metadata)
+    if relative:
+        session.error(f"the long description has relative links, broken on an index: {relative}")

@@ -73,12 +73,12 @@ CLIENT: list[tuple[str, str]] = [
         "An asyncio client for Missive's API, safe to share between tasks of one event loop.",
     ),
     (
-        r"Use it as a context manager, or call `close` when done::",
-        "Use it as an async context manager, or await `aclose` when done::",
+        r"Use it as a context manager, or call `close` when done:",
+        "Use it as an async context manager, or await `aclose` when done:",
     ),
     (
-        r"        with AsyncMissiveClient\(\) as client:\n            client\.",
-        "        async with AsyncMissiveClient() as client:\n            await client.",
+        r"    with AsyncMissiveClient\(\) as client:\n        client\.",
+        "    async with AsyncMissiveClient() as client:\n        await client.",
     ),
     (r"httpx\.Client\b", "httpx.AsyncClient"),
     (r"threading\.BoundedSemaphore", "asyncio.BoundedSemaphore"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
+import logging
 import sqlite3
 import sys
 from contextlib import closing
@@ -14,6 +16,9 @@ import pytest
 
 from missive_channels import _cli
 from missive_channels._cli import jsonl
+from missive_channels._core import ClientCore
+from missive_channels._operations import get_message
+from missive_channels._ratelimit import Lease
 from missive_channels.testing import ChannelSettings, FakeMissive, Fault
 
 if TYPE_CHECKING:
@@ -284,19 +289,14 @@ def test_failures_without_a_journal_warn_against_a_rerun(
     ]
 
 
-def test_progress_lines_every_n_messages_when_not_a_terminal(
-    cli: Callable[..., Result], account: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_pipe_gets_no_progress_only_problems_and_the_counts(
+    cli: Callable[..., Result], account: str, tmp_path: Path
 ) -> None:
-    """On a pipe, a plain line comes every ``PROGRESS_EVERY`` messages, then the summary."""
-    monkeypatch.setattr(jsonl, "PROGRESS_EVERY", 2)
+    """When standard error is not a terminal, the run stays quiet until its summary."""
     path = write(tmp_path / "in.jsonl", *(text(account, f"t{n}", "b") for n in range(5)))
     result = cli("--jsonl", path)
     assert result.status == 0, result.err
-    assert result.lines == [
-        "2 messages: 2 sent, 0 failed, 0 possibly delivered, 0 skipped",
-        "4 messages: 4 sent, 0 failed, 0 possibly delivered, 0 skipped",
-        "done, 5 messages: 5 sent, 0 failed, 0 possibly delivered, 0 skipped",
-    ]
+    assert result.lines == ["done, 5 messages: 5 sent, 0 failed, 0 possibly delivered, 0 skipped"]
 
 
 class Terminal(io.StringIO):
@@ -310,19 +310,107 @@ class Terminal(io.StringIO):
 def test_progress_updates_one_line_on_a_terminal(
     cli: Callable[..., Result], account: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On a terminal the counts rewrite one line; problems replace it."""
+    """On a terminal one line shows done/total, the rate and the ETA; problems replace it."""
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    path = write(tmp_path / "in.jsonl", text(account, "a", "b"), "{}")
+    monkeypatch.setattr(jsonl, "monotonic", itertools.count(0, 30).__next__)  # 30 s a message
+    path = write(tmp_path / "in.jsonl", text(account, "a", "b"), "", "{}")
     assert cli("--jsonl", path).status == 1
     assert terminal.getvalue() == (
-        "\r1 message: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"
-        "\r\x1b[Kline 2: $.account: required key is missing; "
+        "\r\x1b[K1/2 messages, 2/min, ETA 30s: 1 sent, 0 failed, 0 possibly delivered, 0 skipped"
+        "\r\x1b[Kline 3: $.account: required key is missing; "
         "$.from_field: required key is missing\n"
-        "\r2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped"
+        "\r\x1b[K2/2 messages, 2/min, ETA 0s: 1 sent, 1 failed, 0 possibly delivered, 0 skipped"
         "\r\x1b[Kdone, 2 messages: 1 sent, 1 failed, 0 possibly delivered, 0 skipped\n"
         "\r\x1b[K1 invalid: fix the lines named above, then rerun the same command\n"
     )
+
+
+def test_stdin_on_a_terminal_shows_no_total(
+    cli: Callable[..., Result], account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Standard input is read once, so the line shows the rate without a total or an ETA."""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(jsonl, "monotonic", itertools.count(0, 30).__next__)
+    line = json.dumps(text(account, None, "b"))
+    assert cli("--jsonl", "-", "--no-journal", stdin=line).status == 0
+    assert terminal.getvalue().startswith(
+        "\r\x1b[K1 messages, 2/min: 1 sent, 0 failed, 0 possibly delivered, 0 skipped\r"
+    )
+
+
+def test_a_terminal_shows_the_wait_a_429_asks_for(
+    cli: Callable[..., Result],
+    fake: FakeMissive,
+    account: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the client waits on Missive's rate limit, the line says so and for how long."""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    fake.faults.push(Fault.rate_limited(retry_after=1))
+    path = write(tmp_path / "in.jsonl", text(account, "a", "b"))
+    assert cli("--jsonl", path, "--max-retries", "1").status == 0
+    assert (
+        "0/1 messages: 0 sent, 0 failed, 0 possibly delivered, 0 skipped; " in terminal.getvalue()
+    )
+    assert "; waiting for Missive's rate limit (1s)" in terminal.getvalue()
+    assert bodies(fake) == ["b"]
+    assert logging.getLogger("missive_channels").level == logging.NOTSET  # put back
+
+
+def test_a_terminal_shows_the_limiter_s_own_waits() -> None:
+    """The wait a client's limiter imposes before a request shows, in minutes and seconds."""
+    terminal = Terminal()
+    report = jsonl._Report(terminal, clock=lambda: 0.0)
+    core = ClientCore(
+        token="t", base_url=None, timeout=None, max_retries=0, rate_limit=None, own_client=True
+    )
+    with jsonl._watching_waits(report):
+        core.start_delay(core.send_command(get_message("m1")), Lease(wait=75.0))
+    assert terminal.getvalue() == (
+        "\r\x1b[K0 messages: 0 sent, 0 failed, 0 possibly delivered, 0 skipped; "
+        "waiting for Missive's rate limit (1m 15s)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"), [(0.2, "1s"), (59.0, "59s"), (60.0, "1m 00s"), (3_725.0, "1h 02m")]
+)
+def test_durations_read_as_people_say_them(seconds: float, said: str) -> None:
+    """Waits and ETAs round up to a whole second and grow into minutes, then hours."""
+    assert jsonl._duration(seconds) == said
+
+
+def test_json_prints_one_outcome_per_line(
+    cli: Callable[..., Result], fake: FakeMissive, account: str, tmp_path: Path
+) -> None:
+    """--json with --jsonl gives scripts one JSON object per input line on stdout."""
+    path = write(
+        tmp_path / "in.jsonl", text(account, "a", "one"), "", "{bad", text(account, "c", "3")
+    )
+    result = cli("--jsonl", path, "--json")
+    assert result.status == 1
+    first, bad, third = map(json.loads, result.out.splitlines())
+    sent = fake.messages
+    assert first == {
+        "line": 1,
+        "status": "sent",
+        "external_id": "a",
+        "id": sent[0].id,
+        "conversation": sent[0].conversation,
+        "error": None,
+        "reason": None,
+    }
+    assert (bad["line"], bad["status"], bad["id"]) == (3, "failed", None)
+    assert bad["error"].startswith("Expecting property name")
+    assert (third["line"], third["status"], third["id"]) == (4, "sent", sent[1].id)
+    again = cli("--jsonl", path, "--json")
+    skipped = json.loads(again.out.splitlines()[0])
+    assert (skipped["status"], skipped["id"]) == ("skipped", sent[0].id)
+    assert skipped["reason"]
 
 
 class Interrupted(io.StringIO):
@@ -364,7 +452,7 @@ def test_ctrl_c_prints_the_counts_and_exits_130(
     ("options", "expected"),
     [
         (["--body", "x", "--from-id", "a"], "--jsonl cannot be combined with --body, --from-id"),
-        (["--to-id", "a", "--json"], "--jsonl cannot be combined with --to-*, --json"),
+        (["--to-id", "a", "--json"], "--jsonl cannot be combined with --to-*: put"),
         (["--journal", "j", "--no-journal"], "not allowed with argument"),
     ],
 )

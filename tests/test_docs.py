@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -78,3 +80,33 @@ def test_reference_renders_every_public_name() -> None:
     assert rendered == set(missive_channels.__all__) - {"__version__"}
     rendered = set(re.findall(r"^::: missive_channels\.redis\.(\w+)$", reference, re.MULTILINE))
     assert rendered == set(missive_channels.redis.__all__)
+
+
+DIRECTIVE = re.compile(r"^::: (\S+)\n((?:    .*\n)*)", re.MULTILINE)
+
+
+def documented() -> list[tuple[str, object, str]]:
+    """Every object the pages' reference directives show, with the directive's options."""
+    found = []
+    for page in PAGES:
+        for match in DIRECTIVE.finditer(page.read_text(encoding="utf-8")):
+            module, _, name = match.group(1).rpartition(".")
+            found.append((match.group(1), getattr(importlib.import_module(module), name), match[2]))
+    return found
+
+
+def test_the_reference_shows_no_private_base_class() -> None:
+    """A class built on a private base hides its bases and shows the members it inherits."""
+    for name, obj, options in documented():
+        if isinstance(obj, type) and any(base.__name__.startswith("_") for base in obj.__bases__):
+            assert "show_bases: false" in options, name
+            assert "inherited_members: true" in options, name
+
+
+def test_docstrings_use_markdown_not_rest_literal_blocks() -> None:
+    """The reference renders Markdown: a reST ``::`` would show literally."""
+    for name, obj, _ in documented():
+        members = [obj, *vars(obj).values()] if isinstance(obj, type) else [obj]
+        for member in members:
+            lines = (inspect.getdoc(member) or "").splitlines()
+            assert not [line for line in lines if line.endswith("::")], name

@@ -180,7 +180,7 @@ def fake_message(account: str) -> TextMessage:
 def deliveries(secret: str, count: int) -> Iterator[tuple[str, dict[str, str]]]:
     """Signed webhook deliveries; the first one's handler fails on its first attempt."""
     for index in range(count):
-        payload = webhook_payload(body="fail" if index == 0 else f"reply {index}")
+        payload = webhook_payload(text="fail" if index == 0 else f"reply {index}")
         body, headers = signed_webhook_request(secret, payload=payload)
         yield body.decode(), headers
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_payload_fields_can_be_pinned() -> None:
     author = MissiveUser(id="u-1", name="Jonas", email="j@example.com")
     payload = webhook_payload(
         type="html",
-        body="<p>Hi <b>Marta</b></p>",
+        text="<p>Hi <b>Marta</b></p>",
         from_field=Participant(id="alias-1"),
         to_fields=[Participant(username="@marta")],
         author=author,
@@ -68,7 +69,7 @@ def test_email_payloads_do_not_exist() -> None:
 
 def test_signed_request_verifies_independently() -> None:
     """The body bytes and headers verify with plain hmac."""
-    body, headers = signed_webhook_request("s3", type="html", body="<p>hi</p>")
+    body, headers = signed_webhook_request("s3", type="html", text="<p>hi</p>")
     assert headers["Content-Type"] == "application/json"
     digest = hmac.new(b"s3", body, hashlib.sha256).hexdigest()
     assert headers["X-Hook-Signature"] == f"sha256={digest}"
@@ -77,12 +78,54 @@ def test_signed_request_verifies_independently() -> None:
 
 
 def test_signed_request_with_own_payload_and_header() -> None:
-    """Any payload can be signed, under another header name."""
-    body, headers = signed_webhook_request(
-        "s3", payload={"ping": True}, header="X-Missive-Signature"
-    )
-    assert body == b'{"ping":true}'
+    """A whole payload is signed as it is, under another header name."""
+    payload = webhook_payload(message_id="m-9")
+    body, headers = signed_webhook_request("s3", payload=payload, header="X-Missive-Signature")
+    assert json.loads(body) == payload
     assert set(headers) == {"Content-Type", "X-Missive-Signature"}
+
+
+def test_signed_request_takes_the_payload_s_fields() -> None:
+    """The common fields are keywords of the signed request too, passed to the payload."""
+    author = MissiveUser(id="u-1", name="Jonas", email="j@example.com")
+    body, _ = signed_webhook_request(
+        "s3",
+        text="Shipped",
+        from_field=Participant(id="alias-1"),
+        to_fields=[Participant(id="cust-1")],
+        author=author,
+        message_id="m-1",
+        conversation_id="c-1",
+        delivered_at=1_718_034_500,
+        references=["r-1"],
+        external_id="e-1",
+    )
+    expected = webhook_payload(
+        text="Shipped",
+        from_field=Participant(id="alias-1"),
+        to_fields=[Participant(id="cust-1")],
+        author=author,
+        message_id="m-1",
+        conversation_id="c-1",
+        delivered_at=1_718_034_500,
+        references=["r-1"],
+        external_id="e-1",
+    )
+    assert json.loads(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"text": "Hi"}, "text="),
+        ({"type": "html"}, "type="),
+        ({"conversation_id": "c-1", "references": []}, "conversation_id=, references="),
+    ],
+)
+def test_a_payload_with_payload_fields_is_refused(fields: dict[str, Any], named: str) -> None:
+    """Fields given beside a whole payload would be ignored, so the request is refused."""
+    with pytest.raises(ValidationError, match=f"payload= comes with {named}; give either"):
+        signed_webhook_request("s3", payload=webhook_payload(), **fields)
 
 
 def test_factories_and_fake_deliveries_share_one_shape() -> None:

@@ -63,10 +63,12 @@ T = TypeVar("T")
 class AsyncMissiveClient(AsyncClosing):
     """An asyncio client for Missive's API, safe to share between tasks of one event loop.
 
-    Use it as an async context manager, or await `aclose` when done::
+    Use it as an async context manager, or await `aclose` when done:
 
-        async with AsyncMissiveClient() as client:
-            await client.messages.create(message)
+    ```python
+    async with AsyncMissiveClient() as client:
+        await client.messages.create(message)
+    ```
 
     Attributes:
         messages: ``POST /messages`` and message reads.

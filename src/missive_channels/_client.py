@@ -57,10 +57,12 @@ T = TypeVar("T")
 class MissiveClient(Closing):
     """A synchronous client for Missive's API, safe to share between threads.
 
-    Use it as a context manager, or call `close` when done::
+    Use it as a context manager, or call `close` when done:
 
-        with MissiveClient() as client:
-            client.messages.create(message)
+    ```python
+    with MissiveClient() as client:
+        client.messages.create(message)
+    ```
 
     Attributes:
         messages: ``POST /messages`` and message reads.

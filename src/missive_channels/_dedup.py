@@ -111,12 +111,14 @@ def handle_once(
 ) -> Generator[Delivery, None, None]:
     """Claim a delivery for the ``with`` block; mark it handled if the block succeeds.
 
-    Example::
+    For example:
 
-        with handle_once(dedup, event.message.id) as delivery:
-            if delivery is Delivery.NEW:
-                forward(event)  # an exception here releases the claim
-        status = 409 if delivery is Delivery.IN_PROGRESS else 200
+    ```python
+    with handle_once(dedup, event.message.id) as delivery:
+        if delivery is Delivery.NEW:
+            forward(event)  # an exception here releases the claim
+    status = 409 if delivery is Delivery.IN_PROGRESS else 200
+    ```
 
     Args:
         deduplicator: The `Deduplicator` holding the claims; an `InMemoryDeduplicator`
@@ -148,12 +150,14 @@ async def ahandle_once(
 ) -> AsyncGenerator[Delivery, None]:
     """Claim a delivery for the ``async with`` block; mark it handled if the block succeeds.
 
-    Example::
+    For example:
 
-        async with ahandle_once(dedup, event.message.id) as delivery:
-            if delivery is Delivery.NEW:
-                forward(event)  # an exception here releases the claim
-        status = 409 if delivery is Delivery.IN_PROGRESS else 200
+    ```python
+    async with ahandle_once(dedup, event.message.id) as delivery:
+        if delivery is Delivery.NEW:
+            forward(event)  # an exception here releases the claim
+    status = 409 if delivery is Delivery.IN_PROGRESS else 200
+    ```
 
     Args:
         deduplicator: The `AsyncDeduplicator` holding the claims; an `InMemoryDeduplicator`

@@ -289,10 +289,12 @@ class WebhookVerifier:
     new one first, keep the old one until `verify` stops reporting it). The
     secrets never appear in its repr.
 
-    Example::
+    For example:
 
-        verifier = WebhookVerifier(os.environ["MISSIVE_WEBHOOK_SECRET"])
-        event = verifier.unwrap(raw_body, request.headers)
+    ```python
+    verifier = WebhookVerifier(os.environ["MISSIVE_WEBHOOK_SECRET"])
+    event = verifier.unwrap(raw_body, request.headers)
+    ```
     """
 
     __slots__ = ("_keys",)

@@ -7,19 +7,21 @@ standard library, attrs and cattrs: importing it never imports an HTTP client, s
 webhook handlers start fast.
 
 The verifier, the event and the errors are also in the package root. Typical use,
-whatever the web framework::
+whatever the web framework:
 
-    verifier = WebhookVerifier(os.environ["MISSIVE_WEBHOOK_SECRET"])
+```python
+verifier = WebhookVerifier(os.environ["MISSIVE_WEBHOOK_SECRET"])
 
-    def handle(raw_body: bytes, headers) -> int:
-        try:
-            event = verifier.unwrap(raw_body, headers)
-        except InvalidSignatureError:
-            return 401
-        except WebhookPayloadError:
-            return 400
-        ...  # act on event.message and event.conversation
-        return 200
+def handle(raw_body: bytes, headers) -> int:
+    try:
+        event = verifier.unwrap(raw_body, headers)
+    except InvalidSignatureError:
+        return 401
+    except WebhookPayloadError:
+        return 400
+    ...  # act on event.message and event.conversation
+    return 200
+```
 """
 
 __all__ = [

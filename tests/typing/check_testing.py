@@ -8,11 +8,13 @@ from typing_extensions import assert_type
 
 from missive_channels import Participant, RateLimit
 from missive_channels.testing import (
+    AsyncFakeTransport,
     ChannelSettings,
     ChannelType,
     ConversationData,
     FakeMissive,
     FakeMissiveError,
+    FakeTransport,
     Fault,
     FaultKind,
     FaultQueue,
@@ -89,7 +91,14 @@ kind: FaultKind = Fault.server_error(503, recorded=True).kind
 body, headers = signed_webhook_request("secret", type="html", header=SIGNATURE_HEADERS[1])
 assert_type(body, bytes)
 assert_type(headers, dict[str, str])
-assert_type(webhook_payload(type="text", body="Hi"), WebhookPayload)
+assert_type(webhook_payload(type="text", text="Hi"), WebhookPayload)
+payload = webhook_payload(text="Hi", conversation_id="c-1", references=["r-1"])
+assert_type(signed_webhook_request("secret", payload=payload), tuple[bytes, dict[str, str]])
+signed_webhook_request("secret", text="Hi", conversation_id="c-1", delivered_at=1_718_034_500)
+signed_webhook_request("secret", body="Hi")  # type: ignore[call-arg]  # the text is text=
+signed_webhook_request("secret", payload={"ping": True})  # type: ignore[arg-type]
+assert_type(FakeMissive().transport, FakeTransport)
+assert_type(FakeMissive().async_transport, AsyncFakeTransport)
 
 try:
     fake.reply("c-1", "Hi")

@@ -6,8 +6,12 @@ import base64
 import contextlib
 import itertools
 import json
+import logging
+import math
+import re
 import sys
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Final, TextIO, cast
 
 from missive_channels._converter import structure_message
@@ -33,16 +37,19 @@ from .common import (
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable, Iterator
 
     from missive_channels._bulk import SendOutcome, SendStatus
     from missive_channels._models import Message
 
 __all__ = ["message_from_json", "run_jsonl"]
 
-PROGRESS_EVERY: Final = 100
-"""Messages between two progress lines when standard error is not a terminal."""
-
+_WAITS: Final = (
+    # What the clients log just before they wait on Missive's rate limit: the limiter's own
+    # wait, and the wait a 429 asked for before the retry.
+    re.compile(r"^rate limit: .* waits (?P<seconds>[0-9.]+) s$"),
+    re.compile(r"^retrying .*\(status 429\); waiting (?P<seconds>[0-9.]+) s$"),
+)
 _SINGLE_ONLY: Final = (
     ("body", "--body"),
     ("from_id", "--from-id"),
@@ -57,7 +64,6 @@ _SINGLE_ONLY: Final = (
     ("conversation", "--conversation"),
     ("attachments", "--attach"),
     ("external_id", "--external-id"),
-    ("json", "--json"),
 )
 _KINDS: Final[dict[object, type[Message]]] = {
     "text": TextMessage,
@@ -136,12 +142,33 @@ def message_from_json(
     return structure_message(fields, kind)
 
 
-class _Report:
-    """What ``send --jsonl`` says on stderr: problems, progress, and the counts at the end."""
+def _duration(seconds: float) -> str:
+    """Return a wait or an ETA the way people say it: ``45s``, ``5m 10s``, ``2h 05m``."""
+    whole = math.ceil(seconds)
+    if whole < 60:  # noqa: PLR2004 - a minute
+        return f"{whole}s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:  # noqa: PLR2004 - an hour
+        return f"{minutes}m {rest:02d}s"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
 
-    def __init__(self, stream: TextIO) -> None:
+
+class _Report(logging.Handler):
+    """What ``send --jsonl`` says on stderr: problems, progress, and the counts at the end.
+
+    On a terminal one line shows done/total, the rate, the ETA and, while the
+    client waits on Missive's rate limit, how long; it learns of the waits from
+    the clients' log records. Elsewhere only problems and the counts are written.
+    """
+
+    def __init__(self, stream: TextIO, *, clock: Callable[[], float]) -> None:
+        super().__init__(logging.DEBUG)
         self.stream = stream
         self.tty = stream.isatty()
+        self.total: int | None = None
+        """The number of lines to send, when known before sending (not for stdin)."""
+        self.clock = clock
+        self.started = clock()
         from missive_channels._bulk import SendCounts  # noqa: PLC0415 - loads httpx, which only sending needs
 
         self.counts = SendCounts()
@@ -158,6 +185,38 @@ class _Report:
             f"{counts.possibly_delivered} possibly delivered, {counts.skipped} skipped"
         )
 
+    def progress(self, waiting: float | None = None) -> str:
+        """Return the terminal's progress line."""
+        counts = self.counts
+        done = counts.total
+        head = f"{done} messages" if self.total is None else f"{done}/{self.total} messages"
+        elapsed = self.clock() - self.started
+        if done and elapsed > 0:
+            rate = done / elapsed
+            head += f", {rate * 60:.0f}/min"
+            if self.total is not None:
+                head += f", ETA {_duration(max(self.total - done, 0) / rate)}"
+        line = (
+            f"{head}: {counts.sent} sent, {counts.failed} failed, "
+            f"{counts.possibly_delivered} possibly delivered, {counts.skipped} skipped"
+        )
+        if waiting is not None:
+            line += f"; waiting for Missive's rate limit ({_duration(waiting)})"
+        return line
+
+    def show(self, waiting: float | None = None) -> None:
+        if self.tty:
+            self.stream.write(f"\r\x1b[K{self.progress(waiting)}")
+            self.stream.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Show a wait on Missive's rate limit the client is about to make."""
+        message = record.getMessage()
+        for pattern in _WAITS:
+            found = pattern.match(message)
+            if found is not None:
+                self.show(waiting=float(found["seconds"]))
+
     def say(self, line: str) -> None:
         # On a terminal, first wipe the progress line this one replaces.
         write(self.stream, f"\r\x1b[K{line}" if self.tty else line)
@@ -166,11 +225,7 @@ class _Report:
         self.counts = self.counts.add(status)
         if problem is not None:
             self.say(problem)
-        if self.tty:
-            self.stream.write(f"\r{self.tally()}")
-            self.stream.flush()
-        elif self.counts.total % PROGRESS_EVERY == 0:
-            self.say(self.tally())
+        self.show()
 
     def invalid_line(self, number: int, problem: str) -> None:
         from missive_channels._bulk import SendStatus  # noqa: PLC0415 - loads httpx, which only sending needs
@@ -240,52 +295,122 @@ def _check_jsonl_options(args: argparse.Namespace) -> str | None:
     return journal
 
 
+@contextlib.contextmanager
+def _watching_waits(report: _Report) -> Generator[None, None, None]:
+    """Let ``report`` see the clients' waits on the rate limit (only a terminal shows them)."""
+    if not report.tty:
+        yield
+        return
+    logger = logging.getLogger("missive_channels")
+    level = logger.level
+    logger.addHandler(report)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(report)
+        logger.setLevel(level)
+
+
+def _count_lines(path: str) -> int:
+    """Return how many messages a file holds: its lines that are not blank."""
+    with open(path, "rb") as file:  # noqa: PTH123 - the user's path, read once more
+        return sum(1 for line in file if line.strip())
+
+
+def _json_outcome(
+    line: int, status: SendStatus, *, error: object = None, outcome: SendOutcome | None = None
+) -> str:
+    """Return one line's outcome as the JSON object ``--json`` prints."""
+    return json.dumps(
+        {
+            "line": line,
+            "status": status.value,
+            "external_id": None if outcome is None else outcome.external_id,
+            "id": None if outcome is None else outcome.message_id,
+            "conversation": None if outcome is None else outcome.conversation_id,
+            "error": None if error is None else str(error),
+            "reason": None if outcome is None else outcome.reason,
+        }
+    )
+
+
+def _messages(
+    file: Iterable[str | bytes],
+    args: argparse.Namespace,
+    *,
+    journal: str | None,
+    invalid: Callable[[int, str], None],
+    lines: dict[int, int],
+) -> Iterator[Message]:
+    """Yield each valid line's message, noting its line number in ``lines`` by send index.
+
+    A line that is not UTF-8, not a message, or without ``external_id`` under a
+    journal goes to ``invalid`` with its number and what is wrong, and the rest go on.
+    """
+    folder = None if args.jsonl == "-" else Path(args.jsonl).parent
+    indexes = itertools.count()
+    for number, raw in enumerate(file, start=1):
+        try:
+            line = raw.decode() if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError as exc:
+            invalid(number, f"not UTF-8 text: byte {raw[exc.start]:#04x} at column {exc.start + 1}")
+            continue
+        if not line.strip():
+            continue
+        try:
+            message = message_from_json(
+                line, default_type=args.type, account=args.account, folder=folder
+            )
+        except ValidationError as exc:
+            invalid(number, str(exc))
+            continue
+        if journal is not None and message.external_id is None:
+            invalid(
+                number,
+                "no external_id: with a journal every line needs a stable, unique "
+                "external_id (or send with --no-journal)",
+            )
+            continue
+        lines[next(indexes)] = number
+        yield message
+
+
 def run_jsonl(args: argparse.Namespace) -> int:
     """Run ``send --jsonl FILE``: send each line's message, report, and return the exit status."""
     journal = _check_jsonl_options(args)
     token = api_token(args)
-    report = _Report(sys.stderr)
+    from missive_channels._bulk import SendStatus  # noqa: PLC0415 - loads httpx, which only sending needs
+
+    report = _Report(sys.stderr, clock=monotonic)
     lines: dict[int, int] = {}  # create_many's index of a message -> its line number
-    indexes = itertools.count()
 
-    folder = None if args.jsonl == "-" else Path(args.jsonl).parent
+    def invalid(number: int, problem: str) -> None:
+        if args.json:
+            write(sys.stdout, _json_outcome(number, SendStatus.FAILED, error=problem))
+        report.invalid_line(number, problem)
 
-    def messages(file: Iterable[str | bytes]) -> Iterator[Message]:
-        for number, raw in enumerate(file, start=1):
-            try:
-                line = raw.decode() if isinstance(raw, bytes) else raw
-            except UnicodeDecodeError as exc:
-                problem = f"not UTF-8 text: byte {raw[exc.start]:#04x} at column {exc.start + 1}"
-                report.invalid_line(number, problem)
-                continue
-            if not line.strip():
-                continue
-            try:
-                message = message_from_json(
-                    line, default_type=args.type, account=args.account, folder=folder
-                )
-            except ValidationError as exc:
-                report.invalid_line(number, str(exc))
-                continue
-            if journal is not None and message.external_id is None:
-                problem = (
-                    "no external_id: with a journal every line needs a stable, unique "
-                    "external_id (or send with --no-journal)"
-                )
-                report.invalid_line(number, problem)
-                continue
-            lines[next(indexes)] = number
-            yield message
-
-    with _open_jsonl(args.jsonl) as file, api_client(args, token) as client:
+    with (
+        _open_jsonl(args.jsonl) as file,
+        api_client(args, token) as client,
+        _watching_waits(report),
+    ):
         outcomes = client.messages.create_many(
-            messages(file),
+            _messages(file, args, journal=journal, invalid=invalid, lines=lines),
             journal=journal,
             resend_possibly_delivered=args.resend_possibly_delivered,
         )
         try:
+            # Standard input can be read only once: its total stays unknown.
+            report.total = None if args.jsonl == "-" else _count_lines(args.jsonl)
             for outcome in outcomes:
-                report.outcome(lines.pop(outcome.index), outcome)
+                number = lines.pop(outcome.index)
+                if args.json:
+                    shown = _json_outcome(
+                        number, outcome.status, error=outcome.error, outcome=outcome
+                    )
+                    write(sys.stdout, shown)
+                report.outcome(number, outcome)
         except JournalError as exc:
             raise UsageError(str(exc)) from exc
         except KeyboardInterrupt:

@@ -154,7 +154,11 @@ def _add_connection(send: argparse.ArgumentParser) -> None:
         metavar="N",
         help="retries when Missive certainly did not process the request (default: 3)",
     )
-    connection.add_argument("--json", action="store_true", help="print the ids as one JSON object")
+    connection.add_argument(
+        "--json",
+        action="store_true",
+        help="print the ids as one JSON object (with --jsonl: one JSON outcome per input line)",
+    )
 
 
 def _add_bulk(send: argparse.ArgumentParser) -> None:

@@ -1,7 +1,8 @@
 """Testing kit: `FakeMissive`, a local stand-in for Missive's API, and webhook factories.
 
 Nobody can run Missive locally, so integrations test against `FakeMissive`: a
-real HTTP server on 127.0.0.1 that answers like Missive's custom-channel API,
+real HTTP server on 127.0.0.1 (or, for unit tests, the same fake served in-process
+through `FakeMissive.transport`) that answers like Missive's custom-channel API,
 enforces its limits, injects faults on request, and plays the Missive user by
 POSTing signed webhooks to your receiver. The factories (`webhook_payload`,
 `signed_webhook_request`) build webhook requests without any server; sign other
@@ -32,9 +33,11 @@ from ._shapes import (
     WebhookPayload,
 )
 from ._state import RecordedMessage, RecordedPost
+from ._transport import AsyncFakeTransport, FakeTransport
 
 __all__ = [
     "AssigneeData",
+    "AsyncFakeTransport",
     "AttachmentData",
     "AuthorData",
     "ChannelSettings",
@@ -44,6 +47,7 @@ __all__ = [
     "ConversationUserData",
     "FakeMissive",
     "FakeMissiveError",
+    "FakeTransport",
     "Fault",
     "FaultKind",
     "FaultQueue",

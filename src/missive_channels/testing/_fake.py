@@ -19,6 +19,7 @@ from ._payloads import DEFAULT_AUTHOR
 from ._playback import Playback, WebhookDelivery
 from ._settings import ChannelSettings, MissiveUser, ScaledClock
 from ._state import RecordedMessage, RecordedPost, Store
+from ._transport import AsyncFakeTransport, FakeTransport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -36,18 +37,21 @@ class FakeMissive(Serving):
     """A local, faithful stand-in for Missive's custom-channel API, for tests.
 
     A real HTTP/1.1 server on 127.0.0.1 in a background thread: point any HTTP
-    client (sync or async) at `base_url` with `token`. It implements
+    client (sync or async) at `base_url` with `token`; or serve it in-process,
+    with no socket, through `transport` and `async_transport`. It implements
     ``POST /v1/messages``, ``GET /v1/messages/:ids``, ``GET /v1/conversations/:id``,
     ``GET /v1/conversations/:id/messages`` and ``POST /v1/posts`` with Missive's
     validation, threading, rate limits and response shapes, records what it
     accepted, injects scripted faults (`faults`), and plays the Missive user
     (`reply`, `compose`) by POSTing signed webhooks to a channel's ``webhook_url``.
 
-    Use it as a context manager, or call `start` and `stop`::
+    Use it as a context manager, or call `start` and `stop`:
 
-        with FakeMissive() as fake:
-            account = fake.add_channel(ChannelSettings(type="text"))
-            ...
+    ```python
+    with FakeMissive() as fake:
+        account = fake.add_channel(ChannelSettings(type="text"))
+        ...
+    ```
 
     Errors are answered as ``{"error": "<reason>"}`` (the key is configurable:
     Missive's error shape is undocumented). An oversize body gets ``413`` by
@@ -140,6 +144,8 @@ class FakeMissive(Serving):
             self._store, signature_header=signature_header, timeout=webhook_timeout
         )
         self._max_request_bytes = max_request_bytes
+        self._transport = FakeTransport(self._gateway, max_body=max_request_bytes)
+        self._async_transport = AsyncFakeTransport(self._gateway, max_body=max_request_bytes)
         self._port = port
         self._server: HttpServer | None = None
         for settings in channels:
@@ -203,6 +209,26 @@ class FakeMissive(Serving):
             msg = "FakeMissive is not running: use `with FakeMissive() as fake:` or call start()"
             raise FakeMissiveError(msg)
         return f"http://127.0.0.1:{self._server.address[1]}/v1"
+
+    @property
+    def transport(self) -> FakeTransport:
+        """An httpx transport that serves this fake in-process, with no socket or thread.
+
+        It works whether or not the fake is running, with any ``base_url``, and
+        applies the same validation, limits, recording and faults:
+
+        ```python
+        fake = FakeMissive()
+        http = httpx.Client(transport=fake.transport)
+        client = MissiveClient(token=fake.token, base_url="http://fake/v1", http_client=http)
+        ```
+        """
+        return self._transport
+
+    @property
+    def async_transport(self) -> AsyncFakeTransport:
+        """Like `transport`, for ``httpx.AsyncClient`` and `AsyncMissiveClient`."""
+        return self._async_transport
 
     @property
     def token(self) -> str:

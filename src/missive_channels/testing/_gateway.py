@@ -115,16 +115,33 @@ class Gateway:
 
     def __call__(self, request: Request) -> Response | None:
         """Answer one request, or return ``None`` to drop the connection."""
+        self.arrive()
+        try:
+            response, delay = self.exchange(request)
+            if delay:
+                self.stopping.wait(delay)
+            return response
+        finally:
+            self.leave()
+
+    def arrive(self) -> None:
+        """Count a request as in flight; pair with `leave`."""
         with self._lock:
             self._in_flight += 1
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
-        try:
-            return self._exchange(request)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
 
-    def _exchange(self, request: Request) -> Response | None:
+    def leave(self) -> None:
+        """Count a request as answered."""
+        with self._lock:
+            self._in_flight -= 1
+
+    def exchange(self, request: Request) -> tuple[Response | None, float]:
+        """Process and log one request (between `arrive` and `leave`).
+
+        Returns:
+            The answer (``None`` to drop the connection) and the seconds to wait
+            before giving it (a delay fault); the caller waits, in its own way.
+        """
         split = urlsplit(request.target)
         path, query = split.path, dict(parse_qsl(split.query))
         fault = self.faults.take(request.method, path)
@@ -145,19 +162,18 @@ class Gateway:
         refusal = request.refusal
         if refusal is not None and refusal.status != 413:  # noqa: PLR2004 - broken framing
             log(refusal.status)
-            return self._answer(ApiResponse(refusal.status, {"error": refusal.reason}), {})
+            return self._answer(ApiResponse(refusal.status, {"error": refusal.reason}), {}), 0.0
         if fault is not None and not fault.processes:
-            return self._unprocessed(fault, log)
+            return self._unprocessed(fault, log), 0.0
         response, extra = self._process(request, path, query)
         if fault is not None and fault.kind == "drop_after":
             log(None)
-            return None
+            return None, 0.0
         if fault is not None and fault.kind == "status":
             response, extra = ApiResponse(fault.status, {"error": "injected server error"}), {}
-        if fault is not None and fault.kind == "delay":
-            self.stopping.wait(fault.seconds)
         log(response.status)
-        return self._answer(response, extra)
+        delay = fault.seconds if fault is not None and fault.kind == "delay" else 0.0
+        return self._answer(response, extra), delay
 
     def _unprocessed(self, fault: Fault, log: Callable[[int | None], None]) -> Response | None:
         if fault.kind == "drop_before":

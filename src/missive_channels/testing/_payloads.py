@@ -182,10 +182,13 @@ def _check_type(type: object) -> Literal["text", "html"]:
     return type
 
 
+DEFAULT_TEXT: Final = "Thanks, it left our warehouse today."
+
+
 def webhook_payload(
     *,
     type: Literal["text", "html"] = "text",
-    body: str = "Thanks, it left our warehouse today.",
+    text: str = DEFAULT_TEXT,
     from_field: Participant | None = None,
     to_fields: Iterable[Participant] | None = None,
     author: MissiveUser | None = None,
@@ -203,7 +206,7 @@ def webhook_payload(
     Args:
         type: The channel type, ``"text"`` (``message.type`` ``custom_text``) or
             ``"html"`` (``custom_html``).
-        body: The message body (plain text or HTML).
+        text: The message's text (plain text, or HTML for ``"html"``): ``message.body``.
         from_field: The alias the user sent as (default ``Participant(name="Support")``).
         to_fields: The recipients (default one customer).
         author: The Missive user who sent it (default a fake agent).
@@ -230,7 +233,7 @@ def webhook_payload(
     message = outgoing_message_json(
         id=message_id or str(uuid.uuid4()),
         type=kind,
-        body=body,
+        body=text,
         from_field=sender,
         to_fields=recipients,
         author=user,
@@ -257,29 +260,82 @@ def webhook_payload(
 def signed_webhook_request(
     secret: str,
     *,
-    payload: Mapping[str, object] | None = None,
+    payload: WebhookPayload | None = None,
     header: str = SIGNATURE_HEADERS[0],
     type: Literal["text", "html"] = "text",
-    body: str = "Thanks, it left our warehouse today.",
+    text: str = DEFAULT_TEXT,
+    from_field: Participant | None = None,
+    to_fields: Iterable[Participant] | None = None,
+    author: MissiveUser | None = None,
+    message_id: str | None = None,
+    conversation_id: str | None = None,
+    delivered_at: int | None = None,
+    references: Iterable[str] | None = None,
+    external_id: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """Build the body and headers of a signed webhook request, for a receiver's tests.
 
+    The payload is ``webhook_payload(...)`` of the payload fields given (``text``,
+    ``conversation_id``, ...), or ``payload`` itself; sign any other body with
+    `missive_channels.webhooks.compute_signature`.
+
     Args:
         secret: The channel's signature secret.
-        payload: The JSON payload to sign; default ``webhook_payload(type=type, body=body)``.
+        payload: A payload to sign as it is, e.g. one `webhook_payload` built;
+            then give none of the payload fields below.
         header: The signature header's name; default the first of
             `missive_channels.webhooks.SIGNATURE_HEADERS`, as Missive sends it.
-        type: The channel type of the default payload.
-        body: The message body of the default payload.
+        type: The channel type, as in `webhook_payload`.
+        text: The message's text: ``message.body``.
+        from_field: The alias the user sent as.
+        to_fields: The recipients.
+        author: The Missive user who sent it.
+        message_id: The message id.
+        conversation_id: The conversation id.
+        delivered_at: Unix seconds.
+        references: The message's references.
+        external_id: The message's external id.
 
     Returns:
-        ``(body_bytes, headers)``: send both unchanged; the signature covers the exact bytes.
+        ``(body, headers)``: the HTTP request body (bytes) and headers. Send both
+        unchanged; the signature covers the exact bytes.
 
     Raises:
-        ValidationError: If ``type`` is invalid.
+        ValidationError: If ``type`` is invalid, or ``payload`` comes with payload fields.
         FieldTypeError: If ``secret`` is not a str.
         InvalidSignatureError: If ``secret`` is empty.
     """
-    data = webhook_payload(type=type, body=body) if payload is None else payload
-    raw = encode(data)
+    fields = {
+        "type": type != "text",
+        "text": text != DEFAULT_TEXT,
+        "from_field": from_field is not None,
+        "to_fields": to_fields is not None,
+        "author": author is not None,
+        "message_id": message_id is not None,
+        "conversation_id": conversation_id is not None,
+        "delivered_at": delivered_at is not None,
+        "references": references is not None,
+        "external_id": external_id is not None,
+    }
+    if payload is None:
+        payload = webhook_payload(
+            type=type,
+            text=text,
+            from_field=from_field,
+            to_fields=to_fields,
+            author=author,
+            message_id=message_id,
+            conversation_id=conversation_id,
+            delivered_at=delivered_at,
+            references=() if references is None else references,
+            external_id=external_id,
+        )
+    elif given := [name for name, set_ in fields.items() if set_]:
+        named = ", ".join(f"{name}=" for name in given)
+        msg = (
+            f"payload= comes with {named}; give either a whole payload "
+            "or the fields to build one from, not both"
+        )
+        raise ValidationError(msg, field=given[0])
+    raw = encode(payload)
     return raw, {"Content-Type": "application/json", header: compute_signature(raw, secret)}
