@@ -405,7 +405,7 @@ def test_json_prints_one_outcome_per_line(
         "reason": None,
     }
     assert (bad["line"], bad["status"], bad["id"]) == (3, "failed", None)
-    assert bad["error"].startswith("Expecting property name")
+    assert bad["error"].startswith("not JSON: Expecting property name")
     assert (third["line"], third["status"], third["id"]) == (4, "sent", sent[1].id)
     again = cli("--jsonl", path, "--json")
     skipped = json.loads(again.out.splitlines()[0])
