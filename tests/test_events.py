@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from missive_channels import (
     Conversation,
+    Correspondent,
+    CreatedMessage,
+    CreatedPost,
     Participant,
+    StoredMessage,
+    ValidationError,
     WebhookEvent,
     WebhookMessage,
     WebhookPayloadError,
@@ -31,7 +36,7 @@ from missive_channels.webhooks import (
     Team,
     parse_webhook,
 )
-from strategies import json_values, webhook_payloads
+from strategies import json_values, read_models, webhook_payloads
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEXT = (FIXTURES / "webhook_text.json").read_bytes()
@@ -161,7 +166,8 @@ def test_html_payload_with_every_optional_part_parses_field_by_field() -> None:
             name="VIP",
             name_with_parent_names="Customers/VIP",
             color="#ff0000",
-            parent_id="label-0",
+            parent="label-0",
+            organization="org-1",
         ),
     )
     assert conversation.assignee_names == "Jonas Weber"
@@ -402,3 +408,122 @@ def test_a_wrongly_typed_value_is_reported_at_its_path(
     with pytest.raises(WebhookPayloadError) as info:
         structure_webhook_event(data)
     assert info.value.path == f"$.message.{key}"
+
+
+# Nothing Missive sends is lost: extra, to_dict, from_dict -----------------------
+
+
+def test_unknown_keys_are_kept_in_extra_at_every_level() -> None:
+    """Each read model keeps the keys it does not name, as sent, and only those."""
+    data = _payload(HTML)
+    data["account_author"] = {"id": "u-1"}
+    data["message"]["draft"] = False
+    data["message"]["author"]["phone_number"] = "+15551230000"
+    data["message"]["attachments"][0]["base64_data"] = "aGk="
+    data["conversation"]["users"][0]["unknown_flag"] = True
+    data["conversation"]["shared_labels"][0]["visibility"] = "organization"
+    data["conversation"]["team"]["inbox"] = None
+    event = parse_webhook(json.dumps(data).encode())
+    assert event.extra == {"account_author": {"id": "u-1"}}
+    assert event.message.extra == {"draft": False, "some_future_field": {"x": 1}}
+    assert event.message.author is not None
+    assert event.message.author.extra == {"phone_number": "+15551230000"}
+    assert event.message.attachments[0].extra == {"base64_data": "aGk="}
+    assert event.conversation.users[0].extra == {"unknown_flag": True}
+    assert event.conversation.shared_labels[0].extra == {"visibility": "organization"}
+    assert event.conversation.team is not None
+    assert event.conversation.team.extra == {"inbox": None}
+    assert event.conversation.extra == {}
+
+
+def test_extra_is_a_read_only_copy() -> None:
+    """`extra` cannot be changed, and changing the mapping given never changes the model."""
+    given_extra = {"k": 1}
+    author = Author(id="a", extra=given_extra)
+    given_extra["k"] = 2
+    assert author.extra == {"k": 1}
+    with pytest.raises(TypeError):
+        author.extra["k"] = 3  # type: ignore[index]
+    assert Author(id="a").extra == {}
+    assert repr(Author(extra={"k": 1})).endswith("extra={'k': 1})")
+    assert hash(Author(id="a", extra={"k": 1})) == hash(Author(id="a"))
+
+
+def test_a_key_named_extra_is_kept_inside_extra() -> None:
+    """A key Missive might call `extra` is one more unknown key, never the model's field."""
+    event = parse_webhook(b'{"message": {"id": "m", "extra": 5}, "conversation": {"id": "c"}}')
+    assert event.message.extra == {"extra": 5}
+    assert event.message.to_dict() == {"id": "m", "extra": 5}
+
+
+def test_to_dict_is_missives_shape_with_extra_merged_back() -> None:
+    """`to_dict` gives Missive's keys, Unix seconds and the unknown keys, ready for json.dumps."""
+    data = _payload(HTML)
+    event = parse_webhook(json.dumps(data).encode())
+    written = event.to_dict()
+    assert written["message"]["some_future_field"] == {"x": 1}
+    assert written["message"]["delivered_at"] == data["message"]["delivered_at"]
+    assert written["conversation"]["shared_labels"][0]["parent"] == "label-0"
+    assert json.loads(json.dumps(written)) == written
+    assert WebhookEvent.from_dict(json.loads(json.dumps(written))) == event
+
+
+def test_fractions_of_a_second_are_kept_on_the_way_back() -> None:
+    """A timestamp Missive sent with a fraction is written back as that number."""
+    event = parse_webhook(
+        b'{"message": {"id": "m", "created_at": 1.5, "updated_at": 2}, "conversation": {"id": "c"}}'
+    )
+    assert event.message.to_dict() == {"id": "m", "created_at": 1.5, "updated_at": 2}
+
+
+def test_from_dict_failures_are_validation_errors_naming_the_path() -> None:
+    """A read model refuses a wrong type with a ValidationError at its JSON path."""
+    with pytest.raises(ValidationError, match=r"^\$\.message\.id: expected a string") as info:
+        WebhookEvent.from_dict({"message": {"id": 1}, "conversation": {"id": "c"}})
+    assert info.value.field == "message"
+    with pytest.raises(ValidationError, match=r"^expected an object, got an array$") as root:
+        Conversation.from_dict([])
+    assert root.value.field is None
+
+
+def test_results_travel_too() -> None:
+    """CreatedMessage and CreatedPost write and read Missive's keys."""
+    created = CreatedMessage(id="m", conversation_id="c")
+    assert created.to_dict() == {"id": "m", "conversation_id": "c"}
+    assert CreatedMessage.from_dict(created.to_dict()) == created
+    assert CreatedPost.from_dict({}) == CreatedPost()
+
+
+READ_MODELS = [
+    MessageAttachment,
+    Author,
+    WebhookMessage,
+    Organization,
+    Team,
+    SharedLabel,
+    ConversationUser,
+    ConversationAuthor,
+    Conversation,
+    WebhookEvent,
+    Correspondent,
+    StoredMessage,
+    CreatedMessage,
+    CreatedPost,
+]
+
+
+@pytest.mark.parametrize("cls", READ_MODELS, ids=lambda cls: cls.__name__)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_every_read_model_round_trips_through_json(cls: type[Any], data: st.DataObject) -> None:
+    """`Cls.from_dict(json.loads(json.dumps(x.to_dict()))) == x` for any instance."""
+    model = data.draw(read_models(cls))
+    assert cls.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+@settings(max_examples=50, deadline=None)
+@given(webhook_payloads)
+def test_any_valid_payload_round_trips(data: dict[str, Any]) -> None:
+    """Whatever a valid payload holds, the event it parses to round-trips through to_dict."""
+    event = parse_webhook(json.dumps(data).encode())
+    assert WebhookEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from missive_channels import (
@@ -24,10 +25,13 @@ from missive_channels import (
     TextMessage,
     ValidationError,
 )
-from strategies import junk, messages
+from missive_channels._converter import to_request_body
+from strategies import junk, messages, posts, wire_messages
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from missive_channels import Message
 
 SENDER = Participant(name="Marta")
 MAIL = EmailAddress(address="marta@example.com")
@@ -291,3 +295,43 @@ def test_construction_succeeds_or_raises_our_error(cls: type[Any], data: st.Data
         return
     with contextlib.suppress(ValidationError):
         cls(**fields)
+
+
+# Outgoing models travel as the request's inner object ------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(wire_messages)
+def test_a_message_to_dict_is_the_request_object_and_reads_back(message: Message) -> None:
+    """`m.to_dict()` is what the request carries, and `from_dict` of its JSON gives `m` back."""
+    assert message.to_dict() == to_request_body(message)["messages"]
+    assert type(message).from_dict(json.loads(json.dumps(message.to_dict()))) == message
+
+
+@settings(max_examples=50, deadline=None)
+@given(posts)
+def test_a_post_round_trips_through_json(post: Post) -> None:
+    """A post reads back equal from the JSON of its `to_dict`."""
+    assert Post.from_dict(json.loads(json.dumps(post.to_dict()))) == post
+
+
+def test_outgoing_from_dict_refuses_an_unknown_key_by_name() -> None:
+    """A misspelt key fails with a ValidationError naming it."""
+    wire = {"account": "a", "from_field": {"id": "x"}, "bodyy": "hi"}
+    with pytest.raises(ValidationError, match="unexpected key 'bodyy': TextMessage has no such"):
+        TextMessage.from_dict(wire)
+
+
+def test_attachments_read_from_base64_data_and_filename() -> None:
+    """An attachment in a message's object is `base64_data` plus `filename`."""
+    message = HtmlMessage.from_dict(
+        {
+            "account": "a",
+            "from_field": {"id": "x"},
+            "attachments": [{"filename": "a.txt", "base64_data": "aGk="}],
+        }
+    )
+    assert message.attachments == (Attachment(filename="a.txt", data=b"hi"),)
+    assert Attachment.from_dict({"filename": "a.txt", "base64_data": "aGk="}).data == b"hi"
+    with pytest.raises(ValidationError, match=r"^\$\.base64_data: expected base64 text"):
+        Attachment.from_dict({"filename": "a.txt", "base64_data": "*"})

@@ -7,7 +7,7 @@ import binascii
 import json
 import math
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Final, TypeAlias, TypeVar, Union, cast, get_args, get_origin
 
@@ -19,7 +19,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import FieldTypeError, RequestTooLargeError, ValidationError, WebhookPayloadError
 from ._events import Correspondent, WebhookEvent
@@ -40,11 +40,13 @@ __all__ = [
     "converter",
     "encode_post",
     "encode_request",
+    "from_dict",
     "loads",
     "structure_message",
     "structure_payload",
     "structure_post",
     "structure_webhook_event",
+    "to_dict",
     "to_request_body",
 ]
 
@@ -78,8 +80,37 @@ def _unstructure_datetime(value: datetime) -> int:
     return math.floor(value.timestamp())
 
 
+def _exact_seconds(value: datetime) -> float:
+    # A read model keeps what Missive sent: whole seconds as an int, fractions as a float.
+    seconds = value.timestamp()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _has_extra(cls: object) -> bool:
+    return attrs.has(cast("type", cls)) and "extra" in attrs.fields_dict(cast("type", cls))
+
+
+def _read_model_unstructure_hook(
+    cls: type[Any], conv: cattrs.Converter
+) -> Callable[[Any], dict[str, Any]]:
+    """Write a read model back in Missive's shape, its ``extra`` keys merged in."""
+    overrides: dict[str, Any] = {"extra": override(omit=True)}
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        if field.type in (datetime, datetime | None):
+            overrides[field.name] = override(unstruct_hook=_exact_seconds)
+    generated = make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **overrides)
+
+    def unstructure(value: Any, _: object = None) -> dict[str, Any]:  # noqa: ANN401 - any model
+        data: dict[str, Any] = generated(value)
+        extra: Mapping[str, object] = value.extra
+        return {**extra, **data} if extra else data
+
+    return unstructure
+
+
 converter.register_unstructure_hook(Attachment, _unstructure_attachment)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
+converter.register_unstructure_hook_factory(_has_extra, _read_model_unstructure_hook)
 
 
 def _encode_json(value: object) -> bytes:
@@ -354,7 +385,11 @@ def _somebody_overrides(cls: type[Any], conv: cattrs.Converter) -> dict[str, Any
             continue
         nobody = _nobody_check(_NAMES[target])
         # A read model accepts unknown keys here too, even in an outgoing model's shape.
-        read = _object_hook(target, conv, forbid=False)
+        read = (
+            _read_model_hook(target, conv)
+            if _has_extra(target)
+            else _object_hook(target, conv, forbid=False)
+        )
         overrides[name] = override(struct_hook=_somebody_hook(hint, read, target, nobody))
     return overrides
 
@@ -392,9 +427,35 @@ def _attachment_hook(_: object, conv: cattrs.Converter) -> Hook:
     return structure
 
 
+def _read_extra(value: object, _: object) -> object:
+    return value  # the model makes it a read-only copy
+
+
+def _read_model_hook(cls: type[_T], conv: cattrs.Converter) -> Hook:
+    """Structure a read model; the keys it does not name go to its ``extra``, as sent."""
+    overrides = _somebody_overrides(cls, conv)
+    overrides["extra"] = override(struct_hook=_read_extra)
+    generated = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=False, **overrides)
+    # Read models use Missive's key names as field names.
+    known = frozenset(attrs.fields_dict(cast("type[Any]", cls))) - {"extra"}
+
+    def structure(value: object, _: object) -> _T:
+        if type(value) is not dict:
+            raise _ShapeError(expected="an object", got=value)
+        data = cast("dict[str, object]", value)
+        if not data.keys() <= known:
+            # An "extra" key Missive sends is one of the unknown keys, kept inside.
+            data = {**data, "extra": {k: v for k, v in data.items() if k not in known}}
+        return generated(data, cls)
+
+    return structure
+
+
 def _attrs_hook(cls: type[Any], conv: cattrs.Converter) -> Hook:
     if cls in _OUTGOING:
         return _object_hook(cls, conv, forbid=True)
+    if _has_extra(cls):
+        return _read_model_hook(cls, conv)
     return _object_hook(cls, conv, forbid=False, **_somebody_overrides(cls, conv))
 
 
@@ -561,3 +622,25 @@ def structure_post(data: object, *, path: str = "$") -> Post:
         ValidationError: Naming the JSON path of every problem found.
     """
     return _structure_outgoing(data, Post, path)
+
+
+def _validation_error(problem: str, path: str) -> Exception:
+    field = path.removeprefix("$").lstrip(".").partition(".")[0].partition("[")[0]
+    return ValidationError(problem if path == "$" else f"{path}: {problem}", field=field or None)
+
+
+def to_dict(model: object) -> dict[str, Any]:
+    """Return any model as JSON-compatible data in Missive's shape; see ``JsonModel.to_dict``."""
+    data: dict[str, Any] = converter.unstructure(model)
+    return data
+
+
+def from_dict(data: object, cls: type[_T]) -> _T:
+    """Build any model from data in Missive's shape; see ``JsonModel.from_dict``.
+
+    Raises:
+        ValidationError: Naming the JSON path of the first problem found.
+    """
+    if cls in _OUTGOING:
+        return _structure_outgoing(data, cls, "$")
+    return structure_payload(data, cls, error=_validation_error)

@@ -25,17 +25,62 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterable
 
+    from typing_extensions import Self
+
 __all__ = [
     "Attachment",
     "EmailAddress",
     "EmailMessage",
     "HtmlMessage",
+    "JsonModel",
     "Message",
     "Notification",
     "Participant",
     "Post",
     "TextMessage",
 ]
+
+
+class JsonModel:
+    """What every model shares: it travels as JSON in Missive's own shape."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as JSON-compatible data, in Missive's own shape.
+
+        Keys are Missive's, datetimes are Unix seconds, attachments are base64
+        and unset fields are left out; a read model's ``extra`` keys are merged
+        back in. ``json.dumps`` accepts the result as it is.
+
+        Returns:
+            A dict of JSON values, ready for ``json.dumps``, a task queue or a
+            web framework's response.
+        """
+        # The converter imports the models, so it is looked up when first used.
+        from ._converter import to_dict  # noqa: PLC0415
+
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Build the model from data in Missive's shape, as `to_dict` returns it.
+
+        Read models and results tolerate what Missive may send (unknown keys go
+        to ``extra``); outgoing models refuse unknown keys.
+
+        Args:
+            data: The decoded JSON object.
+
+        Returns:
+            The model; ``Cls.from_dict(x.to_dict()) == x``.
+
+        Raises:
+            ValidationError: Naming the JSON path of the first problem found.
+        """
+        from ._converter import from_dict  # noqa: PLC0415 - see to_dict
+
+        return from_dict(data, cls)
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
@@ -78,7 +123,7 @@ def _strings_field() -> Any:  # noqa: ANN401 - same
 
 
 @attrs.frozen(kw_only=True)
-class Participant:
+class Participant(JsonModel):
     """A sender, recipient or alias on a Text or HTML channel.
 
     Missive identifies people on these channels by any of three keys; the
@@ -104,7 +149,7 @@ class Participant:
 
 
 @attrs.frozen(kw_only=True)
-class EmailAddress:
+class EmailAddress(JsonModel):
     """A sender or recipient on an Email channel.
 
     Attributes:
@@ -124,7 +169,7 @@ def _bytes(value: bytes | bytearray | memoryview) -> bytes:
 
 
 @attrs.frozen(kw_only=True)
-class Attachment:
+class Attachment(JsonModel):
     """A file sent with a message; Missive receives it inline, base64-encoded.
 
     Attributes:
@@ -164,7 +209,7 @@ class Attachment:
 
 
 @attrs.frozen(kw_only=True)
-class _ConversationActions:
+class _ConversationActions(JsonModel):
     """What a message or a post may do to its conversation, declared once for both.
 
     The three message types and `Post` inherit these fields, so they are checked
@@ -310,7 +355,7 @@ Message: TypeAlias = TextMessage | HtmlMessage | EmailMessage
 
 
 @attrs.frozen(kw_only=True)
-class Notification:
+class Notification(JsonModel):
     """The notification Missive shows users for a post.
 
     Attributes:

@@ -9,7 +9,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Final, TextIO, cast
 
-from missive_channels._converter import structure_message
 from missive_channels._errors import JournalError, ValidationError
 from missive_channels._journal import JournalState
 from missive_channels._models import (
@@ -121,7 +120,7 @@ def message_from_json(line: str, *, default_type: str, account: str | None) -> M
         fields["attachments"] = [
             _wire_attachment(each) for each in cast("list[object]", attachments)
         ]
-    return structure_message(fields, kind)
+    return kind.from_dict(fields)
 
 
 class _Report:
