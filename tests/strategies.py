@@ -16,6 +16,7 @@ from missive_channels import (
     Notification,
     Participant,
     Post,
+    PostAttachment,
     TextMessage,
 )
 
@@ -285,8 +286,17 @@ wire_messages = messages.map(
     )
 )
 
+post_attachments = st.builds(
+    PostAttachment,
+    title=keys,
+    author_name=st.none() | st.text(max_size=8),
+    color=st.none() | st.sampled_from(["good", "#fff"]),
+    timestamp=st.none() | st.integers(0, 2**32),
+)
+
 posts = st.builds(
     Post,
+    attachments=st.lists(post_attachments, max_size=2),
     notification=st.builds(Notification, title=keys, body=keys),
     text=keys,
     markdown=st.none() | st.text(max_size=8),

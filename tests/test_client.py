@@ -222,7 +222,7 @@ def test_posts_over_the_cap_are_refused() -> None:
 
 def test_post_needs_text_or_markdown() -> None:
     """A post with only a notification is refused at construction, naming the fix."""
-    with pytest.raises(ValidationError, match="`text` or `markdown`"):
+    with pytest.raises(ValidationError, match="`text`, `markdown` or `attachments`"):
         Post(notification=Notification(title="t", body="b"))
     with pytest.raises(ValidationError, match="must not be empty"):
         Notification(title=" ", body="b")
@@ -553,10 +553,12 @@ async def test_a_text_channel_message_reads_field_by_field(
             shared_label_names="",
             created_at=datetime(2024, 6, 10, 14, 33, 20, tzinfo=UTC),
             last_activity_at=datetime(2024, 6, 10, 15, 48, 22, tzinfo=UTC),
+            extra={"a_future_field": {"nested": [1, 2]}},
         ),
         delivered_at=datetime(2024, 6, 10, 15, 48, 20, tzinfo=UTC),
         created_at=datetime(2024, 6, 10, 15, 48, 8, tzinfo=UTC),
         updated_at=datetime(2024, 6, 10, 15, 48, 22, tzinfo=UTC),
+        extra={"some_future_field": True},
     )
 
 

@@ -19,9 +19,11 @@ from missive_channels import (
     FieldTypeError,
     HtmlMessage,
     MissiveError,
+    MissiveWarning,
     Notification,
     Participant,
     Post,
+    PostAttachment,
     TextMessage,
     ValidationError,
 )
@@ -178,7 +180,7 @@ def test_a_post_adding_users_needs_an_organization() -> None:
 
 def test_a_post_needs_text_or_markdown() -> None:
     """A post with only a notification is refused: Missive shows nothing in the conversation."""
-    with pytest.raises(ValidationError, match="`text` or `markdown`") as info:
+    with pytest.raises(ValidationError, match="`text`, `markdown` or `attachments`") as info:
         post(text=None)
     assert info.value.field == "text"
     assert post(text=None, markdown="**Delivered**").markdown == "**Delivered**"
@@ -335,3 +337,59 @@ def test_attachments_read_from_base64_data_and_filename() -> None:
     assert Attachment.from_dict({"filename": "a.txt", "base64_data": "aGk="}).data == b"hi"
     with pytest.raises(ValidationError, match=r"^\$\.base64_data: expected base64 text"):
         Attachment.from_dict({"filename": "a.txt", "base64_data": "*"})
+
+
+# Post attachments and the labels warning -------------------------------------
+
+CARD = PostAttachment(
+    author_name="Philippe",
+    author_link="mailto:philippe@example.com",
+    author_icon="https://example.com/icon.png",
+    color="#2266ED",
+    title="Order shipped",
+    text="Tracking 1Z999",
+    timestamp=1_563_400_000,
+)
+
+
+def test_a_post_with_only_attachments_is_valid_and_encodes_the_cards() -> None:
+    """Missive's own "Create a post" example has attachments and no text: it can be built."""
+    post = Post(notification=Notification(title="Shipped", body="Order 5521"), attachments=[CARD])
+    assert post.attachments == (CARD,)
+    assert post.to_dict()["attachments"] == [
+        {
+            "author_name": "Philippe",
+            "author_link": "mailto:philippe@example.com",
+            "author_icon": "https://example.com/icon.png",
+            "color": "#2266ED",
+            "title": "Order shipped",
+            "text": "Tracking 1Z999",
+            "timestamp": 1_563_400_000,
+        }
+    ]
+    assert Post.from_dict(post.to_dict()) == post
+
+
+def test_a_post_attachment_needs_something_to_show_and_a_valid_colour() -> None:
+    """An empty card, a bad colour or a naive timestamp is refused at construction."""
+    with pytest.raises(ValidationError, match="PostAttachment needs"):
+        PostAttachment(color="#fff")
+    with pytest.raises(ValidationError, match="hex colour"):
+        PostAttachment(text="x", color="blue")
+    with pytest.raises(ValidationError):
+        PostAttachment(text="x", timestamp=datetime(2024, 1, 1))  # noqa: DTZ001 - the point
+    with pytest.raises(ValidationError, match="unexpected key 'footer'"):
+        PostAttachment.from_dict({"text": "x", "footer": "y"})
+
+
+def test_adding_labels_without_organization_warns_but_builds() -> None:
+    """Labels without organization give a MissiveWarning at the caller's line, not an error."""
+    with pytest.warns(MissiveWarning, match="add_shared_labels without `organization`") as caught:
+        message = TextMessage(account="a", from_field=SENDER, add_shared_labels=["l"])
+    assert caught[0].filename == __file__
+    assert message.add_shared_labels == ("l",)
+    with pytest.warns(MissiveWarning) as posted:
+        Post(notification=Notification(title="t", body="b"), text="x", add_shared_labels=["l"])
+    assert posted[0].filename == __file__
+    assert issubclass(MissiveWarning, UserWarning)
+    TextMessage(account="a", from_field=SENDER, add_shared_labels=["l"], organization="o")

@@ -32,6 +32,7 @@ from ._models import (
     Notification,
     Participant,
     Post,
+    PostAttachment,
     TextMessage,
 )
 
@@ -357,7 +358,16 @@ _NAMES: Final[dict[type, tuple[str, ...]]] = {
 
 # Outgoing models, read from the wire object a request carries: unknown keys are refused.
 _OUTGOING: Final = frozenset(
-    {TextMessage, HtmlMessage, EmailMessage, Post, Participant, EmailAddress, Notification}
+    {
+        TextMessage,
+        HtmlMessage,
+        EmailMessage,
+        Post,
+        PostAttachment,
+        Participant,
+        EmailAddress,
+        Notification,
+    }
 )
 
 

@@ -30,6 +30,9 @@ MissiveError
     └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
 ```
 
+Beside the tree, `MissiveWarning` (a ``UserWarning``) flags what Missive may
+refuse or ignore but is not known to: it is a warning, never an error.
+
 An `APIError` raised for a request that creates something (``POST /messages``,
 ``POST /posts``) says in ``possibly_delivered`` whether Missive may have
 processed it anyway; such requests are never resent silently.
@@ -57,6 +60,7 @@ __all__ = [
     "InvalidSignatureError",
     "JournalError",
     "MissiveError",
+    "MissiveWarning",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -71,6 +75,10 @@ __all__ = [
     "WebhookError",
     "WebhookPayloadError",
 ]
+
+
+class MissiveWarning(UserWarning):
+    """Something Missive may refuse or ignore, though its docs do not say it will."""
 
 
 class MissiveError(Exception):

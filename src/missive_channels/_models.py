@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias, cast
 
 import attrs
 
-from ._errors import ValidationError
+from ._errors import MissiveWarning, ValidationError
 from ._validators import (
     as_tuple,
     aware_datetime,
@@ -37,6 +38,7 @@ __all__ = [
     "Notification",
     "Participant",
     "Post",
+    "PostAttachment",
     "TextMessage",
 ]
 
@@ -237,7 +239,18 @@ class _ConversationActions(JsonModel):
     conversation_color: str | None = attrs.field(default=None, validator=[_OPT_STR, color])
 
     def __attrs_post_init__(self) -> None:
+        self._check_actions()
+
+    def _check_actions(self) -> None:
+        """Refuse actions Missive cannot act on; warn about labels without ``organization``."""
         name = type(self).__name__
+        if self.add_shared_labels and self.organization is None:
+            msg = (
+                f"{name}.add_shared_labels without `organization`: Missive may not add "
+                "the labels; set organization to the labels' organization id"
+            )
+            # The caller's frame: _check_actions, __attrs_post_init__, __init__, the caller.
+            warnings.warn(msg, MissiveWarning, stacklevel=4)
         for field in self._NEEDS_ORGANIZATION:
             if getattr(self, field) and self.organization is None:
                 msg = f"{name}.{field} needs `organization` (Missive requires it to find the users)"
@@ -370,6 +383,47 @@ class Notification(JsonModel):
     body: str = attrs.field(validator=[instance_of(str), not_empty])
 
 
+def _post_attachments(value: Iterable[PostAttachment]) -> tuple[PostAttachment, ...]:
+    return as_tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class PostAttachment(JsonModel):
+    """A rich card inside a post, as Missive's "Create a post" documents it.
+
+    Attributes:
+        author_name: The name shown at the top of the card.
+        author_link: The URL the name links to (``mailto:`` works).
+        author_icon: The URL of an icon shown beside the name.
+        color: The card's accent colour: ``#rgb``/``#rrggbb`` or ``good``,
+            ``warning``, ``danger``.
+        title: The card's title.
+        text: The card's text.
+        timestamp: The time shown on the card (aware ``datetime`` or int Unix seconds).
+
+    Raises:
+        ValidationError: If none of ``author_name``, ``title`` and ``text`` is set,
+            or a field is invalid; ``FieldTypeError`` for a wrong type.
+    """
+
+    author_name: str | None = _opt_str()
+    author_link: str | None = _opt_str()
+    author_icon: str | None = _opt_str()
+    color: str | None = attrs.field(default=None, validator=[_OPT_STR, color])
+    title: str | None = _opt_str()
+    text: str | None = _opt_str()
+    timestamp: datetime | None = attrs.field(
+        default=None, converter=_to_datetime, validator=aware_datetime
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.author_name or self.title or self.text):
+            msg = (
+                "PostAttachment needs `author_name`, `title` or `text`: an empty card shows nothing"
+            )
+            raise ValidationError(msg, field="text")
+
+
 @attrs.frozen(kw_only=True)
 class Post(_ConversationActions):
     """A post: a card inside a conversation, e.g. a delivery receipt or failure.
@@ -378,13 +432,14 @@ class Post(_ConversationActions):
 
     Attributes:
         notification: The notification users see; required.
-        text: The post's plain text; ``text`` or ``markdown`` is required.
+        text: The post's plain text; ``text``, ``markdown`` or ``attachments`` is required.
         markdown: The post's Markdown.
         conversation: The conversation to post into.
         references: Threading keys: post into the conversation that carries one of them.
         username: The name shown as the post's author.
         username_icon: URL of the author's icon.
         conversation_icon: URL of the conversation's icon.
+        attachments: Rich cards shown in the post (`PostAttachment`).
         conversation_subject: The conversation's title.
         conversation_color: ``#rgb``/``#rrggbb`` or ``good``, ``warning``, ``danger``.
         organization: The organization to link the conversation to; needed by
@@ -402,8 +457,11 @@ class Post(_ConversationActions):
             closed conversation closed; leave it unset to reopen as usual.
 
     Raises:
-        ValidationError: If neither ``text`` nor ``markdown`` is set, or a field
-            is invalid; ``FieldTypeError`` for a wrong type.
+        ValidationError: If none of ``text``, ``markdown`` and ``attachments`` is
+            set, or a field is invalid; ``FieldTypeError`` for a wrong type.
+
+    Warns:
+        MissiveWarning: If shared labels are added without ``organization``.
     """
 
     notification: Notification = attrs.field(validator=instance_of(Notification))
@@ -412,13 +470,16 @@ class Post(_ConversationActions):
     username: str | None = _opt_str()
     username_icon: str | None = _opt_str()
     conversation_icon: str | None = _opt_str()
+    attachments: tuple[PostAttachment, ...] = attrs.field(
+        default=(), converter=_post_attachments, validator=tuple_of(PostAttachment)
+    )
     reopen: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
 
     def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        if not (self.text or self.markdown):
+        self._check_actions()
+        if not (self.text or self.markdown or self.attachments):
             msg = (
-                "Post needs `text` or `markdown`: Missive rejects a post without content "
-                "(the notification alone is not shown in the conversation)"
+                "Post needs `text`, `markdown` or `attachments`: Missive rejects a post "
+                "without content (the notification alone is not shown in the conversation)"
             )
             raise ValidationError(msg, field="text")
