@@ -28,12 +28,16 @@ from missive_channels import (
 from missive_channels._converter import structure_payload, structure_webhook_event
 from missive_channels.webhooks import (
     Author,
+    Comment,
     ConversationAuthor,
     ConversationUser,
     MessageAttachment,
     Organization,
+    Rule,
+    RuleEvent,
     SharedLabel,
     Team,
+    parse_rule_webhook,
     parse_webhook,
 )
 from strategies import json_values, read_models, webhook_payloads
@@ -509,6 +513,9 @@ READ_MODELS = [
     StoredMessage,
     CreatedMessage,
     CreatedPost,
+    Rule,
+    Comment,
+    RuleEvent,
 ]
 
 
@@ -527,3 +534,81 @@ def test_any_valid_payload_round_trips(data: dict[str, Any]) -> None:
     """Whatever a valid payload holds, the event it parses to round-trips through to_dict."""
     event = parse_webhook(json.dumps(data).encode())
     assert WebhookEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+# Missive's rule webhooks, and every real-world shape ---------------------------
+
+RULE_FIXTURES = sorted(FIXTURES.glob("rule_*.json"))
+CHANNEL_FIXTURES = [FIXTURES / "webhook_text.json", FIXTURES / "webhook_html.json"]
+
+
+@pytest.mark.parametrize("path", RULE_FIXTURES, ids=lambda path: path.stem)
+def test_every_rule_payload_parses_keeps_its_extras_and_round_trips(path: Path) -> None:
+    """Each real-world rule shape parses, keeps unknown keys, and travels through JSON."""
+    event = parse_rule_webhook(path.read_bytes())
+    data = json.loads(path.read_bytes())
+    assert event.rule.type == data["rule"]["type"]
+    assert event.conversation.id == data["conversation"]["id"]
+    assert event.conversation.authors[0].extra == {"phone_number": "+15550100"}
+    label = event.conversation.shared_labels[0]
+    assert label.organization == "0f9e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f"
+    assert label.extra["visibility"] == "organization"
+    for message in (event.message, event.latest_message):
+        if message is not None:
+            assert message.extra["draft"] is False
+            assert "account_author" in message.extra
+            assert message.from_field is not None
+    assert RuleEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+@pytest.mark.parametrize("path", CHANNEL_FIXTURES, ids=lambda path: path.stem)
+def test_every_channel_payload_round_trips(path: Path) -> None:
+    """Each custom-channel shape parses and travels through JSON unchanged."""
+    event = parse_webhook(path.read_bytes())
+    assert WebhookEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def test_a_comment_rule_carries_the_comment_and_the_latest_message() -> None:
+    """A new_comment rule reads the comment, its author and mentions, and the latest message."""
+    event = parse_rule_webhook((FIXTURES / "rule_new_comment.json").read_bytes())
+    assert event.rule == Rule(
+        id="5f4e3d2c-1b0a-4987-a6b5-c4d3e2f1a0b9",
+        description="Comments to Slack",
+        type="new_comment",
+    )
+    assert event.message is None
+    assert event.comment is not None
+    assert event.comment.body == "@Jonas can you call them?"
+    assert event.comment.created_at == datetime(2024, 6, 10, 15, 50, tzinfo=UTC)
+    assert event.comment.author is not None
+    assert event.comment.author.name == "Ana Ruiz"
+    assert event.comment.extra["mentions"] == [{"id": JONAS, "index": 0, "length": 6}]
+    assert event.latest_message is not None
+    assert event.latest_message.body == "Your order has shipped"
+
+
+def test_an_unknown_rule_type_still_parses() -> None:
+    """A rule type Missive adds later is kept verbatim."""
+    event = parse_rule_webhook(
+        b'{"rule": {"id": "r", "type": "brand_new"}, "conversation": {"id": "c"}}'
+    )
+    assert event == RuleEvent(
+        rule=Rule(id="r", type="brand_new"), conversation=Conversation(id="c")
+    )
+    assert Comment(id="x").extra == {}
+
+
+def test_each_parser_names_the_other_kind_of_body() -> None:
+    """Each parser refuses the other kind of body and says which kind it looks like."""
+    rule = (FIXTURES / "rule_outgoing_sms.json").read_bytes()
+    with pytest.raises(WebhookPayloadError, match=r"looks like a rule webhook.*parse_rule_webhook"):
+        parse_webhook(rule)
+    with pytest.raises(
+        WebhookPayloadError, match=r"looks like a custom channel's webhook.*parse_webhook"
+    ):
+        parse_rule_webhook(TEXT)
+    with pytest.raises(WebhookPayloadError, match="required key is missing") as missing:
+        parse_rule_webhook(b'{"conversation": {"id": "c"}}')
+    assert missing.value.path == "$.rule"
+    with pytest.raises(WebhookPayloadError, match="not valid JSON"):
+        parse_rule_webhook(b"{")

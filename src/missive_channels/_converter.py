@@ -22,7 +22,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._errors import FieldTypeError, RequestTooLargeError, ValidationError, WebhookPayloadError
-from ._events import Correspondent, WebhookEvent
+from ._events import Correspondent, RuleEvent, WebhookEvent
 from ._models import (
     Attachment,
     EmailAddress,
@@ -46,6 +46,7 @@ __all__ = [
     "structure_message",
     "structure_payload",
     "structure_post",
+    "structure_rule_event",
     "structure_webhook_event",
     "to_dict",
     "to_request_body",
@@ -568,6 +569,10 @@ def structure_payload(
         raise error(problem, where) from cause
 
 
+def _has_key(data: object, key: str) -> bool:
+    return type(data) is dict and key in cast("dict[str, object]", data)
+
+
 def structure_webhook_event(data: object) -> WebhookEvent:
     """Structure a decoded webhook body into a `WebhookEvent`.
 
@@ -580,7 +585,35 @@ def structure_webhook_event(data: object) -> WebhookEvent:
     Raises:
         WebhookPayloadError: If the body is not shaped like a webhook delivery.
     """
+    if _has_key(data, "rule"):
+        msg = (
+            "the body looks like a rule webhook (it has a `rule` key), not a custom channel's: "
+            "parse it with parse_rule_webhook, or WebhookVerifier.unwrap_rule"
+        )
+        raise WebhookPayloadError(msg)
     return structure_payload(data, WebhookEvent)
+
+
+def structure_rule_event(data: object) -> RuleEvent:
+    """Structure a decoded rule webhook body into a `RuleEvent`.
+
+    Args:
+        data: The decoded JSON body.
+
+    Returns:
+        The event.
+
+    Raises:
+        WebhookPayloadError: If the body is not shaped like a rule webhook; a
+            custom channel's body is named as such.
+    """
+    if _has_key(data, "message") and not _has_key(data, "rule"):
+        msg = (
+            "the body looks like a custom channel's webhook (it has a `message` and no `rule`), "
+            "not a rule's: parse it with parse_webhook, or WebhookVerifier.unwrap"
+        )
+        raise WebhookPayloadError(msg)
+    return structure_payload(data, RuleEvent)
 
 
 def _structure_outgoing(data: object, cls: type[_T], path: str) -> _T:

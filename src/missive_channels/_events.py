@@ -23,12 +23,15 @@ from ._models import JsonModel, Participant
 
 __all__ = [
     "Author",
+    "Comment",
     "Conversation",
     "ConversationAuthor",
     "ConversationUser",
     "Correspondent",
     "MessageAttachment",
     "Organization",
+    "Rule",
+    "RuleEvent",
     "SharedLabel",
     "StoredMessage",
     "Team",
@@ -410,4 +413,68 @@ class StoredMessage(JsonModel):
     delivered_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Rule(JsonModel):
+    """The Missive rule that sent a rule webhook.
+
+    Attributes:
+        id: The rule's id.
+        description: The rule's description, as written in Missive.
+        type: What triggered the rule, e.g. ``"label_change"``,
+            ``"new_comment"`` or ``"incoming_twilio_message"``; kept as an open
+            string so new types never fail parsing.
+        extra: The keys Missive sent that this model does not name, as sent.
+    """
+
+    id: str
+    description: str | None = None
+    type: str | None = None
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Comment(JsonModel):
+    """A comment Missive users wrote in a conversation.
+
+    Attributes:
+        id: The comment's id.
+        body: The comment's text.
+        author: The Missive user who wrote it.
+        created_at: When it was written (aware, UTC).
+        extra: The keys Missive sent that this model does not name (e.g. ``mentions``,
+            ``task``), as sent.
+    """
+
+    id: str
+    body: str | None = None
+    author: Author | None = None
+    created_at: datetime | None = None
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class RuleEvent(JsonModel):
+    """One delivery of a Missive rule's webhook: the rule, its conversation and what triggered it.
+
+    Which of ``message``, ``comment`` and ``latest_message`` Missive sends depends
+    on the rule's type. Messages may come from any channel (email, SMS, custom
+    channels), so they are `StoredMessage` objects.
+
+    Attributes:
+        rule: The rule that fired.
+        conversation: The conversation it fired on.
+        message: The message that triggered the rule, for message rules.
+        comment: The comment that triggered the rule, for comment rules.
+        latest_message: The conversation's newest message, where Missive sends it.
+        extra: The keys Missive sent that this model does not name, as sent.
+    """
+
+    rule: Rule
+    conversation: Conversation
+    message: StoredMessage | None = None
+    comment: Comment | None = None
+    latest_message: StoredMessage | None = None
     extra: Mapping[str, object] = _extra()

@@ -1,4 +1,4 @@
-"""Receive a custom channel's webhook: check its signature, parse it, drop redeliveries.
+"""Receive a custom channel's or a rule's webhook: check its signature, parse it, drop redeliveries.
 
 Missive signs the raw request body with HMAC-SHA256 under the channel's "Signature
 secret" and sends ``sha256=<hex>`` in ``X-Hook-Signature`` (one page of Missive's
@@ -27,6 +27,7 @@ __all__ = [
     "AsyncDeduplicator",
     "Author",
     "Body",
+    "Comment",
     "ConversationAuthor",
     "ConversationUser",
     "Deduplicator",
@@ -35,6 +36,8 @@ __all__ = [
     "InMemoryDeduplicator",
     "MessageAttachment",
     "Organization",
+    "Rule",
+    "RuleEvent",
     "SharedLabel",
     "SignatureFailure",
     "SignatureMatch",
@@ -45,6 +48,7 @@ __all__ = [
     "ahandle_once",
     "compute_signature",
     "handle_once",
+    "parse_rule_webhook",
     "parse_webhook",
     "verify_signature",
 ]
@@ -60,10 +64,13 @@ from ._dedup import (
 from ._errors import SignatureFailure
 from ._events import (
     Author,
+    Comment,
     ConversationAuthor,
     ConversationUser,
     MessageAttachment,
     Organization,
+    Rule,
+    RuleEvent,
     SharedLabel,
     Team,
     WebhookEvent,
@@ -77,6 +84,7 @@ from ._webhooks import (
     SignatureMatch,
     WebhookVerifier,
     compute_signature,
+    parse_rule_webhook,
     parse_webhook,
     verify_signature,
 )
