@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import math
 import types
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, Final, TypeAlias, TypeVar, Union, cast, get_args, get_origin
 
@@ -53,6 +55,8 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+logger: Final = logging.getLogger("missive_channels")
 _M = TypeVar("_M", bound=Message)
 
 MAX_REQUEST_BYTES: Final = 10_000_000
@@ -442,22 +446,71 @@ def _read_extra(value: object, _: object) -> object:
     return value  # the model makes it a read-only copy
 
 
+_lenient_notes: Final[ContextVar[dict[str, None]]] = ContextVar("_lenient_notes")
+"""The fields read as None while one document is structured, in order, each once.
+
+A model is structured again after one of its own fields is set aside, and its
+nested models with it; noting each field once logs one warning per document.
+"""
+
+_LENIENT_TYPES: Final = (str | None, int | None, bool | None, datetime | None)
+"""Optional scalars: one of an unexpected type reads as ``None`` instead of failing the event."""
+
+
+def _lenient_fields(cls: type[Any], conv: cattrs.Converter) -> dict[str, tuple[Hook, Any]]:
+    # What a handler needs to act stays strict: bodies, and the people of the
+    # recipients (ids are required fields, strict anyway).
+    if cls is Correspondent:
+        return {}
+    return {
+        field.name: (conv.get_structure_hook(field.type), field.type)
+        for field in attrs.fields(attrs.resolve_types(cls))
+        if field.type in _LENIENT_TYPES and field.name != "body"
+    }
+
+
+def _off_type(data: dict[str, object], lenient: dict[str, tuple[Hook, Any]]) -> dict[str, object]:
+    """Return the lenient fields of ``data`` whose values their hooks refuse."""
+    found: dict[str, object] = {}
+    for name, (hook, type_) in lenient.items():
+        value = data.get(name)
+        try:
+            hook(value, type_)
+        except ValueError:
+            found[name] = value
+    return found
+
+
 def _read_model_hook(cls: type[_T], conv: cattrs.Converter) -> Hook:
-    """Structure a read model; the keys it does not name go to its ``extra``, as sent."""
+    """Structure a read model; the keys it does not name go to its ``extra``, as sent.
+
+    An optional scalar of an unexpected type (a count sent as text, a numeric id
+    where a string is documented) reads as ``None``; its value goes to ``extra``
+    under its key, and a warning is logged. The event, and the reply it carries,
+    is never lost over a field the handler does not need.
+    """
     overrides = _somebody_overrides(cls, conv)
     overrides["extra"] = override(struct_hook=_read_extra)
     generated = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=False, **overrides)
     # Read models use Missive's key names as field names.
     known = frozenset(attrs.fields_dict(cast("type[Any]", cls))) - {"extra"}
+    lenient = _lenient_fields(cls, conv)
 
     def structure(value: object, _: object) -> _T:
         if type(value) is not dict:
             raise _ShapeError(expected="an object", got=value)
         data = cast("dict[str, object]", value)
-        if not data.keys() <= known:
+        extra = {} if data.keys() <= known else {k: v for k, v in data.items() if k not in known}
+        try:
             # An "extra" key Missive sends is one of the unknown keys, kept inside.
-            data = {**data, "extra": {k: v for k, v in data.items() if k not in known}}
-        return generated(data, cls)
+            return generated({**data, "extra": extra} if extra else data, cls)
+        except (cattrs.BaseValidationError, ValueError):
+            off = _off_type(data, lenient)
+            if not off:
+                raise
+        _lenient_notes.get().update(dict.fromkeys(f"{cls.__name__}.{name}" for name in off))
+        kept = {k: v for k, v in data.items() if k not in off}
+        return generated({**kept, "extra": {**extra, **off}}, cls)
 
     return structure
 
@@ -545,9 +598,11 @@ def structure_payload(
 ) -> _T:
     """Structure decoded JSON into a read-side model, tolerating what Missive may send.
 
-    Unknown keys are ignored; missing or null optional values become ``None`` or
-    ``()``; Unix seconds become aware UTC datetimes. Only a wrong type, a missing
-    required key or a model's own validator fails.
+    Unknown keys go to each read model's ``extra``; missing or null optional
+    values become ``None`` or ``()``; Unix seconds become aware UTC datetimes.
+    An optional scalar of an unexpected type reads as ``None``, its value kept in
+    ``extra``, with one warning logged for the document. Only a wrong type
+    elsewhere, a missing required key or a model's own validator fails.
 
     Args:
         data: The decoded JSON value.
@@ -562,11 +617,22 @@ def structure_payload(
     Raises:
         Exception: Whatever ``error`` builds, naming the path of the first problem.
     """
+    notes: dict[str, None] = {}
+    token = _lenient_notes.set(notes)
     try:
         return _structure(data, cls)
     except (cattrs.BaseValidationError, ValueError) as exc:
         where, problem, cause = _problems(exc, path)[0]
         raise error(problem, where) from cause
+    finally:
+        _lenient_notes.reset(token)
+        if notes:
+            logger.warning(
+                "%s at %s: values of an unexpected type read as None, kept in extra: %s",
+                cls.__name__,
+                path,
+                ", ".join(notes),
+            )
 
 
 def _has_key(data: object, key: str) -> bool:
