@@ -21,6 +21,7 @@ from missive_channels import (
     CreatedPost,
     Participant,
     StoredMessage,
+    TextMessage,
     ValidationError,
     WebhookEvent,
     WebhookMessage,
@@ -650,3 +651,15 @@ def test_each_parser_names_the_other_kind_of_body() -> None:
     assert missing.value.path == "$.rule"
     with pytest.raises(WebhookPayloadError, match="not valid JSON"):
         parse_rule_webhook(b"{")
+
+
+def test_out_of_range_seconds_read_as_none_or_fail_an_outgoing_model() -> None:
+    """Unix seconds out of range: kept in extra on a read model, refused on a message."""
+    event = parse_webhook(
+        b'{"message": {"id": "m", "delivered_at": 1e30}, "conversation": {"id": "c"}}'
+    )
+    assert event.message.delivered_at is None
+    assert event.message.extra == {"delivered_at": 1e30}
+    wire = {"account": "a", "from_field": {"id": "x"}, "delivered_at": 10**30}
+    with pytest.raises(ValidationError, match="is out of range for Unix seconds"):
+        TextMessage.from_dict(wire)
