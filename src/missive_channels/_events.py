@@ -43,8 +43,11 @@ _NOTHING_EXTRA: Final[Mapping[str, object]] = MappingProxyType({})
 
 
 def _read_only(value: Mapping[str, object]) -> Mapping[str, object]:
-    # A copy, so that changing the mapping given never changes the model.
-    return MappingProxyType(dict(value)) if value else _NOTHING_EXTRA
+    # A copy, so that changing the mapping given never changes the model; the
+    # shared empty default (most objects) is returned as it is.
+    if value is _NOTHING_EXTRA or not value:
+        return _NOTHING_EXTRA
+    return MappingProxyType(dict(value))
 
 
 def _extra() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is typed as its default
