@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from attrs import evolve as attrs_evolve
 from hypothesis import strategies as st
 
 from missive_channels import (
@@ -12,7 +13,10 @@ from missive_channels import (
     EmailAddress,
     EmailMessage,
     HtmlMessage,
+    Notification,
     Participant,
+    Post,
+    PostAttachment,
     TextMessage,
 )
 
@@ -215,4 +219,93 @@ stored_message_bodies = st.fixed_dictionaries(
             },
         )
     }
+)
+
+
+# Read models, built directly --------------------------------------------------
+
+_whole_seconds = st.integers(0, 2**32).map(lambda s: datetime.fromtimestamp(s, timezone.utc))
+
+
+def read_models(cls: type[Any]) -> st.SearchStrategy[Any]:
+    """Any instance of a read model or result, ``extra`` included, as Missive could send it.
+
+    Datetimes are whole seconds (Missive sends Unix seconds); participants and
+    correspondents always name somebody (one naming nobody is left out on reading).
+    """
+    import attrs  # noqa: PLC0415 - only this builder needs it
+
+    from missive_channels import Correspondent  # noqa: PLC0415
+
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        fields[field.name] = _field_strategy(field.type)
+    names = set(fields)
+    if "extra" in names:
+        fields["extra"] = st.dictionaries(
+            st.text(max_size=8).filter(lambda k: k not in names), json_values, max_size=2
+        )
+    if cls is Correspondent:
+        fields["id"] = keys
+    return st.builds(cls, **fields)
+
+
+def _field_strategy(hint: Any) -> st.SearchStrategy[Any]:
+    import typing  # noqa: PLC0415
+
+    from missive_channels import Correspondent, Participant  # noqa: PLC0415
+
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    optional = type(None) in typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:
+        return st.lists(_field_strategy(args[0]), max_size=2).map(tuple)
+    target = args[0] if optional else hint
+    if target is Participant:
+        inner: st.SearchStrategy[Any] = participants
+    elif target is Correspondent:
+        inner = read_models(Correspondent)
+    elif target is str:
+        inner = st.text(max_size=8)
+    elif target is bool:
+        inner = st.booleans()
+    elif target is int:
+        inner = st.integers(-(2**53), 2**53)
+    elif target is datetime:
+        inner = _whole_seconds
+    elif typing.get_origin(target) is not None:  # the `extra` mapping, built by the caller
+        inner = st.just({})
+    else:
+        inner = st.deferred(lambda: read_models(target))
+    return st.none() | inner if optional else inner
+
+
+#: Outgoing messages whose delivery time is whole seconds, as the wire carries it.
+wire_messages = messages.map(
+    lambda m: attrs_evolve(
+        m, delivered_at=None if m.delivered_at is None else m.delivered_at.replace(microsecond=0)
+    )
+)
+
+post_attachments = st.builds(
+    PostAttachment,
+    title=keys,
+    author_name=st.none() | st.text(max_size=8),
+    color=st.none() | st.sampled_from(["good", "#fff"]),
+    timestamp=st.none() | st.integers(0, 2**32),
+)
+
+posts = st.builds(
+    Post,
+    attachments=st.lists(post_attachments, max_size=2),
+    notification=st.builds(Notification, title=keys, body=keys),
+    text=keys,
+    markdown=st.none() | st.text(max_size=8),
+    username=st.none() | st.text(max_size=8),
+    reopen=st.none() | st.booleans(),
+    **{
+        name: strategy
+        for name, strategy in common_fields().items()
+        if name
+        not in {"account", "body", "delivered_at", "external_id", "attachments", "remove_assignees"}
+    },
 )

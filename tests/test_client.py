@@ -226,7 +226,7 @@ def test_posts_over_the_cap_are_refused() -> None:
 
 def test_post_needs_text_or_markdown() -> None:
     """A post with only a notification is refused at construction, naming the fix."""
-    with pytest.raises(ValidationError, match="`text` or `markdown`"):
+    with pytest.raises(ValidationError, match="`text`, `markdown` or `attachments`"):
         Post(notification=Notification(title="t", body="b"))
     with pytest.raises(ValidationError, match="must not be empty"):
         Notification(title=" ", body="b")
@@ -557,10 +557,12 @@ async def test_a_text_channel_message_reads_field_by_field(
             shared_label_names="",
             created_at=datetime(2024, 6, 10, 14, 33, 20, tzinfo=UTC),
             last_activity_at=datetime(2024, 6, 10, 15, 48, 22, tzinfo=UTC),
+            extra={"a_future_field": {"nested": [1, 2]}},
         ),
         delivered_at=datetime(2024, 6, 10, 15, 48, 20, tzinfo=UTC),
         created_at=datetime(2024, 6, 10, 15, 48, 8, tzinfo=UTC),
         updated_at=datetime(2024, 6, 10, 15, 48, 22, tzinfo=UTC),
+        extra={"some_future_field": True},
     )
 
 
@@ -674,23 +676,8 @@ def _email_with(change: Any) -> dict[str, Any]:
         ),
         (
             "get",
-            _email_with(lambda m: m["attachments"][0].update(size="48 kB")),
-            "$.messages.attachments[0].size: expected an integer, got a string",
-        ),
-        (
-            "get",
-            _email_with(lambda m: m["conversation"]["users"][0].update(closed="no")),
-            "$.messages.conversation.users[0].closed: expected true or false, got a string",
-        ),
-        (
-            "get",
             _email_with(lambda m: m["conversation"].pop("id")),
             "$.messages.conversation.id: required key is missing",
-        ),
-        (
-            "get",
-            _email_with(lambda m: m.update(updated_at="yesterday")),
-            "$.messages.updated_at: expected Unix seconds (a number), got a string",
         ),
         (
             "get_many",
@@ -698,9 +685,9 @@ def _email_with(change: Any) -> dict[str, Any]:
             "$.messages[1].id: expected a string, got a number",
         ),
         (
-            "conversation",
-            {"conversations": [{"id": "c1", "messages_count": "3"}]},
-            "$.conversations[0].messages_count: expected an integer, got a string",
+            "get",
+            _email_with(lambda m: m.update(body=5)),
+            "$.messages.body: expected a string, got a number",
         ),
     ],
 )

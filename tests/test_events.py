@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from missive_channels import (
     Conversation,
+    Correspondent,
+    CreatedMessage,
+    CreatedPost,
     Participant,
+    StoredMessage,
+    TextMessage,
+    ValidationError,
     WebhookEvent,
     WebhookMessage,
     WebhookPayloadError,
@@ -23,15 +30,19 @@ from missive_channels import (
 from missive_channels._converter import structure_payload, structure_webhook_event
 from missive_channels.webhooks import (
     Author,
+    Comment,
     ConversationAuthor,
     ConversationUser,
     MessageAttachment,
     Organization,
+    Rule,
+    RuleEvent,
     SharedLabel,
     Team,
+    parse_rule_webhook,
     parse_webhook,
 )
-from strategies import json_values, webhook_payloads
+from strategies import json_values, read_models, webhook_payloads
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEXT = (FIXTURES / "webhook_text.json").read_bytes()
@@ -161,7 +172,8 @@ def test_html_payload_with_every_optional_part_parses_field_by_field() -> None:
             name="VIP",
             name_with_parent_names="Customers/VIP",
             color="#ff0000",
-            parent_id="label-0",
+            parent="label-0",
+            organization="org-1",
         ),
     )
     assert conversation.assignee_names == "Jonas Weber"
@@ -246,24 +258,9 @@ def test_an_unknown_message_type_is_kept_as_text() -> None:
             "expected a string, got null",
         ),
         (
-            lambda d: d["message"].update(delivered_at="yesterday"),
-            "$.message.delivered_at",
-            "expected Unix seconds (a number), got a string",
-        ),
-        (
-            lambda d: d["message"].update(delivered_at=10**30),
-            "$.message.delivered_at",
-            "is out of range for Unix seconds",
-        ),
-        (
-            lambda d: d["conversation"]["users"][0].update(closed="no"),
-            "$.conversation.users[0].closed",
-            "expected true or false, got a string",
-        ),
-        (
-            lambda d: d["conversation"].update(messages_count=True),
-            "$.conversation.messages_count",
-            "expected an integer, got a boolean",
+            lambda d: d["message"].update(body=7),
+            "$.message.body",
+            "expected a string, got a number",
         ),
         (
             lambda d: d["conversation"].update(organization=["org"]),
@@ -397,8 +394,272 @@ def test_a_wrongly_typed_value_is_reported_at_its_path(
 ) -> None:
     """Replacing a scalar with a value of another JSON type fails exactly at its path."""
     message = data["message"]
-    key = draw.draw(st.sampled_from(["id", "type", "body", "delivered_at"]))
+    key = draw.draw(st.sampled_from(["id", "body"]))
     message[key] = draw.draw(st.sampled_from([[1], {"a": 1}, True]))
     with pytest.raises(WebhookPayloadError) as info:
         structure_webhook_event(data)
     assert info.value.path == f"$.message.{key}"
+
+
+@_QUICK
+@given(webhook_payloads, st.data())
+def test_an_optional_field_of_an_unexpected_type_reads_as_none_and_is_kept(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    """An off-type optional scalar never loses the event: it reads as None, kept in extra."""
+    key = draw.draw(st.sampled_from(["type", "preview", "subject", "delivered_at"]))
+    value = draw.draw(st.sampled_from([[1], {"a": 1}, True, "yesterday", 10**30]))
+    data["message"][key] = value
+    assume(not (key != "delivered_at" and isinstance(value, str)))
+    event = structure_webhook_event(data)
+    assert getattr(event.message, key) is None
+    assert event.message.extra[key] == value
+    assert WebhookEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def test_off_type_optional_fields_log_one_warning_per_document(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Counts, colours, flags and timestamps of the wrong type are named in one warning."""
+    data = _payload(HTML)
+    data["conversation"]["messages_count"] = "5"
+    data["conversation"]["color"] = 7
+    data["conversation"]["users"][0]["closed"] = "no"
+    data["message"]["delivered_at"] = "yesterday"
+    data["message"]["author"]["id"] = 42
+    with caplog.at_level(logging.WARNING, logger="missive_channels"):
+        event = parse_webhook(json.dumps(data).encode())
+    assert event.conversation.messages_count is None
+    assert event.conversation.extra == {"messages_count": "5", "color": 7}
+    assert event.conversation.users[0].closed is None
+    assert event.message.delivered_at is None
+    assert event.message.author is not None
+    assert event.message.author.extra == {"id": 42}
+    expected = (
+        "WebhookEvent at $: values of an unexpected type read as None, kept in extra: "
+        "Author.id, WebhookMessage.delivered_at, ConversationUser.closed, "
+        "Conversation.color, Conversation.messages_count"
+    )
+    assert [record.getMessage() for record in caplog.records] == [expected]
+
+
+def test_a_strict_field_still_fails_next_to_an_off_type_optional_one() -> None:
+    """Setting an off-type optional field aside never hides a wrong id or body."""
+    data = _payload()
+    data["message"]["preview"] = 5
+    data["message"]["body"] = ["not", "text"]
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_webhook(json.dumps(data).encode())
+    assert info.value.path == "$.message.body"
+
+
+# Nothing Missive sends is lost: extra, to_dict, from_dict -----------------------
+
+
+def test_unknown_keys_are_kept_in_extra_at_every_level() -> None:
+    """Each read model keeps the keys it does not name, as sent, and only those."""
+    data = _payload(HTML)
+    data["account_author"] = {"id": "u-1"}
+    data["message"]["draft"] = False
+    data["message"]["author"]["phone_number"] = "+15551230000"
+    data["message"]["attachments"][0]["base64_data"] = "aGk="
+    data["conversation"]["users"][0]["unknown_flag"] = True
+    data["conversation"]["shared_labels"][0]["visibility"] = "organization"
+    data["conversation"]["team"]["inbox"] = None
+    event = parse_webhook(json.dumps(data).encode())
+    assert event.extra == {"account_author": {"id": "u-1"}}
+    assert event.message.extra == {"draft": False, "some_future_field": {"x": 1}}
+    assert event.message.author is not None
+    assert event.message.author.extra == {"phone_number": "+15551230000"}
+    assert event.message.attachments[0].extra == {"base64_data": "aGk="}
+    assert event.conversation.users[0].extra == {"unknown_flag": True}
+    assert event.conversation.shared_labels[0].extra == {"visibility": "organization"}
+    assert event.conversation.team is not None
+    assert event.conversation.team.extra == {"inbox": None}
+    assert event.conversation.extra == {}
+
+
+def test_extra_is_a_read_only_copy() -> None:
+    """`extra` cannot be changed, and changing the mapping given never changes the model."""
+    given_extra = {"k": 1}
+    author = Author(id="a", extra=given_extra)
+    given_extra["k"] = 2
+    assert author.extra == {"k": 1}
+    with pytest.raises(TypeError):
+        author.extra["k"] = 3  # type: ignore[index]
+    assert Author(id="a").extra == {}
+    assert repr(Author(extra={"k": 1})).endswith("extra={'k': 1})")
+    assert hash(Author(id="a", extra={"k": 1})) == hash(Author(id="a"))
+
+
+def test_a_key_named_extra_is_kept_inside_extra() -> None:
+    """A key Missive might call `extra` is one more unknown key, never the model's field."""
+    event = parse_webhook(b'{"message": {"id": "m", "extra": 5}, "conversation": {"id": "c"}}')
+    assert event.message.extra == {"extra": 5}
+    assert event.message.to_dict() == {"id": "m", "extra": 5}
+
+
+def test_to_dict_is_missives_shape_with_extra_merged_back() -> None:
+    """`to_dict` gives Missive's keys, Unix seconds and the unknown keys, ready for json.dumps."""
+    data = _payload(HTML)
+    event = parse_webhook(json.dumps(data).encode())
+    written = event.to_dict()
+    assert written["message"]["some_future_field"] == {"x": 1}
+    assert written["message"]["delivered_at"] == data["message"]["delivered_at"]
+    assert written["conversation"]["shared_labels"][0]["parent"] == "label-0"
+    assert json.loads(json.dumps(written)) == written
+    assert WebhookEvent.from_dict(json.loads(json.dumps(written))) == event
+
+
+def test_fractions_of_a_second_are_kept_on_the_way_back() -> None:
+    """A timestamp Missive sent with a fraction is written back as that number."""
+    event = parse_webhook(
+        b'{"message": {"id": "m", "created_at": 1.5, "updated_at": 2}, "conversation": {"id": "c"}}'
+    )
+    assert event.message.to_dict() == {"id": "m", "created_at": 1.5, "updated_at": 2}
+
+
+def test_from_dict_failures_are_validation_errors_naming_the_path() -> None:
+    """A read model refuses a wrong type with a ValidationError at its JSON path."""
+    with pytest.raises(ValidationError, match=r"^\$\.message\.id: expected a string") as info:
+        WebhookEvent.from_dict({"message": {"id": 1}, "conversation": {"id": "c"}})
+    assert info.value.field == "message"
+    with pytest.raises(ValidationError, match=r"^expected an object, got an array$") as root:
+        Conversation.from_dict([])
+    assert root.value.field is None
+
+
+def test_results_travel_too() -> None:
+    """CreatedMessage and CreatedPost write and read Missive's keys."""
+    created = CreatedMessage(id="m", conversation_id="c")
+    assert created.to_dict() == {"id": "m", "conversation_id": "c"}
+    assert CreatedMessage.from_dict(created.to_dict()) == created
+    assert CreatedPost.from_dict({}) == CreatedPost()
+
+
+READ_MODELS = [
+    MessageAttachment,
+    Author,
+    WebhookMessage,
+    Organization,
+    Team,
+    SharedLabel,
+    ConversationUser,
+    ConversationAuthor,
+    Conversation,
+    WebhookEvent,
+    Correspondent,
+    StoredMessage,
+    CreatedMessage,
+    CreatedPost,
+    Rule,
+    Comment,
+    RuleEvent,
+]
+
+
+@pytest.mark.parametrize("cls", READ_MODELS, ids=lambda cls: cls.__name__)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_every_read_model_round_trips_through_json(cls: type[Any], data: st.DataObject) -> None:
+    """`Cls.from_dict(json.loads(json.dumps(x.to_dict()))) == x` for any instance."""
+    model = data.draw(read_models(cls))
+    assert cls.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+@settings(max_examples=50, deadline=None)
+@given(webhook_payloads)
+def test_any_valid_payload_round_trips(data: dict[str, Any]) -> None:
+    """Whatever a valid payload holds, the event it parses to round-trips through to_dict."""
+    event = parse_webhook(json.dumps(data).encode())
+    assert WebhookEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+# Missive's rule webhooks, and every real-world shape ---------------------------
+
+RULE_FIXTURES = sorted(FIXTURES.glob("rule_*.json"))
+CHANNEL_FIXTURES = [FIXTURES / "webhook_text.json", FIXTURES / "webhook_html.json"]
+
+
+@pytest.mark.parametrize("path", RULE_FIXTURES, ids=lambda path: path.stem)
+def test_every_rule_payload_parses_keeps_its_extras_and_round_trips(path: Path) -> None:
+    """Each real-world rule shape parses, keeps unknown keys, and travels through JSON."""
+    event = parse_rule_webhook(path.read_bytes())
+    data = json.loads(path.read_bytes())
+    assert event.rule.type == data["rule"]["type"]
+    assert event.conversation.id == data["conversation"]["id"]
+    assert event.conversation.authors[0].extra == {"phone_number": "+15550100"}
+    label = event.conversation.shared_labels[0]
+    assert label.organization == "0f9e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f"
+    assert label.extra["visibility"] == "organization"
+    for message in (event.message, event.latest_message):
+        if message is not None:
+            assert message.extra["draft"] is False
+            assert "account_author" in message.extra
+            assert message.from_field is not None
+    assert RuleEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+@pytest.mark.parametrize("path", CHANNEL_FIXTURES, ids=lambda path: path.stem)
+def test_every_channel_payload_round_trips(path: Path) -> None:
+    """Each custom-channel shape parses and travels through JSON unchanged."""
+    event = parse_webhook(path.read_bytes())
+    assert WebhookEvent.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def test_a_comment_rule_carries_the_comment_and_the_latest_message() -> None:
+    """A new_comment rule reads the comment, its author and mentions, and the latest message."""
+    event = parse_rule_webhook((FIXTURES / "rule_new_comment.json").read_bytes())
+    assert event.rule == Rule(
+        id="5f4e3d2c-1b0a-4987-a6b5-c4d3e2f1a0b9",
+        description="Comments to Slack",
+        type="new_comment",
+    )
+    assert event.message is None
+    assert event.comment is not None
+    assert event.comment.body == "@Jonas can you call them?"
+    assert event.comment.created_at == datetime(2024, 6, 10, 15, 50, tzinfo=UTC)
+    assert event.comment.author is not None
+    assert event.comment.author.name == "Ana Ruiz"
+    assert event.comment.extra["mentions"] == [{"id": JONAS, "index": 0, "length": 6}]
+    assert event.latest_message is not None
+    assert event.latest_message.body == "Your order has shipped"
+
+
+def test_an_unknown_rule_type_still_parses() -> None:
+    """A rule type Missive adds later is kept verbatim."""
+    event = parse_rule_webhook(
+        b'{"rule": {"id": "r", "type": "brand_new"}, "conversation": {"id": "c"}}'
+    )
+    assert event == RuleEvent(
+        rule=Rule(id="r", type="brand_new"), conversation=Conversation(id="c")
+    )
+    assert Comment(id="x").extra == {}
+
+
+def test_each_parser_names_the_other_kind_of_body() -> None:
+    """Each parser refuses the other kind of body and says which kind it looks like."""
+    rule = (FIXTURES / "rule_outgoing_sms.json").read_bytes()
+    with pytest.raises(WebhookPayloadError, match=r"looks like a rule webhook.*parse_rule_webhook"):
+        parse_webhook(rule)
+    with pytest.raises(
+        WebhookPayloadError, match=r"looks like a custom channel's webhook.*parse_webhook"
+    ):
+        parse_rule_webhook(TEXT)
+    with pytest.raises(WebhookPayloadError, match="required key is missing") as missing:
+        parse_rule_webhook(b'{"conversation": {"id": "c"}}')
+    assert missing.value.path == "$.rule"
+    with pytest.raises(WebhookPayloadError, match="not valid JSON"):
+        parse_rule_webhook(b"{")
+
+
+def test_out_of_range_seconds_read_as_none_or_fail_an_outgoing_model() -> None:
+    """Unix seconds out of range: kept in extra on a read model, refused on a message."""
+    event = parse_webhook(
+        b'{"message": {"id": "m", "delivered_at": 1e30}, "conversation": {"id": "c"}}'
+    )
+    assert event.message.delivered_at is None
+    assert event.message.extra == {"delivered_at": 1e30}
+    wire = {"account": "a", "from_field": {"id": "x"}, "delivered_at": 10**30}
+    with pytest.raises(ValidationError, match="is out of range for Unix seconds"):
+        TextMessage.from_dict(wire)

@@ -931,3 +931,32 @@ def test_reset_forgets_everything_but_channels(
     assert fake.deliveries == []
     assert text in fake.channels
     assert created(send(client, text, references=["r"]))["conversation"] != ids["conversation"]
+
+
+def test_references_match_an_earlier_messages_external_id(
+    fake: FakeMissive, client: httpx.Client, text: str
+) -> None:
+    """As Missive does, a reference equal to an earlier message's external_id threads into it."""
+    first = created(send(client, text, external_id="order-77"))
+    reply = created(send(client, text, references=["order-77"]))
+    assert reply["conversation"] == first["conversation"]
+    receipt = post(client, references=["order-77"])
+    assert receipt.json()["posts"]["conversation"] == first["conversation"]
+    assert len(fake.conversations) == 1
+
+
+def test_chevrons_are_optional_on_a_posts_references(client: httpx.Client, text: str) -> None:
+    """A post's reference matches with or without the chevrons the message used, both ways."""
+    wrapped = created(send(client, text, references=["<abc@mail.example>"]))
+    bare = created(send(client, text, references=["xyz@mail.example"]))
+    assert (
+        post(client, references=["abc@mail.example"]).json()["posts"]["conversation"]
+        == (wrapped["conversation"])
+    )
+    assert (
+        post(client, references=["<xyz@mail.example>"]).json()["posts"]["conversation"]
+        == (bare["conversation"])
+    )
+    exact = created(send(client, text, references=["m-1@mail.example"]))
+    other = created(send(client, text, references=["<m-1@mail.example>"]))
+    assert other["conversation"] != exact["conversation"]  # a message's references match exactly

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from missive_channels import (
@@ -21,14 +22,20 @@ from missive_channels import (
     FieldTypeError,
     HtmlMessage,
     MissiveError,
+    MissiveWarning,
     Notification,
     Participant,
     Post,
+    PostAttachment,
     RequestTooLargeError,
     TextMessage,
     ValidationError,
 )
-from strategies import junk, messages
+from missive_channels._converter import to_request_body
+from strategies import junk, messages, posts, wire_messages
+
+if TYPE_CHECKING:
+    from missive_channels import Message
 
 SENDER = Participant(name="Marta")
 MAIL = EmailAddress(address="marta@example.com")
@@ -175,7 +182,7 @@ def test_a_post_adding_users_needs_an_organization() -> None:
 
 def test_a_post_needs_text_or_markdown() -> None:
     """A post with only a notification is refused: Missive shows nothing in the conversation."""
-    with pytest.raises(ValidationError, match="`text` or `markdown`") as info:
+    with pytest.raises(ValidationError, match="`text`, `markdown` or `attachments`") as info:
         post(text=None)
     assert info.value.field == "text"
     assert post(text=None, markdown="**Delivered**").markdown == "**Delivered**"
@@ -399,6 +406,7 @@ _REQUIRED: dict[type, dict[str, Any]] = {
     EmailAddress: {"address": "marta@example.com"},
     Notification: {"title": "t", "body": "b"},
     Attachment: {"filename": "f", "data": b""},
+    PostAttachment: {"title": "t"},
 }
 _TEXT_FIELDS: list[tuple[type, str]] = [
     *((kind, name) for kind in (TextMessage, HtmlMessage, EmailMessage, Post) for name in _SHARED),
@@ -410,6 +418,8 @@ _TEXT_FIELDS: list[tuple[type, str]] = [
     (EmailAddress, "address"), (EmailAddress, "name"),
     (Notification, "title"), (Notification, "body"),
     (Attachment, "filename"),
+    *((PostAttachment, name) for name in ("author_name", "author_link", "author_icon", "color",
+                                          "title", "text")),
 ]  # fmt: skip
 
 
@@ -434,3 +444,99 @@ def test_the_lone_surrogate_table_names_every_text_field() -> None:
     for kind in _REQUIRED:
         declared = {field.name for field in attrs.fields(kind) if "str" in str(field.type)}
         assert declared == {name for of, name in _TEXT_FIELDS if of is kind}, kind
+
+
+# Outgoing models travel as the request's inner object ------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(wire_messages)
+def test_a_message_to_dict_is_the_request_object_and_reads_back(message: Message) -> None:
+    """`m.to_dict()` is what the request carries, and `from_dict` of its JSON gives `m` back."""
+    assert message.to_dict() == to_request_body(message)["messages"]
+    assert type(message).from_dict(json.loads(json.dumps(message.to_dict()))) == message
+
+
+@settings(max_examples=50, deadline=None)
+@given(posts)
+def test_a_post_round_trips_through_json(post: Post) -> None:
+    """A post reads back equal from the JSON of its `to_dict`."""
+    assert Post.from_dict(json.loads(json.dumps(post.to_dict()))) == post
+
+
+def test_outgoing_from_dict_refuses_an_unknown_key_by_name() -> None:
+    """A misspelt key fails with a ValidationError naming it."""
+    wire = {"account": "a", "from_field": {"id": "x"}, "bodyy": "hi"}
+    with pytest.raises(ValidationError, match="unexpected key 'bodyy': TextMessage has no such"):
+        TextMessage.from_dict(wire)
+
+
+def test_attachments_read_from_base64_data_and_filename() -> None:
+    """An attachment in a message's object is `base64_data` plus `filename`."""
+    message = HtmlMessage.from_dict(
+        {
+            "account": "a",
+            "from_field": {"id": "x"},
+            "attachments": [{"filename": "a.txt", "base64_data": "aGk="}],
+        }
+    )
+    assert message.attachments == (Attachment(filename="a.txt", data=b"hi"),)
+    assert Attachment.from_dict({"filename": "a.txt", "base64_data": "aGk="}).data == b"hi"
+    with pytest.raises(ValidationError, match=r"^\$\.base64_data: expected base64 text"):
+        Attachment.from_dict({"filename": "a.txt", "base64_data": "*"})
+
+
+# Post attachments and the labels warning -------------------------------------
+
+CARD = PostAttachment(
+    author_name="Philippe",
+    author_link="mailto:philippe@example.com",
+    author_icon="https://example.com/icon.png",
+    color="#2266ED",
+    title="Order shipped",
+    text="Tracking 1Z999",
+    timestamp=1_563_400_000,
+)
+
+
+def test_a_post_with_only_attachments_is_valid_and_encodes_the_cards() -> None:
+    """Missive's own "Create a post" example has attachments and no text: it can be built."""
+    post = Post(notification=Notification(title="Shipped", body="Order 5521"), attachments=[CARD])
+    assert post.attachments == (CARD,)
+    assert post.to_dict()["attachments"] == [
+        {
+            "author_name": "Philippe",
+            "author_link": "mailto:philippe@example.com",
+            "author_icon": "https://example.com/icon.png",
+            "color": "#2266ED",
+            "title": "Order shipped",
+            "text": "Tracking 1Z999",
+            "timestamp": 1_563_400_000,
+        }
+    ]
+    assert Post.from_dict(post.to_dict()) == post
+
+
+def test_a_post_attachment_needs_something_to_show_and_a_valid_colour() -> None:
+    """An empty card, a bad colour or a naive timestamp is refused at construction."""
+    with pytest.raises(ValidationError, match="PostAttachment needs"):
+        PostAttachment(color="#fff")
+    with pytest.raises(ValidationError, match="hex colour"):
+        PostAttachment(text="x", color="blue")
+    with pytest.raises(ValidationError):
+        PostAttachment(text="x", timestamp=datetime(2024, 1, 1))  # noqa: DTZ001 - the point
+    with pytest.raises(ValidationError, match="unexpected key 'footer'"):
+        PostAttachment.from_dict({"text": "x", "footer": "y"})
+
+
+def test_adding_labels_without_organization_warns_but_builds() -> None:
+    """Labels without organization give a MissiveWarning at the caller's line, not an error."""
+    with pytest.warns(MissiveWarning, match="add_shared_labels without `organization`") as caught:
+        message = TextMessage(account="a", from_field=SENDER, add_shared_labels=["l"])
+    assert caught[0].filename == __file__
+    assert message.add_shared_labels == ("l",)
+    with pytest.warns(MissiveWarning) as posted:
+        Post(notification=Notification(title="t", body="b"), text="x", add_shared_labels=["l"])
+    assert posted[0].filename == __file__
+    assert issubclass(MissiveWarning, UserWarning)
+    TextMessage(account="a", from_field=SENDER, add_shared_labels=["l"], organization="o")

@@ -401,3 +401,19 @@ def test_any_single_character_change_to_the_signature_is_rejected(data: st.DataO
     with pytest.raises(InvalidSignatureError) as info:
         verify_signature(BODY, changed, SECRET)
     assert info.value.reason in {"mismatch", "malformed_signature"}
+
+
+def test_unwrap_rule_verifies_then_parses_a_rule_webhook() -> None:
+    """A signed rule body gives a RuleEvent; a bad signature or a channel body is refused."""
+    rule_body = (FIXTURES / "rule_label_change.json").read_bytes()
+    signed = {"X-Hook-Signature": compute_signature(rule_body, SECRET)}
+    event = VERIFIER.unwrap_rule(rule_body, signed)
+    assert event.rule.type == "label_change"
+    assert event.latest_message is not None
+    assert event.latest_message.email_message_id == "<abc@mail.example.com>"
+    with pytest.raises(InvalidSignatureError):
+        VERIFIER.unwrap_rule(rule_body, {"X-Hook-Signature": f"sha256={HEX}"})
+    with pytest.raises(WebhookPayloadError, match="custom channel's webhook"):
+        VERIFIER.unwrap_rule(BODY, {"X-Hook-Signature": f"sha256={HEX}"})
+    with pytest.raises(WebhookPayloadError, match="rule webhook"):
+        VERIFIER.unwrap(rule_body, signed)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import math
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, Final, TypeAlias, TypeVar, Union, cast, get_args, get_origin
 
@@ -19,11 +21,11 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._constants import MAX_REQUEST_BYTES
 from ._errors import FieldTypeError, RequestTooLargeError, ValidationError, WebhookPayloadError
-from ._events import Correspondent, WebhookEvent
+from ._events import Correspondent, RuleEvent, WebhookEvent
 from ._models import (
     Attachment,
     EmailAddress,
@@ -33,10 +35,13 @@ from ._models import (
     Notification,
     Participant,
     Post,
+    PostAttachment,
     TextMessage,
 )
 
 _T = TypeVar("_T")
+
+logger: Final = logging.getLogger("missive_channels")
 _M = TypeVar("_M", bound=Message)
 
 
@@ -60,8 +65,37 @@ def _unstructure_datetime(value: datetime) -> int:
     return math.floor(value.timestamp())
 
 
+def _exact_seconds(value: datetime) -> float:
+    # A read model keeps what Missive sent: whole seconds as an int, fractions as a float.
+    seconds = value.timestamp()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _has_extra(cls: object) -> bool:
+    return attrs.has(cast("type", cls)) and "extra" in attrs.fields_dict(cast("type", cls))
+
+
+def _read_model_unstructure_hook(
+    cls: type[Any], conv: cattrs.Converter
+) -> Callable[[Any], dict[str, Any]]:
+    """Write a read model back in Missive's shape, its ``extra`` keys merged in."""
+    overrides: dict[str, Any] = {"extra": override(omit=True)}
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        if field.type in (datetime, datetime | None):
+            overrides[field.name] = override(unstruct_hook=_exact_seconds)
+    generated = make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **overrides)
+
+    def unstructure(value: Any, _: object = None) -> dict[str, Any]:  # noqa: ANN401 - any model
+        data: dict[str, Any] = generated(value)
+        extra: Mapping[str, object] = value.extra
+        return {**extra, **data} if extra else data
+
+    return unstructure
+
+
 converter.register_unstructure_hook(Attachment, _unstructure_attachment)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)
+converter.register_unstructure_hook_factory(_has_extra, _read_model_unstructure_hook)
 
 
 def _encode_json(value: object) -> bytes:
@@ -308,7 +342,16 @@ _NAMES: Final[dict[type, tuple[str, ...]]] = {
 
 # Outgoing models, read from the wire object a request carries: unknown keys are refused.
 _OUTGOING: Final = frozenset(
-    {TextMessage, HtmlMessage, EmailMessage, Post, Participant, EmailAddress, Notification}
+    {
+        TextMessage,
+        HtmlMessage,
+        EmailMessage,
+        Post,
+        PostAttachment,
+        Participant,
+        EmailAddress,
+        Notification,
+    }
 )
 
 
@@ -336,7 +379,11 @@ def _somebody_overrides(cls: type[Any], conv: cattrs.Converter) -> dict[str, Any
             continue
         nobody = _nobody_check(_NAMES[target])
         # A read model accepts unknown keys here too, even in an outgoing model's shape.
-        read = _object_hook(target, conv, forbid=False)
+        read = (
+            _read_model_hook(target, conv)
+            if _has_extra(target)
+            else _object_hook(target, conv, forbid=False)
+        )
         overrides[name] = override(struct_hook=_somebody_hook(hint, read, target, nobody))
     return overrides
 
@@ -374,9 +421,84 @@ def _attachment_hook(_: object, conv: cattrs.Converter) -> Hook:
     return structure
 
 
+def _read_extra(value: object, _: object) -> object:
+    return value  # the model makes it a read-only copy
+
+
+_lenient_notes: Final[ContextVar[dict[str, None]]] = ContextVar("_lenient_notes")
+"""The fields read as None while one document is structured, in order, each once.
+
+A model is structured again after one of its own fields is set aside, and its
+nested models with it; noting each field once logs one warning per document.
+"""
+
+_LENIENT_TYPES: Final = (str | None, int | None, bool | None, datetime | None)
+"""Optional scalars: one of an unexpected type reads as ``None`` instead of failing the event."""
+
+
+def _lenient_fields(cls: type[Any], conv: cattrs.Converter) -> dict[str, tuple[Hook, Any]]:
+    # What a handler needs to act stays strict: bodies, and the people of the
+    # recipients (ids are required fields, strict anyway).
+    if cls is Correspondent:
+        return {}
+    return {
+        field.name: (conv.get_structure_hook(field.type), field.type)
+        for field in attrs.fields(attrs.resolve_types(cls))
+        if field.type in _LENIENT_TYPES and field.name != "body"
+    }
+
+
+def _off_type(data: dict[str, object], lenient: dict[str, tuple[Hook, Any]]) -> dict[str, object]:
+    """Return the lenient fields of ``data`` whose values their hooks refuse."""
+    found: dict[str, object] = {}
+    for name, (hook, type_) in lenient.items():
+        value = data.get(name)
+        try:
+            hook(value, type_)
+        except ValueError:
+            found[name] = value
+    return found
+
+
+def _read_model_hook(cls: type[_T], conv: cattrs.Converter) -> Hook:
+    """Structure a read model; the keys it does not name go to its ``extra``, as sent.
+
+    An optional scalar of an unexpected type (a count sent as text, a numeric id
+    where a string is documented) reads as ``None``; its value goes to ``extra``
+    under its key, and a warning is logged. The event, and the reply it carries,
+    is never lost over a field the handler does not need.
+    """
+    overrides = _somebody_overrides(cls, conv)
+    overrides["extra"] = override(struct_hook=_read_extra)
+    generated = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=False, **overrides)
+    # Read models use Missive's key names as field names.
+    known = frozenset(attrs.fields_dict(cast("type[Any]", cls))) - {"extra"}
+    lenient = _lenient_fields(cls, conv)
+
+    def structure(value: object, _: object) -> _T:
+        if type(value) is not dict:
+            raise _ShapeError(expected="an object", got=value)
+        data = cast("dict[str, object]", value)
+        extra = {} if data.keys() <= known else {k: v for k, v in data.items() if k not in known}
+        try:
+            # An "extra" key Missive sends is one of the unknown keys, kept inside.
+            return generated({**data, "extra": extra} if extra else data, cls)
+        except (cattrs.BaseValidationError, ValueError):
+            off = _off_type(data, lenient)
+            if not off:
+                raise
+        _lenient_notes.get().update(dict.fromkeys(f"{cls.__name__}.{name}" for name in off))
+        kept = {k: v for k, v in data.items() if k not in off}
+        return generated({**kept, "extra": {**extra, **off}}, cls)
+
+    return structure
+
+
 def _attrs_hook(cls: type[Any], conv: cattrs.Converter) -> Hook:
     if cls in _OUTGOING:
         return _object_hook(cls, conv, forbid=True)
+    if _has_extra(cls):
+        return _read_model_hook(cls, conv)
     return _object_hook(cls, conv, forbid=False, **_somebody_overrides(cls, conv))
 
 
@@ -455,9 +577,11 @@ def structure_payload(
 ) -> _T:
     """Structure decoded JSON into a read-side model, tolerating what Missive may send.
 
-    Unknown keys are ignored; missing or null optional values become ``None`` or
-    ``()``; Unix seconds become aware UTC datetimes. Only a wrong type, a missing
-    required key or a model's own validator fails.
+    Unknown keys go to each read model's ``extra``; missing or null optional
+    values become ``None`` or ``()``; Unix seconds become aware UTC datetimes.
+    An optional scalar of an unexpected type reads as ``None``, its value kept in
+    ``extra``, with one warning logged for the document. Only a wrong type
+    elsewhere, a missing required key or a model's own validator fails.
 
     Args:
         data: The decoded JSON value.
@@ -472,11 +596,26 @@ def structure_payload(
     Raises:
         Exception: Whatever ``error`` builds, naming the path of the first problem.
     """
+    notes: dict[str, None] = {}
+    token = _lenient_notes.set(notes)
     try:
         return _structure(data, cls)
     except (cattrs.BaseValidationError, ValueError) as exc:
         where, problem, cause = _problems(exc, path)[0]
         raise error(problem, where) from cause
+    finally:
+        _lenient_notes.reset(token)
+        if notes:
+            logger.warning(
+                "%s at %s: values of an unexpected type read as None, kept in extra: %s",
+                cls.__name__,
+                path,
+                ", ".join(notes),
+            )
+
+
+def _has_key(data: object, key: str) -> bool:
+    return type(data) is dict and key in cast("dict[str, object]", data)
 
 
 def structure_webhook_event(data: object) -> WebhookEvent:
@@ -491,7 +630,35 @@ def structure_webhook_event(data: object) -> WebhookEvent:
     Raises:
         WebhookPayloadError: If the body is not shaped like a webhook delivery.
     """
+    if _has_key(data, "rule"):
+        msg = (
+            "the body looks like a rule webhook (it has a `rule` key), not a custom channel's: "
+            "parse it with parse_rule_webhook, or WebhookVerifier.unwrap_rule"
+        )
+        raise WebhookPayloadError(msg)
     return structure_payload(data, WebhookEvent)
+
+
+def structure_rule_event(data: object) -> RuleEvent:
+    """Structure a decoded rule webhook body into a `RuleEvent`.
+
+    Args:
+        data: The decoded JSON body.
+
+    Returns:
+        The event.
+
+    Raises:
+        WebhookPayloadError: If the body is not shaped like a rule webhook; a
+            custom channel's body is named as such.
+    """
+    if _has_key(data, "message") and not _has_key(data, "rule"):
+        msg = (
+            "the body looks like a custom channel's webhook (it has a `message` and no `rule`), "
+            "not a rule's: parse it with parse_webhook, or WebhookVerifier.unwrap"
+        )
+        raise WebhookPayloadError(msg)
+    return structure_payload(data, RuleEvent)
 
 
 def _structure_outgoing(data: object, cls: type[_T], path: str) -> _T:
@@ -543,3 +710,25 @@ def structure_post(data: object, *, path: str = "$") -> Post:
         ValidationError: Naming the JSON path of every problem found.
     """
     return _structure_outgoing(data, Post, path)
+
+
+def _validation_error(problem: str, path: str) -> Exception:
+    field = path.removeprefix("$").lstrip(".").partition(".")[0].partition("[")[0]
+    return ValidationError(problem if path == "$" else f"{path}: {problem}", field=field or None)
+
+
+def to_dict(model: object) -> dict[str, Any]:
+    """Return any model as JSON-compatible data in Missive's shape; see ``JsonModel.to_dict``."""
+    data: dict[str, Any] = converter.unstructure(model)
+    return data
+
+
+def from_dict(data: object, cls: type[_T]) -> _T:
+    """Build any model from data in Missive's shape; see ``JsonModel.from_dict``.
+
+    Raises:
+        ValidationError: Naming the JSON path of the first problem found.
+    """
+    if cls in _OUTGOING:
+        return _structure_outgoing(data, cls, "$")
+    return structure_payload(data, cls, error=_validation_error)

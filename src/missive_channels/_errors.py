@@ -30,6 +30,9 @@ MissiveError
     └── WebhookDeliveryError                  the fake could not reach the channel's webhook URL
 ```
 
+Beside the tree, `MissiveWarning` (a ``UserWarning``) flags what Missive may
+refuse or ignore but is not known to: it is a warning, never an error.
+
 An `APIError` raised for a request that creates something (``POST /messages``,
 ``POST /posts``) says in ``possibly_delivered`` whether Missive may have
 processed it anyway; such requests are never resent silently.
@@ -47,6 +50,10 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from typing_extensions import NotRequired, Unpack
+
+
+class MissiveWarning(UserWarning):
+    """Something Missive may refuse or ignore, though its docs do not say it will."""
 
 
 class MissiveError(Exception):

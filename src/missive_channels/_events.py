@@ -12,20 +12,26 @@ and ``null`` values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Final
 
 import attrs
 
-from ._models import Participant
+from ._models import JsonModel, Participant
 
 __all__ = [
     "Author",
+    "Comment",
     "Conversation",
     "ConversationAuthor",
     "ConversationUser",
     "Correspondent",
     "MessageAttachment",
     "Organization",
+    "Rule",
+    "RuleEvent",
     "SharedLabel",
     "StoredMessage",
     "Team",
@@ -33,9 +39,26 @@ __all__ = [
     "WebhookMessage",
 ]
 
+_NOTHING_EXTRA: Final[Mapping[str, object]] = MappingProxyType({})
+
+
+def _read_only(value: Mapping[str, object]) -> Mapping[str, object]:
+    # A copy, so that changing the mapping given never changes the model; the
+    # shared empty default (most objects) is returned as it is.
+    if value is _NOTHING_EXTRA or not value:
+        return _NOTHING_EXTRA
+    return MappingProxyType(dict(value))
+
+
+def _extra() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is typed as its default
+    """Declare a read model's ``extra``: read-only, compared, never hashed."""
+    return attrs.field(
+        default=_NOTHING_EXTRA, converter=_read_only, hash=False, repr=lambda m: repr(dict(m))
+    )
+
 
 @attrs.frozen(kw_only=True)
-class MessageAttachment:
+class MessageAttachment(JsonModel):
     """A file attached to a message, as Missive describes it (it is not inlined).
 
     This is the shape ``GET /messages`` documents; webhooks are read the same way,
@@ -51,6 +74,7 @@ class MessageAttachment:
         size: The size in bytes.
         width: The width in pixels, for images.
         height: The height in pixels, for images.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
@@ -62,10 +86,11 @@ class MessageAttachment:
     size: int | None = None
     width: int | None = None
     height: int | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class Author:
+class Author(JsonModel):
     """The Missive user who wrote a message.
 
     Attributes:
@@ -73,16 +98,18 @@ class Author:
         name: The user's display name.
         email: The user's email address.
         avatar_url: The URL of the user's avatar image.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
     name: str | None = None
     email: str | None = None
     avatar_url: str | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class WebhookMessage:
+class WebhookMessage(JsonModel):
     """The message a Missive user sent or replied from a Text or HTML custom channel.
 
     Attributes:
@@ -106,6 +133,7 @@ class WebhookMessage:
         created_at: When the message (or its draft) was created (aware, UTC);
             may precede ``delivered_at``.
         updated_at: When the message last changed (aware, UTC).
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str
@@ -122,38 +150,43 @@ class WebhookMessage:
     delivered_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class Organization:
+class Organization(JsonModel):
     """A Missive organization.
 
     Attributes:
         id: The organization's id.
         name: The organization's name.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
     name: str | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class Team:
+class Team(JsonModel):
     """A Missive team.
 
     Attributes:
         id: The team's id.
         name: The team's name.
         organization: The id of the organization the team belongs to.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
     name: str | None = None
     organization: str | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class SharedLabel:
+class SharedLabel(JsonModel):
     """A shared label applied to a conversation.
 
     Attributes:
@@ -161,18 +194,22 @@ class SharedLabel:
         name: The label's own name.
         name_with_parent_names: The name prefixed with its parents' names.
         color: The label's colour, e.g. ``"#1f8a70"``.
-        parent_id: The id of the parent label, for nested labels.
+        parent: The id of the parent label, for nested labels.
+        organization: The id of the organization the label belongs to.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
     name: str | None = None
     name_with_parent_names: str | None = None
     color: str | None = None
-    parent_id: str | None = None
+    parent: str | None = None
+    organization: str | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class ConversationUser:
+class ConversationUser(JsonModel):
     """A Missive user with access to a conversation, and where it sits in their mailbox.
 
     Each state flag is ``None`` when Missive did not send it.
@@ -189,6 +226,7 @@ class ConversationUser:
         assigned: The conversation is assigned to the user.
         flagged: The user starred the conversation.
         snoozed: The user snoozed the conversation.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
@@ -202,23 +240,26 @@ class ConversationUser:
     assigned: bool | None = None
     flagged: bool | None = None
     snoozed: bool | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class ConversationAuthor:
+class ConversationAuthor(JsonModel):
     """Someone who wrote in a conversation, as listed on the conversation.
 
     Attributes:
         name: The author's display name.
         address: The author's address (``None`` on custom channels).
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     name: str | None = None
     address: str | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class Conversation:
+class Conversation(JsonModel):
     """A Missive conversation: the thread a message belongs to.
 
     Webhooks carry it, ``GET /conversations/:id`` returns it and `StoredMessage`
@@ -250,6 +291,7 @@ class Conversation:
         shared_label_names: The shared labels' names, comma-separated.
         created_at: When the conversation was created (aware, UTC), where sent.
         last_activity_at: When the conversation last changed (aware, UTC), where sent.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str
@@ -275,23 +317,26 @@ class Conversation:
     shared_label_names: str | None = None
     created_at: datetime | None = None
     last_activity_at: datetime | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class WebhookEvent:
+class WebhookEvent(JsonModel):
     """One delivery of a custom channel's webhook: a message and its conversation.
 
     Attributes:
         message: The message the Missive user sent.
         conversation: The conversation it belongs to.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     message: WebhookMessage
     conversation: Conversation
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class Correspondent:
+class Correspondent(JsonModel):
     """A sender or recipient of a `StoredMessage`, whichever channel it went through.
 
     Text and HTML channels name people by ``id``, ``username`` and ``name`` (like
@@ -305,16 +350,18 @@ class Correspondent:
         username: The handle on a Text or HTML channel.
         name: The display name.
         address: The email address.
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str | None = None
     username: str | None = None
     name: str | None = None
     address: str | None = None
+    extra: Mapping[str, object] = _extra()
 
 
 @attrs.frozen(kw_only=True)
-class StoredMessage:
+class StoredMessage(JsonModel):
     """A message as Missive stores it: what ``GET /messages`` and conversation listings return.
 
     It may come from any channel, email included, so its sender and recipients
@@ -346,6 +393,7 @@ class StoredMessage:
             listings page by it.
         created_at: When the message was created (aware, UTC).
         updated_at: When the message last changed (aware, UTC).
+        extra: The keys Missive sent that this model does not name, as sent.
     """
 
     id: str
@@ -368,3 +416,68 @@ class StoredMessage:
     delivered_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Rule(JsonModel):
+    """The Missive rule that sent a rule webhook.
+
+    Attributes:
+        id: The rule's id.
+        description: The rule's description, as written in Missive.
+        type: What triggered the rule, e.g. ``"label_change"``,
+            ``"new_comment"`` or ``"incoming_twilio_message"``; kept as an open
+            string so new types never fail parsing.
+        extra: The keys Missive sent that this model does not name, as sent.
+    """
+
+    id: str
+    description: str | None = None
+    type: str | None = None
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class Comment(JsonModel):
+    """A comment Missive users wrote in a conversation.
+
+    Attributes:
+        id: The comment's id.
+        body: The comment's text.
+        author: The Missive user who wrote it.
+        created_at: When it was written (aware, UTC).
+        extra: The keys Missive sent that this model does not name (e.g. ``mentions``,
+            ``task``), as sent.
+    """
+
+    id: str
+    body: str | None = None
+    author: Author | None = None
+    created_at: datetime | None = None
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class RuleEvent(JsonModel):
+    """One delivery of a Missive rule's webhook: the rule, its conversation and what triggered it.
+
+    Which of ``message``, ``comment`` and ``latest_message`` Missive sends depends
+    on the rule's type. Messages may come from any channel (email, SMS, custom
+    channels), so they are `StoredMessage` objects.
+
+    Attributes:
+        rule: The rule that fired.
+        conversation: The conversation it fired on.
+        message: The message that triggered the rule, for message rules.
+        comment: The comment that triggered the rule, for comment rules.
+        latest_message: The conversation's newest message, where Missive sends it.
+        extra: The keys Missive sent that this model does not name, as sent.
+    """
+
+    rule: Rule
+    conversation: Conversation
+    message: StoredMessage | None = None
+    comment: Comment | None = None
+    latest_message: StoredMessage | None = None
+    extra: Mapping[str, object] = _extra()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias, cast
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias, cast
 import attrs
 
 from ._constants import MAX_REQUEST_BYTES
-from ._errors import RequestTooLargeError, ValidationError
+from ._errors import MissiveWarning, RequestTooLargeError, ValidationError
 from ._validators import (
     as_tuple,
     aware_datetime,
@@ -28,17 +29,63 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterable
 
+    from typing_extensions import Self
+
 __all__ = [
     "Attachment",
     "EmailAddress",
     "EmailMessage",
     "HtmlMessage",
+    "JsonModel",
     "Message",
     "Notification",
     "Participant",
     "Post",
+    "PostAttachment",
     "TextMessage",
 ]
+
+
+class JsonModel:
+    """What every model shares: it travels as JSON in Missive's own shape."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the model as JSON-compatible data, in Missive's own shape.
+
+        Keys are Missive's, datetimes are Unix seconds, attachments are base64
+        and unset fields are left out; a read model's ``extra`` keys are merged
+        back in. ``json.dumps`` accepts the result as it is.
+
+        Returns:
+            A dict of JSON values, ready for ``json.dumps``, a task queue or a
+            web framework's response.
+        """
+        # The converter imports the models, so it is looked up when first used.
+        from ._converter import to_dict  # noqa: PLC0415
+
+        return to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """Build the model from data in Missive's shape, as `to_dict` returns it.
+
+        Read models and results tolerate what Missive may send (unknown keys go
+        to ``extra``); outgoing models refuse unknown keys.
+
+        Args:
+            data: The decoded JSON object.
+
+        Returns:
+            The model; ``Cls.from_dict(x.to_dict()) == x``.
+
+        Raises:
+            ValidationError: Naming the JSON path of the first problem found.
+        """
+        from ._converter import from_dict  # noqa: PLC0415 - see to_dict
+
+        return from_dict(data, cls)
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
@@ -83,7 +130,7 @@ def _strings_field() -> Any:  # noqa: ANN401 - same
 
 
 @attrs.frozen(kw_only=True)
-class Participant:
+class Participant(JsonModel):
     """A sender, recipient or alias on a Text or HTML channel.
 
     Missive identifies people on these channels by any of three keys; the
@@ -109,7 +156,7 @@ class Participant:
 
 
 @attrs.frozen(kw_only=True)
-class EmailAddress:
+class EmailAddress(JsonModel):
     """A sender or recipient on an Email channel.
 
     Attributes:
@@ -129,7 +176,7 @@ def _bytes(value: bytes | bytearray | memoryview) -> bytes:
 
 
 @attrs.frozen(kw_only=True)
-class Attachment:
+class Attachment(JsonModel):
     """A file sent with a message; Missive receives it inline, base64-encoded.
 
     Attributes:
@@ -201,7 +248,7 @@ def _check_file_size(file: Path, size: int) -> None:
 
 
 @attrs.frozen(kw_only=True)
-class _ConversationActions:
+class _ConversationActions(JsonModel):
     """What a message or a post may do to its conversation, declared once for both.
 
     The three message types and `Post` inherit these fields, so they are checked
@@ -229,7 +276,18 @@ class _ConversationActions:
     conversation_color: str | None = attrs.field(default=None, validator=[_OPT_STR, color])
 
     def __attrs_post_init__(self) -> None:
+        self._check_actions()
+
+    def _check_actions(self) -> None:
+        """Refuse actions Missive cannot act on; warn about labels without ``organization``."""
         name = type(self).__name__
+        if self.add_shared_labels and self.organization is None:
+            msg = (
+                f"{name}.add_shared_labels without `organization`: Missive may not add "
+                "the labels; set organization to the labels' organization id"
+            )
+            # The caller's frame: _check_actions, __attrs_post_init__, __init__, the caller.
+            warnings.warn(msg, MissiveWarning, stacklevel=4)
         for field in self._NEEDS_ORGANIZATION:
             if getattr(self, field) and self.organization is None:
                 msg = f"{name}.{field} needs `organization` (Missive requires it to find the users)"
@@ -347,7 +405,7 @@ Message: TypeAlias = TextMessage | HtmlMessage | EmailMessage
 
 
 @attrs.frozen(kw_only=True)
-class Notification:
+class Notification(JsonModel):
     """The notification Missive shows users for a post.
 
     Attributes:
@@ -362,6 +420,47 @@ class Notification:
     body: str = attrs.field(validator=[_STR, not_empty])
 
 
+def _post_attachments(value: Iterable[PostAttachment]) -> tuple[PostAttachment, ...]:
+    return as_tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class PostAttachment(JsonModel):
+    """A rich card inside a post, as Missive's "Create a post" documents it.
+
+    Attributes:
+        author_name: The name shown at the top of the card.
+        author_link: The URL the name links to (``mailto:`` works).
+        author_icon: The URL of an icon shown beside the name.
+        color: The card's accent colour: ``#rgb``/``#rrggbb`` or ``good``,
+            ``warning``, ``danger``.
+        title: The card's title.
+        text: The card's text.
+        timestamp: The time shown on the card (aware ``datetime`` or int Unix seconds).
+
+    Raises:
+        ValidationError: If none of ``author_name``, ``title`` and ``text`` is set,
+            or a field is invalid; ``FieldTypeError`` for a wrong type.
+    """
+
+    author_name: str | None = _opt_str()
+    author_link: str | None = _opt_str()
+    author_icon: str | None = _opt_str()
+    color: str | None = attrs.field(default=None, validator=[_OPT_STR, color])
+    title: str | None = _opt_str()
+    text: str | None = _opt_str()
+    timestamp: datetime | None = attrs.field(
+        default=None, converter=_to_datetime, validator=aware_datetime
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.author_name or self.title or self.text):
+            msg = (
+                "PostAttachment needs `author_name`, `title` or `text`: an empty card shows nothing"
+            )
+            raise ValidationError(msg, field="text")
+
+
 @attrs.frozen(kw_only=True)
 class Post(_ConversationActions):
     """A post: a card inside a conversation, e.g. a delivery receipt or failure.
@@ -370,13 +469,14 @@ class Post(_ConversationActions):
 
     Attributes:
         notification: The notification users see; required.
-        text: The post's plain text; ``text`` or ``markdown`` is required.
+        text: The post's plain text; ``text``, ``markdown`` or ``attachments`` is required.
         markdown: The post's Markdown.
         conversation: The conversation to post into.
         references: Threading keys: post into the conversation that carries one of them.
         username: The name shown as the post's author.
         username_icon: URL of the author's icon.
         conversation_icon: URL of the conversation's icon.
+        attachments: Rich cards shown in the post (`PostAttachment`).
         conversation_subject: The conversation's title.
         conversation_color: ``#rgb``/``#rrggbb`` or ``good``, ``warning``, ``danger``.
         organization: The organization to link the conversation to; needed by
@@ -394,8 +494,11 @@ class Post(_ConversationActions):
             closed conversation closed; leave it unset to reopen as usual.
 
     Raises:
-        ValidationError: If neither ``text`` nor ``markdown`` is set, or a field
-            is invalid; ``FieldTypeError`` for a wrong type.
+        ValidationError: If none of ``text``, ``markdown`` and ``attachments`` is
+            set, or a field is invalid; ``FieldTypeError`` for a wrong type.
+
+    Warns:
+        MissiveWarning: If shared labels are added without ``organization``.
     """
 
     notification: Notification = attrs.field(validator=instance_of(Notification))
@@ -404,13 +507,16 @@ class Post(_ConversationActions):
     username: str | None = _opt_str()
     username_icon: str | None = _opt_str()
     conversation_icon: str | None = _opt_str()
+    attachments: tuple[PostAttachment, ...] = attrs.field(
+        default=(), converter=_post_attachments, validator=tuple_of(PostAttachment)
+    )
     reopen: bool | None = attrs.field(default=None, validator=_OPT_BOOL)
 
     def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        if not (self.text or self.markdown):
+        self._check_actions()
+        if not (self.text or self.markdown or self.attachments):
             msg = (
-                "Post needs `text` or `markdown`: Missive rejects a post without content "
-                "(the notification alone is not shown in the conversation)"
+                "Post needs `text`, `markdown` or `attachments`: Missive rejects a post "
+                "without content (the notification alone is not shown in the conversation)"
             )
             raise ValidationError(msg, field="text")

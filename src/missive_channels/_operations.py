@@ -16,7 +16,7 @@ from ._bodies import StreamedBody, stream_request
 from ._converter import encode_post, encode_request
 from ._errors import FieldTypeError, ValidationError
 from ._events import Conversation, StoredMessage
-from ._models import EmailMessage, HtmlMessage, TextMessage
+from ._models import EmailMessage, HtmlMessage, JsonModel, TextMessage
 from ._responses import Answer, CreatedAnswer, ItemAnswer, ItemsAnswer
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class Operation(Generic[T]):
 
 
 @attrs.frozen(kw_only=True)
-class CreatedMessage:
+class CreatedMessage(JsonModel):
     """What Missive said about a message it created.
 
     Missive may answer ``201 Created`` with an empty body, so both fields are
@@ -83,7 +83,7 @@ class CreatedMessage:
 
 
 @attrs.frozen(kw_only=True)
-class CreatedPost:
+class CreatedPost(JsonModel):
     """What Missive said about a post it created; fields are ``None`` when not said.
 
     Attributes:

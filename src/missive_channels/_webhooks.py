@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
 import attrs
 
-from ._converter import loads, structure_webhook_event
+from ._converter import loads, structure_rule_event, structure_webhook_event
 from ._errors import FieldTypeError, InvalidSignatureError, ValidationError, WebhookPayloadError
 
 if TYPE_CHECKING:
-    from ._events import WebhookEvent
+    from ._events import RuleEvent, WebhookEvent
 
 __all__ = [
     "SIGNATURE_HEADERS",
@@ -24,6 +24,7 @@ __all__ = [
     "SignatureMatch",
     "WebhookVerifier",
     "compute_signature",
+    "parse_rule_webhook",
     "parse_webhook",
     "verify_signature",
 ]
@@ -257,14 +258,38 @@ def parse_webhook(body: Body) -> WebhookEvent:
             delivery (``path`` names the first problem); also for a body that is
             not bytes.
     """
+    return structure_webhook_event(_decode(body))
+
+
+def parse_rule_webhook(body: Body) -> RuleEvent:
+    """Parse a Missive rule's webhook body into a `RuleEvent`, without checking its signature.
+
+    Rules sign their webhooks as custom channels do; parsing is as tolerant, and
+    the rule's ``type`` stays an open string. `WebhookVerifier.unwrap_rule`
+    verifies and parses in one step.
+
+    Args:
+        body: The raw request body.
+
+    Returns:
+        The event.
+
+    Raises:
+        WebhookPayloadError: If the body is not JSON or not shaped like a rule
+            webhook (a custom channel's body is named as such); also for a body
+            that is not bytes.
+    """
+    return structure_rule_event(_decode(body))
+
+
+def _decode(body: Body) -> object:
     raw = _payload_bytes(body)
     try:
-        data = loads(raw)
+        return loads(raw)
     except (ValueError, RecursionError) as exc:
         # ValueError covers invalid JSON and invalid UTF-8; RecursionError absurd nesting.
         msg = f"the body is not valid JSON ({exc})"
         raise WebhookPayloadError(msg) from exc
-    return structure_webhook_event(data)
 
 
 @attrs.frozen(kw_only=True)
@@ -378,3 +403,23 @@ class WebhookVerifier:
         """
         self._check(body, headers)
         return parse_webhook(body)
+
+    def unwrap_rule(self, body: Body, headers: Headers) -> RuleEvent:
+        """Verify a rule webhook's signature, then parse its body.
+
+        Missive's rules sign with the secret set on the rule's webhook action; give
+        the verifier that secret (or both, when one URL serves a channel and rules).
+
+        Args:
+            body: The raw request body, exactly as received.
+            headers: The request headers (any mapping or list of pairs).
+
+        Returns:
+            The event.
+
+        Raises:
+            InvalidSignatureError: If the signature check fails (answer 401).
+            WebhookPayloadError: If the signed body is not a rule webhook (answer 400).
+        """
+        self._check(body, headers)
+        return parse_rule_webhook(body)

@@ -1,4 +1,4 @@
-"""Receive a custom channel's webhook: check its signature, parse it, drop redeliveries.
+"""Receive a custom channel's or a rule's webhook: check its signature, parse it, drop redeliveries.
 
 Missive signs the raw request body with HMAC-SHA256 under the channel's "Signature
 secret" and sends ``sha256=<hex>`` in ``X-Hook-Signature`` (one page of Missive's
@@ -29,6 +29,7 @@ __all__ = [
     "AsyncDeduplicator",
     "Author",
     "Body",
+    "Comment",
     "ConversationAuthor",
     "ConversationUser",
     "Deduplicator",
@@ -37,6 +38,8 @@ __all__ = [
     "InMemoryDeduplicator",
     "MessageAttachment",
     "Organization",
+    "Rule",
+    "RuleEvent",
     "SharedLabel",
     "SignatureFailure",
     "SignatureMatch",
@@ -47,6 +50,7 @@ __all__ = [
     "ahandle_once",
     "compute_signature",
     "handle_once",
+    "parse_rule_webhook",
     "parse_webhook",
     "verify_signature",
 ]
@@ -62,10 +66,13 @@ from ._dedup import (
 from ._errors import SignatureFailure
 from ._events import (
     Author,
+    Comment,
     ConversationAuthor,
     ConversationUser,
     MessageAttachment,
     Organization,
+    Rule,
+    RuleEvent,
     SharedLabel,
     Team,
     WebhookEvent,
@@ -79,6 +86,7 @@ from ._webhooks import (
     SignatureMatch,
     WebhookVerifier,
     compute_signature,
+    parse_rule_webhook,
     parse_webhook,
     verify_signature,
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import assert_type
 
@@ -21,10 +22,12 @@ from missive_channels.webhooks import (
     Delivery,
     InMemoryDeduplicator,
     MessageAttachment,
+    RuleEvent,
     SignatureFailure,
     SignatureMatch,
     compute_signature,
     handle_once,
+    parse_rule_webhook,
     parse_webhook,
     verify_signature,
 )
@@ -72,3 +75,15 @@ with handle_once(dedup, event.message.id) as delivery:
     assert_type(delivery, Delivery)
 
 parse_webhook({"message": {}})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+# Read models keep unknown keys and travel as JSON; rule webhooks parse alike.
+travelling = parse_webhook(b"{}")
+assert_type(travelling.extra, Mapping[str, object])
+assert_type(travelling.to_dict(), dict[str, Any])
+assert_type(WebhookEvent.from_dict(travelling.to_dict()), WebhookEvent)
+rule_event = parse_rule_webhook(b"{}")
+assert_type(rule_event, RuleEvent)
+assert_type(rule_event.rule.type, str | None)
+assert_type(rule_event.message, StoredMessage | None)
+assert_type(WebhookVerifier("s").unwrap_rule(b"{}", {}), RuleEvent)

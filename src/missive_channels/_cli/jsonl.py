@@ -14,7 +14,6 @@ from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Final, TextIO, cast
 
-from missive_channels._converter import structure_message
 from missive_channels._errors import JournalError, ValidationError
 from missive_channels._journal import JournalState
 from missive_channels._models import (
@@ -139,7 +138,7 @@ def message_from_json(
         fields["attachments"] = [
             _wire_attachment(each, folder or Path()) for each in cast("list[object]", attachments)
         ]
-    return structure_message(fields, kind)
+    return kind.from_dict(fields)
 
 
 def _duration(seconds: float) -> str:

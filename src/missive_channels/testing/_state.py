@@ -281,7 +281,8 @@ class Store:
             if conversation is None:
                 raise _fail(f"{envelope}.conversation {target!r} does not exist", 404)
         else:
-            found = next((self.references[r] for r in references if r in self.references), None)
+            keys = _with_chevrons_either_way(references) if envelope == "posts" else references
+            found = next((self.references[r] for r in keys if r in self.references), None)
             if found is None:
                 now = self.now()
                 conversation = Conversation(
@@ -298,6 +299,10 @@ class Store:
             conversation.account = account
         for reference in references:
             self.references.setdefault(reference, conversation.id)
+        # Missive's references also match an earlier message's external_id.
+        external_id = fields.get("external_id")
+        if envelope == "messages" and isinstance(external_id, str) and external_id:
+            self.references.setdefault(external_id, conversation.id)
         return conversation
 
     def add_message(
@@ -466,3 +471,12 @@ class Store:
             return ApiResponse(200, {"messages": [dict(m) for m in page]})
 
     # -- the Missive user's side --------------------------------------------------------
+
+
+def _with_chevrons_either_way(references: list[str]) -> list[str]:
+    """Each reference with and without chevrons: they are optional on a post's references."""
+    keys: list[str] = []
+    for reference in references:
+        bare = reference[1:-1] if reference[:1] == "<" and reference[-1:] == ">" else reference
+        keys += [reference, f"<{bare}>" if bare == reference else bare]
+    return keys
