@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import math
 import types
 from collections.abc import Callable, Mapping
@@ -41,7 +40,6 @@ from ._models import (
 
 _T = TypeVar("_T")
 
-logger: Final = logging.getLogger("missive_channels")
 _M = TypeVar("_M", bound=Message)
 
 
@@ -606,7 +604,10 @@ def structure_payload(
     finally:
         _lenient_notes.reset(token)
         if notes:
-            logger.warning(
+            # Imported here: webhook handlers that never see such a value skip its import cost.
+            import logging  # noqa: PLC0415
+
+            logging.getLogger("missive_channels").warning(
                 "%s at %s: values of an unexpected type read as None, kept in extra: %s",
                 cls.__name__,
                 path,

@@ -1,8 +1,11 @@
-"""Turning on the package's own logs without touching `logging`: ``MISSIVE_LOG`` and ``-v``."""
+"""Turning on the package's own logs without touching `logging`: ``MISSIVE_LOG`` and ``-v``.
+
+`logging` is imported only when the logs are turned on: a webhook handler that never
+turns them on does not pay for it at start-up.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import TYPE_CHECKING, Final
@@ -14,19 +17,21 @@ if TYPE_CHECKING:
 
 __all__ = ["LEVELS", "enable_logging", "enable_logging_from_env"]
 
-LEVELS: Final = {"debug": logging.DEBUG, "info": logging.INFO}
-"""The values of ``MISSIVE_LOG`` and the levels they turn on."""
+LEVELS: Final = {"debug": 10, "info": 20}
+"""The values of ``MISSIVE_LOG`` and the `logging` levels they turn on (DEBUG, INFO)."""
 
 _HANDLER_NAME: Final = "missive_channels.stderr"
 _FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderr:
     """Writes to whatever ``sys.stderr`` is when a record comes, as a redirect may replace it."""
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.stream = sys.stderr
-        super().emit(record)
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def enable_logging(level: int) -> None:
@@ -38,10 +43,12 @@ def enable_logging(level: int) -> None:
     Args:
         level: A `logging` level, e.g. ``logging.DEBUG``.
     """
+    import logging  # noqa: PLC0415 - only for those who turn the logs on
+
     logger = logging.getLogger("missive_channels")
     logger.setLevel(level)
     if not any(handler.get_name() == _HANDLER_NAME for handler in logger.handlers):
-        handler = _StderrHandler(sys.stderr)
+        handler = logging.StreamHandler(_CurrentStderr())
         handler.set_name(_HANDLER_NAME)
         handler.setFormatter(logging.Formatter(_FORMAT))
         logger.addHandler(handler)
