@@ -1198,35 +1198,48 @@ async def _list(client: Any) -> list[Any]:
     return await collect(client.conversations.messages("c1"))
 
 
-def test_threads_sharing_a_client_keep_max_concurrent() -> None:
-    """Eight threads sending through one client never have more than two requests in flight."""
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
-    both_busy = threading.Event()
+class InFlight:
+    """A transport handler counting requests in flight; each holds its slot until two are busy.
 
-    def handler(_: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-            if in_flight == 2:
-                both_busy.set()
-        # Hold the slot until a second request is in flight, so a broken bound would show.
-        both_busy.wait(timeout=5)
-        with lock:
-            in_flight -= 1
+    Holding the slot makes a broken bound show: a third request would raise the peak.
+    """
+
+    def __init__(self) -> None:
+        """Nothing in flight yet."""
+        self.in_flight = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+        self.both_busy = threading.Event()
+
+    def __call__(self, _: httpx.Request) -> httpx.Response:
+        """Count the request in, wait for a second one (or 5 s), count it out, answer 201."""
+        with self.lock:
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            if self.in_flight == 2:
+                self.both_busy.set()
+        self.both_busy.wait(timeout=5)
+        with self.lock:
+            self.in_flight -= 1
         return httpx.Response(201)
 
-    http = httpx.Client(transport=httpx.MockTransport(handler))
-    client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
-    threads = [threading.Thread(target=client.messages.create, args=(MESSAGE,)) for _ in range(8)]
+
+def _send_from_threads(senders: list[Any]) -> None:
+    threads = [threading.Thread(target=send, args=(MESSAGE,)) for send in senders]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def test_threads_sharing_a_client_keep_max_concurrent() -> None:
+    """Eight threads sending through one client never have more than two requests in flight."""
+    counter = InFlight()
+    http = httpx.Client(transport=httpx.MockTransport(counter))
+    client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
+    _send_from_threads([client.messages.create] * 8)
     http.close()
-    assert 1 <= peak <= 2
+    assert 1 <= counter.peak <= 2
 
 
 # --- client options ----------------------------------------------------------------------
@@ -1404,36 +1417,13 @@ async def test_views_and_per_call_options_share_one_limiter() -> None:
 
 def test_sync_views_share_one_limiter_across_threads() -> None:
     """Threads sending through two views of one sync client keep its max_concurrent."""
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
-    both_busy = threading.Event()
-
-    def handler(_: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-            if in_flight == 2:
-                both_busy.set()
-        both_busy.wait(timeout=2)
-        with lock:
-            in_flight -= 1
-        return httpx.Response(201)
-
-    http = httpx.Client(transport=httpx.MockTransport(handler))
+    counter = InFlight()
+    http = httpx.Client(transport=httpx.MockTransport(counter))
     client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
     views = [client.with_options(timeout=5.0), client.with_options(max_retries=1)]
-    threads = [
-        threading.Thread(target=views[index % 2].messages.create, args=(MESSAGE,))
-        for index in range(8)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _send_from_threads([views[index % 2].messages.create for index in range(8)])
     http.close()
-    assert peak == 2
+    assert counter.peak == 2
 
 
 # --- a transport that cannot be turned against the caller --------------------------------
