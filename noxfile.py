@@ -18,6 +18,8 @@ nox.needs_version = ">=2025.2.9"
 # uv makes and fills the sessions' environments (fast, linked from one cache); plain venv
 # and pip where uv is missing.
 nox.options.default_venv_backend = "uv|venv"
+# uv trusts the platform's certificate store, as pip does, so a proxy's CA installed there works.
+os.environ.setdefault("UV_SYSTEM_CERTS", "1")
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 #: The tests run on the Pythons the machine has and report the others as skipped (.ci/run
