@@ -109,7 +109,25 @@ class Author(JsonModel):
 
 
 @attrs.frozen(kw_only=True)
-class WebhookMessage(JsonModel):
+class _ReadMessage(JsonModel):
+    """What a message carries wherever Missive reads it out; see the public subclasses."""
+
+    id: str
+    type: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    preview: str | None = None
+    references: tuple[str, ...] = ()
+    external_id: str | None = None
+    attachments: tuple[MessageAttachment, ...] = ()
+    author: Author | None = None
+    delivered_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WebhookMessage(_ReadMessage):
     """The message a Missive user sent or replied from a Text or HTML custom channel.
 
     Attributes:
@@ -136,20 +154,8 @@ class WebhookMessage(JsonModel):
         extra: The keys Missive sent that this model does not name, as sent.
     """
 
-    id: str
-    type: str | None = None
-    subject: str | None = None
-    body: str | None = None
-    preview: str | None = None
     from_field: Participant | None = None
     to_fields: tuple[Participant, ...] = ()
-    references: tuple[str, ...] = ()
-    external_id: str | None = None
-    attachments: tuple[MessageAttachment, ...] = ()
-    author: Author | None = None
-    delivered_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
     extra: Mapping[str, object] = _extra()
 
 
@@ -361,7 +367,7 @@ class Correspondent(JsonModel):
 
 
 @attrs.frozen(kw_only=True)
-class StoredMessage(JsonModel):
+class StoredMessage(_ReadMessage):
     """A message as Missive stores it: what ``GET /messages`` and conversation listings return.
 
     It may come from any channel, email included, so its sender and recipients
@@ -396,26 +402,14 @@ class StoredMessage(JsonModel):
         extra: The keys Missive sent that this model does not name, as sent.
     """
 
-    id: str
-    type: str | None = None
-    subject: str | None = None
-    body: str | None = None
-    preview: str | None = None
     from_field: Correspondent | None = None
     to_fields: tuple[Correspondent, ...] = ()
     cc_fields: tuple[Correspondent, ...] = ()
     bcc_fields: tuple[Correspondent, ...] = ()
     reply_to_fields: tuple[Correspondent, ...] = ()
-    references: tuple[str, ...] = ()
     in_reply_to: tuple[str, ...] = ()
     email_message_id: str | None = None
-    external_id: str | None = None
-    attachments: tuple[MessageAttachment, ...] = ()
-    author: Author | None = None
     conversation: Conversation | None = None
-    delivered_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
     extra: Mapping[str, object] = _extra()
 
 
