@@ -323,7 +323,7 @@ class BulkSend(Closing):
         try:
             operation = create_message(message)
         except ValidationError as error:
-            return self._ready(index, message, SendStatus.FAILED, error=error)
+            return self._failed(index, message, error)
         if self._journal is None:
             return self._send(operation, index, message, None)
         return self._journaled(operation, index, message, self._journal)
@@ -338,7 +338,7 @@ class BulkSend(Closing):
                 "external_id, so give every message a stable, unique one",
                 field="external_id",
             )
-            return self._ready(index, message, SendStatus.FAILED, error=missing)
+            return self._failed(index, message, missing)
         body_fingerprint = fingerprint(operation.content or b"")
         twin = self._in_flight.get(external_id)
         if twin is not None:
@@ -350,15 +350,7 @@ class BulkSend(Closing):
             place = _Journaled(journal, external_id, body_fingerprint)
             return self._send(operation, index, message, place)
         if decision is Decision.SKIP:
-            return self._ready(
-                index,
-                message,
-                SendStatus.SKIPPED,
-                message_id=entry.message_id,
-                conversation_id=entry.conversation_id,
-                reason=skip_reason(entry),
-                journal_entry=entry,
-            )
+            return self._skipped(index, message, skip_reason(entry), entry)
         conflict = ExternalIdConflictError(
             f"message at index {index} has the external_id {external_id!r}, which the journal "
             f"holds for a different message ({entry.state.value}); give each message its own "
@@ -366,7 +358,7 @@ class BulkSend(Closing):
             external_id=external_id,
             state=entry.state.value,
         )
-        return self._ready(index, message, SendStatus.FAILED, error=conflict)
+        return self._failed(index, message, conflict)
 
     def _twin(
         self,
@@ -379,14 +371,14 @@ class BulkSend(Closing):
         twin_index, twin_fingerprint = twin
         if twin_fingerprint == body_fingerprint:
             reason = f"the same message (index {twin_index}) is being sent in this run"
-            return self._ready(index, message, SendStatus.SKIPPED, reason=reason)
+            return self._skipped(index, message, reason)
         conflict = ExternalIdConflictError(
             f"message at index {index} has the external_id {external_id!r}, which the message "
             f"at index {twin_index} of this run has too; give each message its own external_id",
             external_id=external_id,
             state=JournalState.SENDING.value,
         )
-        return self._ready(index, message, SendStatus.FAILED, error=conflict)
+        return self._failed(index, message, conflict)
 
     def _send(
         self,
@@ -417,28 +409,27 @@ class BulkSend(Closing):
             record(journaled.journal, journaled.external_id, outcome)
         return self._count(outcome)
 
-    def _ready(
-        self,
-        index: int,
-        message: Message,
-        status: SendStatus,
-        *,
-        error: MissiveError | None = None,
-        message_id: str | None = None,
-        conversation_id: str | None = None,
-        reason: str | None = None,
-        journal_entry: JournalEntry | None = None,
+    def _failed(self, index: int, message: Message, error: MissiveError) -> Flow[SendOutcome]:
+        failed = SendOutcome(index=index, message=message, status=SendStatus.FAILED, error=error)
+        return self._ready(failed)
+
+    def _skipped(
+        self, index: int, message: Message, reason: str, entry: JournalEntry | None = None
     ) -> Flow[SendOutcome]:
-        outcome = SendOutcome(
+        # A journal entry that decided the skip also says what Missive answered, if it did.
+        skipped = SendOutcome(
             index=index,
             message=message,
-            status=status,
-            error=error,
-            message_id=message_id,
-            conversation_id=conversation_id,
+            status=SendStatus.SKIPPED,
+            message_id=None if entry is None else entry.message_id,
+            conversation_id=None if entry is None else entry.conversation_id,
             reason=reason,
-            journal_entry=journal_entry,
+            journal_entry=entry,
         )
+        return self._ready(skipped)
+
+    def _ready(self, outcome: SendOutcome) -> Flow[SendOutcome]:
+        # A flow that sends nothing: the outcome was decided before any request.
         yield from ()
         return self._count(outcome)
 

@@ -184,6 +184,13 @@ class APIError(MissiveError):
         self.possibly_delivered = possibly_delivered
 
 
+class _CallArgs(TypedDict):
+    # `APIError`'s keyword arguments, passed on by its subclasses.
+    method: str
+    url: str
+    possibly_delivered: NotRequired[bool]
+
+
 class APIConnectionError(APIError):
     """No HTTP answer came back: the connection was refused, reset or dropped.
 
@@ -192,25 +199,16 @@ class APIConnectionError(APIError):
             never log them whole).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str,
-        url: str,
-        request: httpx.Request,
-        possibly_delivered: bool = False,
-    ) -> None:
+    def __init__(self, message: str, *, request: httpx.Request, **call: Unpack[_CallArgs]) -> None:
         """Create the error.
 
         Args:
             message: What went wrong and what to do about it.
-            method: The request's HTTP method.
-            url: The request URL.
             request: The request that got no answer.
-            possibly_delivered: Whether Missive may have processed the request.
+            **call: `APIError`'s keyword arguments: ``method``, ``url`` and
+                ``possibly_delivered`` (whether Missive may have processed the request).
         """
-        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
+        super().__init__(message, **call)
         self.request = request
 
 
@@ -225,26 +223,17 @@ class APIResponseValidationError(APIError):
         status_code: The HTTP status of the answer.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str,
-        url: str,
-        status_code: int,
-        possibly_delivered: bool = False,
-    ) -> None:
+    def __init__(self, message: str, *, status_code: int, **call: Unpack[_CallArgs]) -> None:
         """Create the error.
 
         Args:
             message: Where the body differs from what was expected.
-            method: The request's HTTP method.
-            url: The request URL.
             status_code: The HTTP status of the answer.
-            possibly_delivered: Whether Missive may have processed the request (a
-                create whose answer was too large to read).
+            **call: `APIError`'s keyword arguments: ``method``, ``url`` and
+                ``possibly_delivered`` (whether Missive may have processed the request:
+                a create whose answer was too large to read).
         """
-        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
+        super().__init__(message, **call)
         self.status_code = status_code
 
 
@@ -264,39 +253,34 @@ class APIStatusError(APIError):
         self,
         message: str,
         *,
-        method: str,
-        url: str,
         status_code: int,
         body: object,
         response: httpx.Response,
-        possibly_delivered: bool = False,
+        **call: Unpack[_CallArgs],
     ) -> None:
         """Create the error.
 
         Args:
             message: What went wrong and what to do about it.
-            method: The request's HTTP method.
-            url: The request URL.
             status_code: The HTTP status.
             body: The parsed error body.
             response: The answer.
-            possibly_delivered: Whether Missive may have processed the request.
+            **call: `APIError`'s keyword arguments: ``method``, ``url`` and
+                ``possibly_delivered`` (whether Missive may have processed the request).
         """
-        super().__init__(message, method=method, url=url, possibly_delivered=possibly_delivered)
+        super().__init__(message, **call)
         self.status_code = status_code
         self.body = body
         self.response = response
         self.request_id: str | None = response.headers.get("X-Request-Id")
 
 
-class _StatusArgs(TypedDict):
-    # `APIStatusError`'s keyword arguments, passed on by its subclasses.
-    method: str
-    url: str
+class StatusArgs(_CallArgs):
+    # `APIStatusError`'s keyword arguments: passed on by its subclasses, and built once for
+    # whichever class answers a status (`_responses.status_error`).
     status_code: int
     body: object
     response: httpx.Response
-    possibly_delivered: NotRequired[bool]
 
 
 class BadRequestError(APIStatusError):
@@ -337,7 +321,7 @@ class RateLimitError(APIStatusError):
         limit: int | None = None,
         remaining: int | None = None,
         reset: int | None = None,
-        **status: Unpack[_StatusArgs],
+        **status: Unpack[StatusArgs],
     ) -> None:
         """Create the error.
 

@@ -38,6 +38,8 @@ from ._errors import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ._errors import StatusArgs
+
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -395,30 +397,26 @@ def status_error(
     message += f"; {hint}"
     if creates:
         message += f"; {_POSSIBLY_DELIVERED_HINT if possibly_delivered else _UNDELIVERED_HINT}"
+    answer: StatusArgs = {
+        "method": method,
+        "url": url,
+        "status_code": status,
+        "body": body,
+        "response": response,
+        "possibly_delivered": possibly_delivered,
+    }
     if cls is RateLimitError:
         if retry_after is not None:
             message += f" (Missive asked to wait {retry_after:g} s)"
         return RateLimitError(
             message,
-            method=method,
-            url=url,
-            status_code=status,
-            body=body,
-            response=response,
             retry_after=retry_after,
             limit=_int_header(response.headers, "X-RateLimit-Limit"),
             remaining=_int_header(response.headers, "X-RateLimit-Remaining"),
             reset=_int_header(response.headers, "X-RateLimit-Reset"),
+            **answer,
         )
-    return cls(
-        message,
-        method=method,
-        url=url,
-        status_code=status,
-        body=body,
-        response=response,
-        possibly_delivered=possibly_delivered,
-    )
+    return cls(message, **answer)
 
 
 def transport_error(exc: httpx.RequestError, *, method: str, url: str, creates: bool) -> APIError:

@@ -395,7 +395,7 @@ class WebhookVerifier:
             headers: The request headers (any mapping or list of pairs).
 
         Returns:
-            The event.
+            The channel's event: the message a Missive user sent, and its conversation.
 
         Raises:
             InvalidSignatureError: If the signature check fails (answer 401).
@@ -415,7 +415,7 @@ class WebhookVerifier:
             headers: The request headers (any mapping or list of pairs).
 
         Returns:
-            The event.
+            The rule's event: the rule, its conversation and what triggered it.
 
         Raises:
             InvalidSignatureError: If the signature check fails (answer 401).
