@@ -184,7 +184,7 @@ class APIError(MissiveError):
         self.possibly_delivered = possibly_delivered
 
 
-class _CallArgs(TypedDict):
+class CallArgs(TypedDict):
     # `APIError`'s keyword arguments, passed on by its subclasses.
     method: str
     url: str
@@ -199,7 +199,7 @@ class APIConnectionError(APIError):
             never log them whole).
     """
 
-    def __init__(self, message: str, *, request: httpx.Request, **call: Unpack[_CallArgs]) -> None:
+    def __init__(self, message: str, *, request: httpx.Request, **call: Unpack[CallArgs]) -> None:
         """Create the error.
 
         Args:
@@ -223,7 +223,7 @@ class APIResponseValidationError(APIError):
         status_code: The HTTP status of the answer.
     """
 
-    def __init__(self, message: str, *, status_code: int, **call: Unpack[_CallArgs]) -> None:
+    def __init__(self, message: str, *, status_code: int, **call: Unpack[CallArgs]) -> None:
         """Create the error.
 
         Args:
@@ -256,7 +256,7 @@ class APIStatusError(APIError):
         status_code: int,
         body: object,
         response: httpx.Response,
-        **call: Unpack[_CallArgs],
+        **call: Unpack[CallArgs],
     ) -> None:
         """Create the error.
 
@@ -275,7 +275,7 @@ class APIStatusError(APIError):
         self.request_id: str | None = response.headers.get("X-Request-Id")
 
 
-class StatusArgs(_CallArgs):
+class StatusArgs(CallArgs):
     # `APIStatusError`'s keyword arguments: passed on by its subclasses, and built once for
     # whichever class answers a status (`_responses.status_error`).
     status_code: int
