@@ -1,14 +1,15 @@
-"""What the commands share: exit statuses, the errors ending a command, output, the API client."""
+"""What the commands share: registering one, exit statuses, errors, output, the API client."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from missive_channels._errors import ValidationError
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     from missive_channels._client import MissiveClient
 
@@ -20,6 +21,7 @@ __all__ = [
     "USAGE",
     "CommandError",
     "UsageError",
+    "add_command",
     "api_client",
     "api_token",
     "write",
@@ -46,6 +48,33 @@ class UsageError(CommandError):
     """A mistake in the command line; the command exits with status 2."""
 
     status = USAGE
+
+
+def add_command(
+    commands: Any,  # noqa: ANN401 - argparse's subparsers action is private
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *,
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """Add the command ``name``, carried out by ``run``, to the command line's subparsers.
+
+    Args:
+        commands: The subparsers of the ``missive-channels`` parser.
+        name: The command's name.
+        run: What carries the command out; it returns the exit status.
+        summary: The line the top-level ``--help`` lists it with.
+        description: The paragraph its own ``--help`` opens with.
+
+    Returns:
+        The command's parser, to add its options to.
+    """
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description
+    )
+    parser.set_defaults(run=run)
+    return parser
 
 
 def write(stream: TextIO, *lines: str) -> None:

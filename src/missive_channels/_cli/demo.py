@@ -8,7 +8,7 @@ import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final, TypedDict, cast
 
 import attrs
 import httpx
@@ -35,7 +35,10 @@ from missive_channels.testing import ChannelSettings, FakeMissive, MissiveUser
 from missive_channels.webhooks import WebhookVerifier, compute_signature
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import TextIO
+
+    from typing_extensions import Unpack
 
     from missive_channels._events import Correspondent, StoredMessage
     from missive_channels._operations import CreatedMessage
@@ -67,6 +70,16 @@ class DemoRun:
     received: tuple[Received, ...]
     chat_conversation: str
     seconds: float
+
+
+class _ChatFields(TypedDict, total=False):
+    # What differs between Marta's chat messages.
+    body: str
+    references: Iterable[str]
+    attachments: Iterable[Attachment]
+    external_id: str
+    conversation: str
+    delivered_at: int
 
 
 class _Transcript:
@@ -107,6 +120,11 @@ def _at(moment: datetime | None) -> str:
     return "--:--:--" if moment is None else moment.astimezone(timezone.utc).strftime("%H:%M:%S")
 
 
+def _from_marta(accounts: dict[str, str], **fields: Unpack[_ChatFields]) -> TextMessage:
+    """Return a message Marta writes on the chat widget: the Text channel, to Acme Support."""
+    return TextMessage(account=accounts["text"], from_field=MARTA, to_fields=[SUPPORT], **fields)
+
+
 async def _async_part(
     client: AsyncMissiveClient, accounts: dict[str, str], chat: str, now: int
 ) -> tuple[CreatedMessage, CreatedMessage, CreatedMessage]:
@@ -131,10 +149,8 @@ async def _async_part(
     sent_html, sent_email = await asyncio.gather(
         client.messages.create(html), client.messages.create(email)
     )
-    follow_up = TextMessage(
-        account=accounts["text"],
-        from_field=MARTA,
-        to_fields=[SUPPORT],
+    follow_up = _from_marta(
+        accounts,
         body="Could you send me the tracking number?",
         conversation=chat,
         delivered_at=now - 60,
@@ -214,10 +230,8 @@ def _conversation_steps(
 ) -> str:
     now = int(fake.clock())
     known: set[str | None] = set()
-    first = TextMessage(
-        account=accounts["text"],
-        from_field=MARTA,
-        to_fields=[SUPPORT],
+    first = _from_marta(
+        accounts,
         body="Hello! Is my order #5521 shipped yet?",
         references=["chat-cust-4471"],
         attachments=[Attachment(filename="receipt-5521.txt", data=RECEIPT)],
@@ -238,10 +252,8 @@ def _conversation_steps(
     chat = created.conversation_id
     assert chat is not None  # noqa: S101 - FakeMissive answers with ids unless told otherwise
 
-    second = TextMessage(
-        account=accounts["text"],
-        from_field=MARTA,
-        to_fields=[SUPPORT],
+    second = _from_marta(
+        accounts,
         body="It is a birthday present, so I am a bit anxious.",
         references=["chat-cust-4471"],
         delivered_at=now - 240,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 from missive_channels._constants import SECRET_ENV_VAR
 from missive_channels.webhooks import SIGNATURE_HEADERS, WebhookVerifier, compute_signature
 
-from .common import CommandError, UsageError, write
+from .common import CommandError, UsageError, add_command, write
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,9 +46,11 @@ def _secret(args: argparse.Namespace) -> str:
 
 def add_listen(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
     """Add the ``listen`` command to the command line's subparsers."""
-    listen = commands.add_parser(
+    listen = add_command(
+        commands,
         "listen",
-        help="run a development webhook receiver that verifies and prints each event",
+        _listen,
+        summary="run a development webhook receiver that verifies and prints each event",
         description=(
             "Receive a custom channel's webhooks on a local port: verify each signature, "
             "print each event, and say in one line why a request was refused. Answers 200, "
@@ -62,7 +64,6 @@ def add_listen(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers a
     listen.add_argument(
         "--host", default="127.0.0.1", help="the interface to listen on (default: 127.0.0.1)"
     )
-    listen.set_defaults(run=_listen)
 
 
 def _port(text: str) -> int:
@@ -128,9 +129,11 @@ def _listen(args: argparse.Namespace) -> int:
 
 def add_sign(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
     """Add the ``sign`` command to the command line's subparsers."""
-    sign = commands.add_parser(
+    sign = add_command(
+        commands,
         "sign",
-        help="print the signature header for a file's bytes",
+        _sign,
+        summary="print the signature header for a file's bytes",
         description=(
             "Print the header Missive would send with a body, e.g. for "
             'curl -H "$(missive-channels sign body.json)" --data-binary @body.json URL'
@@ -144,7 +147,6 @@ def add_sign(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers act
         default=SIGNATURE_HEADERS[0],
         help="the header name to print (default: %(default)s)",
     )
-    sign.set_defaults(run=_sign)
 
 
 def _sign(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from missive_channels import __version__
 from missive_channels._logs import enable_logging
 
-from .common import INTERRUPTED, PROG, CommandError, UsageError, write
+from .common import INTERRUPTED, PROG, CommandError, UsageError, add_command, write
 from .listen import add_listen, add_sign
 from .send import add_send
 
@@ -28,9 +28,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_demo(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
-    demo = commands.add_parser(
+    add_command(
+        commands,
         "demo",
-        help="run the whole loop against a local FakeMissive and print a transcript",
+        _demo,
+        summary="run the whole loop against a local FakeMissive and print a transcript",
         description=(
             "Start a local stand-in for Missive and a webhook receiver, send Text, HTML and "
             "Email messages with the sync and async clients, play an agent's reply, verify "
@@ -38,7 +40,6 @@ def _add_demo(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers ac
             "Offline: everything travels over 127.0.0.1."
         ),
     )
-    demo.set_defaults(run=_demo)
 
 
 def _demo(_args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from ._payloads import encode
 from ._state import ApiResponse
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Generator
 
     from ._limiter import _FakeLimits
     from ._state import Store
@@ -115,28 +116,30 @@ class Gateway:
 
     def __call__(self, request: Request) -> Response | None:
         """Answer one request, or return ``None`` to drop the connection."""
-        self.arrive()
-        try:
-            response, delay = self.exchange(request)
+        with self.serving(request) as (response, delay):
             if delay:
                 self.stopping.wait(delay)
-            return response
-        finally:
-            self.leave()
+        return response
 
-    def arrive(self) -> None:
-        """Count a request as in flight; pair with `leave`."""
+    @contextlib.contextmanager
+    def serving(self, request: Request) -> Generator[tuple[Response | None, float], None, None]:
+        """Process one request with `exchange`, counting it in flight until the block ends.
+
+        Yields:
+            What `exchange` returns; the caller waits out the delay inside the
+            block, in its own way, so the request is still in flight meanwhile.
+        """
         with self._lock:
             self._in_flight += 1
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
-
-    def leave(self) -> None:
-        """Count a request as answered."""
-        with self._lock:
-            self._in_flight -= 1
+        try:
+            yield self.exchange(request)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def exchange(self, request: Request) -> tuple[Response | None, float]:
-        """Process and log one request (between `arrive` and `leave`).
+        """Process and log one request.
 
         Returns:
             The answer (``None`` to drop the connection) and the seconds to wait

@@ -12,7 +12,7 @@ import json
 import re
 import time
 import uuid
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypedDict
 
 from missive_channels._errors import ValidationError
 from missive_channels._models import Participant
@@ -22,6 +22,8 @@ from ._settings import MissiveUser
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+
+    from typing_extensions import Unpack
 
     from ._shapes import (
         AssigneeData,
@@ -257,21 +259,26 @@ def webhook_payload(
     }
 
 
+class _PayloadFields(TypedDict, total=False):
+    # The keywords of `webhook_payload`, which `signed_webhook_request` passes on.
+    type: Literal["text", "html"]
+    text: str
+    from_field: Participant | None
+    to_fields: Iterable[Participant] | None
+    author: MissiveUser | None
+    message_id: str | None
+    conversation_id: str | None
+    delivered_at: int | None
+    references: Iterable[str]
+    external_id: str | None
+
+
 def signed_webhook_request(
     secret: str,
     *,
     payload: WebhookPayload | None = None,
     header: str = SIGNATURE_HEADERS[0],
-    type: Literal["text", "html"] = "text",
-    text: str = DEFAULT_TEXT,
-    from_field: Participant | None = None,
-    to_fields: Iterable[Participant] | None = None,
-    author: MissiveUser | None = None,
-    message_id: str | None = None,
-    conversation_id: str | None = None,
-    delivered_at: int | None = None,
-    references: Iterable[str] | None = None,
-    external_id: str | None = None,
+    **fields: Unpack[_PayloadFields],
 ) -> tuple[bytes, dict[str, str]]:
     """Build the body and headers of a signed webhook request, for a receiver's tests.
 
@@ -282,19 +289,13 @@ def signed_webhook_request(
     Args:
         secret: The channel's signature secret.
         payload: A payload to sign as it is, e.g. one `webhook_payload` built;
-            then give none of the payload fields below.
+            then give none of the payload fields.
         header: The signature header's name; default the first of
             `missive_channels.webhooks.SIGNATURE_HEADERS`, as Missive sends it.
-        type: The channel type, as in `webhook_payload`.
-        text: The message's text: ``message.body``.
-        from_field: The alias the user sent as.
-        to_fields: The recipients.
-        author: The Missive user who sent it.
-        message_id: The message id.
-        conversation_id: The conversation id.
-        delivered_at: Unix seconds.
-        references: The message's references.
-        external_id: The message's external id.
+        **fields: The payload fields, as in `webhook_payload`: ``type``, ``text``
+            (``message.body``), ``from_field``, ``to_fields``, ``author``,
+            ``message_id``, ``conversation_id``, ``delivered_at``, ``references``
+            and ``external_id``.
 
     Returns:
         ``(body, headers)``: the HTTP request body (bytes) and headers. Send both
@@ -305,37 +306,14 @@ def signed_webhook_request(
         FieldTypeError: If ``secret`` is not a str.
         InvalidSignatureError: If ``secret`` is empty.
     """
-    fields = {
-        "type": type != "text",
-        "text": text != DEFAULT_TEXT,
-        "from_field": from_field is not None,
-        "to_fields": to_fields is not None,
-        "author": author is not None,
-        "message_id": message_id is not None,
-        "conversation_id": conversation_id is not None,
-        "delivered_at": delivered_at is not None,
-        "references": references is not None,
-        "external_id": external_id is not None,
-    }
     if payload is None:
-        payload = webhook_payload(
-            type=type,
-            text=text,
-            from_field=from_field,
-            to_fields=to_fields,
-            author=author,
-            message_id=message_id,
-            conversation_id=conversation_id,
-            delivered_at=delivered_at,
-            references=() if references is None else references,
-            external_id=external_id,
-        )
-    elif given := [name for name, set_ in fields.items() if set_]:
-        named = ", ".join(f"{name}=" for name in given)
+        payload = webhook_payload(**fields)
+    elif fields:
+        named = ", ".join(f"{name}=" for name in fields)
         msg = (
             f"payload= comes with {named}; give either a whole payload "
             "or the fields to build one from, not both"
         )
-        raise ValidationError(msg, field=given[0])
+        raise ValidationError(msg, field=next(iter(fields)))
     raw = encode(payload)
     return raw, {"Content-Type": "application/json", header: compute_signature(raw, secret)}

@@ -89,24 +89,12 @@ class AsyncFakeTransport(httpx.AsyncBaseTransport):
         self._max_body = max_body
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request through the fake.
+        """Like `FakeTransport.handle_request`: answer one request through the fake.
 
-        Args:
-            request: The request a client sends.
-
-        Returns:
-            The fake's answer.
-
-        Raises:
-            httpx.RemoteProtocolError: If a fault drops the connection.
+        It takes the same request, returns the same answer and raises the same error.
         """
         body = await request.aread()
-        gateway = self._gateway
-        gateway.arrive()
-        try:
-            answer, delay = gateway.exchange(_request(request, body, self._max_body))
+        with self._gateway.serving(_request(request, body, self._max_body)) as (answer, delay):
             if delay:
                 await anyio.sleep(delay)
-        finally:
-            gateway.leave()
         return _response(request, answer)
