@@ -19,6 +19,7 @@ from missive_channels.webhooks import (
     SignatureMatch,
     WebhookEvent,
     WebhookMessage,
+    compute_signature,
 )
 
 
@@ -87,6 +88,39 @@ def test_a_head_request_is_refused_without_a_body() -> None:
     assert response.headers["allow"] == "POST"
     assert response.content == b""
     assert [(r.method, r.path, r.status) for r in reports] == [("HEAD", "/x", 405)]
+
+
+def test_a_post_without_a_body_is_told_the_body_is_empty() -> None:
+    """A POST with no body, signed or not, with or without a length, gets 400 saying so."""
+    reports: list[Received] = []
+    empty_signature = {"X-Hook-Signature": compute_signature(b"", "s")}
+    with WebhookReceiver(WebhookVerifier("s"), reports.append) as receiver:
+        host, port = receiver.address
+        answers = [
+            _raw(host, port, b"POST /a HTTP/1.1\r\nHost: x\r\n\r\n"),
+            _raw(host, port, b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"),
+        ]
+        with httpx.Client(trust_env=False) as client:
+            signed = client.post(receiver.url("/c"), headers=empty_signature)
+    reason = "the body is empty: Missive POSTs each webhook as a JSON object"
+    assert [answer.split(b"\r\n", 1)[0] for answer in answers] == [b"HTTP/1.1 400 Bad Request"] * 2
+    assert all(answer.endswith(f"\r\n\r\n{reason}\n".encode()) for answer in answers)
+    assert (signed.status_code, signed.text) == (400, f"{reason}\n")
+    assert [(r.path, r.status, r.reason) for r in reports] == [
+        ("/a", 400, reason),
+        ("/b", 400, reason),
+        ("/c", 400, reason),
+    ]
+
+
+def _raw(host: str, port: int, request: bytes) -> bytes:
+    with socket.create_connection((host, port)) as conn:
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := conn.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def test_stop_without_start_releases_the_port() -> None:
