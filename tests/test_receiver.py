@@ -21,6 +21,7 @@ from missive_channels.webhooks import (
     WebhookMessage,
     compute_signature,
 )
+from test_cli import raw_request
 
 
 def test_participants_read_as_one_phrase() -> None:
@@ -95,10 +96,10 @@ def test_a_post_without_a_body_is_told_the_body_is_empty() -> None:
     reports: list[Received] = []
     empty_signature = {"X-Hook-Signature": compute_signature(b"", "s")}
     with WebhookReceiver(WebhookVerifier("s"), reports.append) as receiver:
-        host, port = receiver.address
+        port = receiver.address[1]
         answers = [
-            _raw(host, port, b"POST /a HTTP/1.1\r\nHost: x\r\n\r\n"),
-            _raw(host, port, b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"),
+            raw_request(port, b"POST /a HTTP/1.1\r\nHost: x\r\n\r\n"),
+            raw_request(port, b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"),
         ]
         with httpx.Client(trust_env=False) as client:
             signed = client.post(receiver.url("/c"), headers=empty_signature)
@@ -111,16 +112,6 @@ def test_a_post_without_a_body_is_told_the_body_is_empty() -> None:
         ("/b", 400, reason),
         ("/c", 400, reason),
     ]
-
-
-def _raw(host: str, port: int, request: bytes) -> bytes:
-    with socket.create_connection((host, port)) as conn:
-        conn.sendall(request)
-        conn.shutdown(socket.SHUT_WR)
-        chunks = []
-        while chunk := conn.recv(4096):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def test_stop_without_start_releases_the_port() -> None:
