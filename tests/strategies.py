@@ -94,28 +94,34 @@ def common_fields() -> dict[str, Any]:
     }
 
 
-text_messages = st.builds(
-    TextMessage,
-    from_field=participants,
-    to_fields=st.lists(participants, max_size=3),
-    **common_fields(),
+def _message_fields(cls: type, **own: Any) -> st.SearchStrategy[tuple[type, dict[str, Any]]]:
+    """A message class with valid keyword arguments for it, all fields given."""
+    return st.tuples(st.just(cls), st.fixed_dictionaries({**common_fields(), **own}))
+
+
+def _built(pair: tuple[type, dict[str, Any]]) -> Any:
+    cls, fields = pair
+    return cls(**fields)
+
+
+#: A message class and valid keyword arguments for every one of its fields.
+message_fields = (
+    _message_fields(
+        TextMessage, from_field=participants, to_fields=st.lists(participants, max_size=3)
+    )
+    | _message_fields(
+        HtmlMessage, from_field=participants, to_fields=st.lists(participants, max_size=3)
+    )
+    | _message_fields(
+        EmailMessage,
+        from_field=email_addresses,
+        to_fields=st.lists(email_addresses, max_size=3),
+        cc_fields=st.lists(email_addresses, max_size=2),
+        bcc_fields=st.lists(email_addresses, max_size=2),
+        subject=st.none() | st.text(),
+    )
 )
-html_messages = st.builds(
-    HtmlMessage,
-    from_field=participants,
-    to_fields=st.lists(participants, max_size=3),
-    **common_fields(),
-)
-email_messages = st.builds(
-    EmailMessage,
-    from_field=email_addresses,
-    to_fields=st.lists(email_addresses, max_size=3),
-    cc_fields=st.lists(email_addresses, max_size=2),
-    bcc_fields=st.lists(email_addresses, max_size=2),
-    subject=st.none() | st.text(),
-    **common_fields(),
-)
-messages = text_messages | html_messages | email_messages
+messages = message_fields.map(_built)
 
 
 # Webhook payloads -------------------------------------------------------------

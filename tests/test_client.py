@@ -1198,48 +1198,117 @@ async def _list(client: Any) -> list[Any]:
     return await collect(client.conversations.messages("c1"))
 
 
-class InFlight:
-    """A transport handler counting requests in flight; each holds its slot until two are busy.
+class Traffic:
+    """Eight sends from threads through one client, observed at both ends of its slots.
 
-    Holding the slot makes a broken bound show: a third request would raise the peak.
+    The client's slots (a ``threading.BoundedSemaphore``) report each thread as
+    holding one or blocked waiting for one, and the transport holds every request
+    until the test lets one go. So after each step the test waits until every
+    thread is accounted for (holding and in the transport, blocked, or done) and
+    reads exact counts: no sleeping, and no outcome that depends on timing.
     """
 
-    def __init__(self) -> None:
-        """Nothing in flight yet."""
-        self.in_flight = 0
-        self.peak = 0
-        self.lock = threading.Lock()
-        self.both_busy = threading.Event()
+    THREADS = 8
 
-    def __call__(self, _: httpx.Request) -> httpx.Response:
-        """Count the request in, wait for a second one (or 5 s), count it out, answer 201."""
-        with self.lock:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Record the slots of the next client made; nothing in flight yet."""
+        self.changed = threading.Condition()
+        self.holding = self.blocked = self.in_flight = self.done = self.peak = self.slots = 0
+        self.gate = threading.Semaphore(0)
+        traffic = self
+
+        class Slots(threading.BoundedSemaphore):
+            def __init__(self, value: int = 1) -> None:
+                super().__init__(value)
+                traffic.slots = value
+
+            def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:  # noqa: FBT002 - threading's own signature
+                if not super().acquire(blocking=False):
+                    with traffic.changed:
+                        traffic.blocked += 1
+                        traffic.changed.notify_all()
+                    super().acquire(blocking, timeout)
+                    with traffic.changed:
+                        traffic.blocked -= 1
+                with traffic.changed:
+                    traffic.holding += 1
+                    traffic.changed.notify_all()
+                return True
+
+            __enter__ = acquire
+
+            def release(self, n: int = 1) -> None:
+                with traffic.changed:
+                    traffic.holding -= n
+                super().release(n)
+
+        monkeypatch.setattr(threading, "BoundedSemaphore", Slots)
+
+    def transport(self, _: httpx.Request) -> httpx.Response:
+        """Count the request in, hold it until the test lets one go, answer 201."""
+        with self.changed:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
-            if self.in_flight == 2:
-                self.both_busy.set()
-        self.both_busy.wait(timeout=5)
-        with self.lock:
+            self.changed.notify_all()
+        self.gate.acquire()
+        with self.changed:
             self.in_flight -= 1
         return httpx.Response(201)
 
+    def settled(self) -> tuple[int, int]:
+        """Wait until every thread is accounted for; return (holding, blocked)."""
+        with self.changed:
+            # A thread counts as blocked from before it waits until it holds a slot, so
+            # blocked threads are settled only once no slot is left free for them.
+            accounted = self.changed.wait_for(
+                lambda: (
+                    self.holding + self.blocked + self.done == self.THREADS
+                    and self.in_flight == self.holding
+                    and (self.blocked == 0 or self.holding == self.slots)
+                ),
+                timeout=30,  # only if the client hangs; never reached otherwise
+            )
+            assert accounted, (
+                f"the sends never settled: {self.holding} holding a slot ({self.in_flight} of "
+                f"them in the transport), {self.blocked} blocked, {self.done} done"
+            )
+            return self.holding, self.blocked
 
-def _send_from_threads(senders: list[Any]) -> None:
-    threads = [threading.Thread(target=send, args=(MESSAGE,)) for send in senders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def run(self, senders: list[Any]) -> list[tuple[int, int]]:
+        """Send from one thread per sender; return (holding, blocked) after each settled step."""
+
+        def send(create: Any) -> None:
+            create(MESSAGE)
+            with self.changed:
+                self.done += 1
+                self.changed.notify_all()
+
+        threads = [threading.Thread(target=send, args=(create,)) for create in senders]
+        for thread in threads:
+            thread.start()
+        steps = [self.settled()]
+        for _ in threads:
+            self.gate.release()  # one request answered: a blocked thread may take its slot
+            with self.changed:
+                self.changed.wait_for(lambda: self.done > len(steps) - 1, timeout=30)
+            steps.append(self.settled())
+        for thread in threads:
+            thread.join()
+        return steps
 
 
-def test_threads_sharing_a_client_keep_max_concurrent() -> None:
-    """Eight threads sending through one client never have more than two requests in flight."""
-    counter = InFlight()
-    http = httpx.Client(transport=httpx.MockTransport(counter))
+#: Two slots for eight threads: two hold them while the rest wait, until too few are left.
+TWO_AT_A_TIME = [(2, 6), (2, 5), (2, 4), (2, 3), (2, 2), (2, 1), (2, 0), (1, 0), (0, 0)]
+
+
+def test_threads_sharing_a_client_keep_max_concurrent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight threads sending through one client have exactly two requests in flight at a time."""
+    traffic = Traffic(monkeypatch)
+    http = httpx.Client(transport=httpx.MockTransport(traffic.transport))
     client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
-    _send_from_threads([client.messages.create] * 8)
+    assert traffic.run([client.messages.create] * Traffic.THREADS) == TWO_AT_A_TIME
     http.close()
-    assert 1 <= counter.peak <= 2
+    assert traffic.peak == 2
 
 
 # --- client options ----------------------------------------------------------------------
@@ -1415,15 +1484,16 @@ async def test_views_and_per_call_options_share_one_limiter() -> None:
     assert peak == 5
 
 
-def test_sync_views_share_one_limiter_across_threads() -> None:
+def test_sync_views_share_one_limiter_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Threads sending through two views of one sync client keep its max_concurrent."""
-    counter = InFlight()
-    http = httpx.Client(transport=httpx.MockTransport(counter))
+    traffic = Traffic(monkeypatch)
+    http = httpx.Client(transport=httpx.MockTransport(traffic.transport))
     client = MissiveClient(token=TOKEN, http_client=http, rate_limit=RateLimit(max_concurrent=2))
     views = [client.with_options(timeout=5.0), client.with_options(max_retries=1)]
-    _send_from_threads([views[index % 2].messages.create for index in range(8)])
+    senders = [views[index % 2].messages.create for index in range(Traffic.THREADS)]
+    assert traffic.run(senders) == TWO_AT_A_TIME
     http.close()
-    assert counter.peak == 2
+    assert traffic.peak == 2
 
 
 # --- a transport that cannot be turned against the caller --------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import threading
 from typing import Any
 
@@ -32,63 +34,157 @@ def _dedup(**kwargs: Any) -> tuple[InMemoryDeduplicator, Clock]:
 def test_first_claim_is_new_then_in_progress_then_duplicate() -> None:
     """A claimed id is in progress until completed, then a duplicate."""
     dedup, _ = _dedup()
-    assert dedup.claim("m1") is Delivery.NEW
-    assert dedup.claim("m1") is Delivery.IN_PROGRESS
-    dedup.complete("m1")
-    assert dedup.claim("m1") is Delivery.DUPLICATE
-    assert dedup.claim("m2") is Delivery.NEW
+    assert dedup.claim("m1", "a") is Delivery.NEW
+    assert dedup.claim("m1", "b") is Delivery.IN_PROGRESS
+    assert dedup.complete("m1", "a") is True
+    assert dedup.claim("m1", "c") is Delivery.DUPLICATE
+    assert dedup.claim("m2", "a") is Delivery.NEW
 
 
 def test_release_lets_a_redelivery_be_handled() -> None:
     """After a failed attempt releases its claim, the next delivery is new again."""
     dedup, _ = _dedup()
-    dedup.claim("m1")
-    dedup.release("m1")
-    assert dedup.claim("m1") is Delivery.NEW
+    dedup.claim("m1", "a")
+    dedup.release("m1", "a")
+    assert dedup.claim("m1", "a") is Delivery.NEW
 
 
 def test_release_never_forgets_a_handled_message() -> None:
     """A late release after someone else completed the id keeps it a duplicate."""
     dedup, _ = _dedup()
-    dedup.claim("m1")
-    dedup.complete("m1")
-    dedup.release("m1")
-    dedup.release("never-claimed")
-    assert dedup.claim("m1") is Delivery.DUPLICATE
+    dedup.claim("m1", "a")
+    dedup.complete("m1", "a")
+    dedup.release("m1", "a")
+    dedup.release("m1", "b")
+    dedup.release("never-claimed", "a")
+    assert dedup.claim("m1", "a") is Delivery.DUPLICATE
 
 
 def test_handled_ids_expire_after_the_ttl() -> None:
     """A handled id is remembered for ttl seconds, not longer."""
     dedup, clock = _dedup(ttl=60)
-    dedup.claim("m1")
-    dedup.complete("m1")
+    dedup.claim("m1", "a")
+    dedup.complete("m1", "a")
     clock.now += 59.9
-    assert dedup.claim("m1") is Delivery.DUPLICATE
+    assert dedup.claim("m1", "a") is Delivery.DUPLICATE
     clock.now += 0.1
-    assert dedup.claim("m1") is Delivery.NEW
+    assert dedup.claim("m1", "a") is Delivery.NEW
 
 
 def test_forgotten_claims_lapse_after_the_claim_timeout() -> None:
     """A claim never completed nor released stops blocking after claim_timeout."""
     dedup, clock = _dedup(claim_timeout=30)
-    dedup.claim("m1")
+    dedup.claim("m1", "a")
     clock.now += 29
-    assert dedup.claim("m1") is Delivery.IN_PROGRESS
+    assert dedup.claim("m1", "a") is Delivery.IN_PROGRESS
     clock.now += 1
-    assert dedup.claim("m1") is Delivery.NEW
+    assert dedup.claim("m1", "a") is Delivery.NEW
 
 
 def test_least_recently_seen_ids_are_evicted_first() -> None:
     """Beyond max_entries, the id seen longest ago is forgotten."""
     dedup, _ = _dedup(max_entries=2)
     for key in ("a", "b"):
-        dedup.claim(key)
-        dedup.complete(key)
-    assert dedup.claim("a") is Delivery.DUPLICATE  # "a" is now the most recently seen
-    dedup.claim("c")
+        dedup.claim(key, "a")
+        dedup.complete(key, "a")
+    assert dedup.claim("a", "a") is Delivery.DUPLICATE  # "a" is now the most recently seen
+    dedup.claim("c", "a")
     assert dedup.size == 2
-    assert dedup.claim("a") is Delivery.DUPLICATE
-    assert dedup.claim("b") is Delivery.NEW
+    assert dedup.claim("a", "a") is Delivery.DUPLICATE
+    assert dedup.claim("b", "a") is Delivery.NEW
+
+
+LAPSED = "the claim on 'm1' lapsed before its handler finished"
+
+
+def test_a_late_release_leaves_the_claim_that_replaced_it() -> None:
+    """After A's claim lapsed and B claimed the message, A's release keeps B's claim."""
+    dedup, clock = _dedup(claim_timeout=60)
+    assert dedup.claim("m1", "a") is Delivery.NEW
+    clock.now += 60
+    assert dedup.claim("m1", "b") is Delivery.NEW
+    dedup.release("m1", "a")
+    assert dedup.claim("m1", "c") is Delivery.IN_PROGRESS
+    dedup.release("m1", "b")
+    assert dedup.claim("m1", "c") is Delivery.NEW
+
+
+def test_a_late_complete_leaves_the_live_claim_that_replaced_it() -> None:
+    """A's complete after its claim lapsed and B claimed says so, and B's outcome decides."""
+    dedup, clock = _dedup(claim_timeout=60)
+    dedup.claim("m1", "a")
+    clock.now += 60
+    dedup.claim("m1", "b")
+    assert dedup.complete("m1", "a") is False
+    assert dedup.claim("m1", "c") is Delivery.IN_PROGRESS
+    assert dedup.complete("m1", "b") is True
+    assert dedup.claim("m1", "c") is Delivery.DUPLICATE
+
+
+def test_a_late_complete_records_a_message_nobody_else_took() -> None:
+    """A lapsed claim nobody took over is still recorded handled, reporting the lapse."""
+    dedup, clock = _dedup(claim_timeout=60, ttl=600)
+    dedup.claim("m1", "a")
+    clock.now += 60
+    assert dedup.complete("m1", "a") is False
+    assert dedup.claim("m1", "b") is Delivery.DUPLICATE
+    clock.now += 599.9
+    assert dedup.claim("m1", "b") is Delivery.DUPLICATE
+
+
+def test_a_late_complete_keeps_the_record_another_owner_made() -> None:
+    """A's complete after B handled the message leaves B's record as it is."""
+    dedup, clock = _dedup(claim_timeout=60, ttl=600)
+    dedup.claim("m1", "a")
+    clock.now += 60
+    dedup.claim("m1", "b")
+    dedup.complete("m1", "b")
+    clock.now += 500
+    assert dedup.complete("m1", "a") is False
+    clock.now += 100  # B's record ends when it would have; A's complete did not renew it
+    assert dedup.claim("m1", "c") is Delivery.NEW
+
+
+def test_handle_once_outlasting_its_claim_never_frees_the_next_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A handler failing after its claim lapsed leaves the claim of the one that took over."""
+    dedup, clock = _dedup(claim_timeout=60)
+    caplog.set_level(logging.WARNING, logger="missive_channels")
+
+    def fail_late(worker_b: contextlib.ExitStack) -> None:
+        with handle_once(dedup, "m1") as first:
+            assert first is Delivery.NEW
+            clock.now += 60  # A is slow: its claim lapses
+            assert worker_b.enter_context(handle_once(dedup, "m1")) is Delivery.NEW
+            msg = "A fails late"
+            raise RuntimeError(msg)
+
+    with contextlib.ExitStack() as worker_b:
+        with pytest.raises(RuntimeError):
+            fail_late(worker_b)
+        with handle_once(dedup, "m1") as third:
+            assert third is Delivery.IN_PROGRESS  # B is still on it
+    with handle_once(dedup, "m1") as fourth:
+        assert fourth is Delivery.DUPLICATE  # B's success was recorded
+    assert caplog.records == []
+
+
+def test_handle_once_finishing_after_its_claim_lapsed_warns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A handler succeeding after another took over its claim logs it and marks nothing."""
+    dedup, clock = _dedup(claim_timeout=60)
+    with contextlib.ExitStack() as worker_b, caplog.at_level(logging.WARNING):
+        with handle_once(dedup, "m1"):
+            clock.now += 60
+            worker_b.enter_context(handle_once(dedup, "m1"))
+        assert LAPSED in caplog.text
+        with handle_once(dedup, "m1") as third:
+            assert third is Delivery.IN_PROGRESS
+        worker_b.close()
+    with handle_once(dedup, "m1") as fourth:
+        assert fourth is Delivery.DUPLICATE
 
 
 def test_handle_once_marks_only_after_success() -> None:
@@ -134,7 +230,7 @@ def test_concurrent_duplicates_are_handled_once() -> None:
         thread.join()
     assert outcomes.count(Delivery.NEW) == 1
     assert outcomes.count(Delivery.IN_PROGRESS) == 7
-    assert dedup.claim("m1") is Delivery.DUPLICATE
+    assert dedup.claim("m1", "a") is Delivery.DUPLICATE
 
 
 class AsyncStore:
@@ -144,17 +240,17 @@ class AsyncStore:
         """Wrap a fresh in-memory store."""
         self.inner = InMemoryDeduplicator()
 
-    async def claim(self, key: str) -> Delivery:
+    async def claim(self, key: str, owner: str) -> Delivery:
         """Claim the key."""
-        return self.inner.claim(key)
+        return self.inner.claim(key, owner)
 
-    async def complete(self, key: str) -> None:
+    async def complete(self, key: str, owner: str) -> bool:
         """Complete the key."""
-        self.inner.complete(key)
+        return self.inner.complete(key, owner)
 
-    async def release(self, key: str) -> None:
+    async def release(self, key: str, owner: str) -> None:
         """Release the key."""
-        self.inner.release(key)
+        self.inner.release(key, owner)
 
 
 def test_handle_once_async_marks_only_after_success() -> None:
@@ -174,6 +270,52 @@ def test_handle_once_async_marks_only_after_success() -> None:
     assert asyncio.run(deliver(fail=False)) is Delivery.DUPLICATE
 
 
+def test_ahandle_once_outlasting_its_claim_never_frees_or_finishes_the_next_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The async helper, late, neither releases nor completes the claim that replaced its own."""
+    clock = Clock()
+    store = AsyncStore()
+    store.inner = InMemoryDeduplicator(claim_timeout=60, clock=clock)
+
+    async def fail_late(worker_b: contextlib.AsyncExitStack, seen: list[Delivery]) -> None:
+        async with ahandle_once(store, "m1"):
+            clock.now += 60  # A is slow: its claim lapses
+            seen.append(await worker_b.enter_async_context(ahandle_once(store, "m1")))
+            raise RuntimeError
+
+    async def main() -> list[Delivery]:
+        seen: list[Delivery] = []
+        async with contextlib.AsyncExitStack() as worker_b:
+            with pytest.raises(RuntimeError):
+                await fail_late(worker_b, seen)
+            async with ahandle_once(store, "m1") as third:
+                seen.append(third)
+        async with ahandle_once(store, "m1") as after_b:
+            seen.append(after_b)
+        async with contextlib.AsyncExitStack() as worker_b:
+            async with ahandle_once(store, "m2"):
+                clock.now += 60
+                await worker_b.enter_async_context(ahandle_once(store, "m2"))
+            async with ahandle_once(store, "m2") as third:
+                seen.append(third)
+        async with ahandle_once(store, "m2") as after_b:
+            seen.append(after_b)
+        return seen
+
+    with caplog.at_level(logging.WARNING, logger="missive_channels"):
+        assert asyncio.run(main()) == [
+            Delivery.NEW,
+            Delivery.IN_PROGRESS,
+            Delivery.DUPLICATE,
+            Delivery.IN_PROGRESS,
+            Delivery.DUPLICATE,
+        ]
+    assert [record.getMessage()[:45] for record in caplog.records] == [
+        "the claim on 'm2' lapsed before its handler f"
+    ]
+
+
 def test_ctrl_c_inside_handle_once_releases_the_claim() -> None:
     """A KeyboardInterrupt while handling gives the claim back, so the redelivery is handled."""
     dedup, _ = _dedup()
@@ -185,7 +327,7 @@ def test_ctrl_c_inside_handle_once_releases_the_claim() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         handle()
-    assert dedup.claim("m1") is Delivery.NEW
+    assert dedup.claim("m1", "a") is Delivery.NEW
 
 
 def test_a_cancelled_task_inside_ahandle_once_releases_the_claim() -> None:
@@ -205,7 +347,7 @@ def test_a_cancelled_task_inside_ahandle_once_releases_the_claim() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        return await store.claim("m1")
+        return await store.claim("m1", "b")
 
     assert asyncio.run(main()) is Delivery.NEW
 
@@ -240,7 +382,7 @@ def test_an_empty_deduplicator_is_truthy() -> None:
 def test_repr_shows_settings_and_size() -> None:
     """The repr shows the configuration and how many ids are remembered."""
     dedup, _ = _dedup(ttl=60, claim_timeout=5, max_entries=3)
-    dedup.claim("m1")
+    dedup.claim("m1", "a")
     assert repr(dedup) == (
         "InMemoryDeduplicator(ttl=60.0, claim_timeout=5.0, max_entries=3, entries=1)"
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import string
 import threading
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pytest
@@ -32,7 +33,7 @@ from missive_channels import (
     ValidationError,
 )
 from missive_channels._converter import to_request_body
-from strategies import junk, messages, posts, wire_messages
+from strategies import junk, message_fields, posts, wire_messages
 
 if TYPE_CHECKING:
     from missive_channels import Message
@@ -363,27 +364,212 @@ def test_a_file_that_grew_after_it_was_measured_is_still_capped(
         Attachment.from_path(path)
 
 
-@given(messages)
-def test_generated_valid_messages_construct(message: TextMessage) -> None:
-    """Every combination of valid fields constructs, storing tuples."""
-    assert isinstance(message.references, tuple)
-    assert isinstance(message.attachments, tuple)
+def _stored(name: str, value: object) -> object:
+    """What a message field holds for a valid ``value``: lists as tuples, int seconds as UTC."""
+    if isinstance(value, (list, dict)):
+        return tuple(cast("list[object]", value))
+    if name == "delivered_at" and type(value) is int:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return value
 
 
-@given(st.sampled_from([TextMessage, HtmlMessage, EmailMessage]), st.data())
-def test_construction_succeeds_or_raises_our_error(cls: type[Any], data: st.DataObject) -> None:
-    """Arbitrary values for any field either construct or raise a ValidationError."""
-    names = [field.name for field in attrs.fields(cls)]
-    fields = {
-        name: data.draw(junk, label=name) for name in data.draw(st.sets(st.sampled_from(names)))
+@given(message_fields)
+def test_generated_valid_messages_construct(pair: tuple[type[Message], dict[str, Any]]) -> None:
+    """Valid values for every field construct, and each field holds the value given."""
+    cls, fields = pair
+    message = cls(**fields)
+    assert {name: getattr(message, name) for name in fields} == {
+        name: _stored(name, value) for name, value in fields.items()
     }
-    required = {"account", "from_field"}
-    if not required <= fields.keys():
-        # Leaving out a required argument is Python's own TypeError, not a value problem.
-        with pytest.raises(TypeError, match="required keyword-only argument"):
+
+
+# What each message field takes, for an expectation written apart from the validators.
+_KINDS: dict[str, str] = {
+    "account": "text",
+    **dict.fromkeys(
+        (
+            "body",
+            "external_id",
+            "conversation",
+            "team",
+            "organization",
+            "conversation_subject",
+            "subject",
+        ),
+        "optional text",
+    ),
+    "conversation_color": "colour",
+    "delivered_at": "time",
+    "references": "references",
+    **dict.fromkeys(
+        (
+            "add_users",
+            "add_assignees",
+            "remove_assignees",
+            "add_shared_labels",
+            "remove_shared_labels",
+        ),
+        "strings",
+    ),
+    **dict.fromkeys(["force_team", "close"], "flag"),
+    **dict.fromkeys(["add_to_inbox", "add_to_team_inbox"], "optional flag"),
+    "from_field": "one model",
+    **dict.fromkeys(["to_fields", "cc_fields", "bcc_fields", "attachments"], "models"),
+}
+_FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799  # 0001-01-01, 9999-12-31 UTC
+
+
+def _items(value: object) -> tuple[object, ...] | None:
+    """The items of a collection given for a collection field; None for anything else."""
+    return tuple(cast("list[object]", value)) if isinstance(value, (list, dict)) else None
+
+
+def _is_colour(value: str) -> bool:
+    digits = value[1:]
+    return value in {"good", "warning", "danger"} or (
+        value[:1] == "#" and len(digits) in {3, 6} and all(c in string.hexdigits for c in digits)
+    )
+
+
+def _verdict(kind: str, value: object) -> type[ValidationError] | None:  # noqa: C901, PLR0911
+    """The error a field of ``kind`` should raise for ``value``, or None if it takes it."""
+    if kind == "one model":
+        return FieldTypeError  # no junk value is a Participant or an EmailAddress
+    if kind == "models":
+        return None if _items(value) == () else FieldTypeError
+    if kind in {"strings", "references"}:
+        items = _items(value)
+        if items is None or not all(isinstance(item, str) for item in items):
+            return FieldTypeError
+        spaced = any(not item or any(c.isspace() for c in item) for item in map(str, items))
+        return ValidationError if kind == "references" and spaced else None
+    if kind.endswith("flag"):
+        fine = isinstance(value, bool) or (value is None and kind == "optional flag")
+        return None if fine else FieldTypeError
+    if kind == "time":
+        if isinstance(value, bool) or not isinstance(value, (type(None), int, datetime)):
+            return FieldTypeError
+        if isinstance(value, int):
+            return None if _FIRST_SECOND <= value <= _LAST_SECOND else ValidationError
+        return None if value is None or value.tzinfo is not None else ValidationError
+    if value is None and kind != "text":
+        return None
+    if not isinstance(value, str):
+        return FieldTypeError
+    if (kind == "text" and not value.strip()) or (kind == "colour" and not _is_colour(value)):
+        return ValidationError
+    return None
+
+
+#: For each kind of field, values on the edge of what it takes, drawn as often as junk.
+_EDGES: dict[str, list[object]] = {
+    "text": ["", " \t", "acc-2"],
+    "optional text": ["", " ", "x"],
+    "colour": ["#12", "#1234", "#12345", "#1234567", "#ggg", "#fff", "#A1b2C3", "good", "Good"],
+    "time": [
+        _FIRST_SECOND,
+        _FIRST_SECOND - 1,
+        _LAST_SECOND,
+        _LAST_SECOND + 1,
+        1.5,
+        datetime(2024, 6, 10, 14, 55),  # noqa: DTZ001 - naive on purpose
+        datetime(2024, 6, 10, 14, 55, tzinfo=timezone.utc),
+    ],
+    "references": [["a b"], [""], ["key"], "key", {}],
+    "strings": [[], ["u-1"], "u-1", [1]],
+    "flag": [True, 0, None],
+    "optional flag": [None, 1, False],
+    "one model": [None, "Marta"],
+    "models": [[], {}, "x", [None]],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_EDGES))
+@given(pair=message_fields, data=st.data())
+def test_construction_takes_or_refuses_each_value_as_its_field_says(
+    kind: str, pair: tuple[type[Message], dict[str, Any]], data: st.DataObject
+) -> None:
+    """Arbitrary values for a field of ``kind`` and up to two others: the predicted outcome."""
+    cls, fields = pair
+    names = [field.name for field in attrs.fields(cls)]
+    assert set(names) <= _KINDS.keys()
+    focus = data.draw(st.sampled_from([name for name in names if _KINDS[name] == kind]))
+    replaced = {focus} | data.draw(st.sets(st.sampled_from(names), max_size=2))
+    for name in replaced:
+        edge = data.draw(st.booleans(), label=f"{name} on an edge")
+        values = st.sampled_from(_EDGES[_KINDS[name]]) if edge else junk
+        fields[name] = data.draw(values, label=name)
+    # The first replaced field (in declaration order) that refuses its value names the error...
+    refusals = [(name, _verdict(_KINDS[name], fields[name])) for name in names if name in replaced]
+    expected = next(((error, name) for name, error in refusals if error is not None), None)
+    warned = False
+    if expected is None:
+        stored = {name: _stored(name, value) for name, value in fields.items()}
+        # ...and only then the cross-field rules apply, in the order they are documented.
+        warned = bool(stored["add_shared_labels"]) and stored["organization"] is None
+        needs = [("organization", ("add_users", "add_assignees", "remove_assignees"))]
+        needs.append(("team", ("add_to_team_inbox", "force_team")))
+        expected = next(
+            (
+                (ValidationError, name)
+                for needed, dependants in needs
+                for name in dependants
+                if stored[name] and stored[needed] is None
+            ),
+            None,
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if expected is None:
+            message = cls(**fields)
+            assert {name: getattr(message, name) for name in fields} == stored
+        else:
+            with pytest.raises(ValidationError) as raised:
+                cls(**fields)
+            assert (type(raised.value), raised.value.field) == expected
+    assert [warning.category for warning in caught] == [MissiveWarning] * warned
+
+
+_EDGE_CASES = [
+    (cls, name, value)
+    for cls in (TextMessage, EmailMessage)
+    for name in (field.name for field in attrs.fields(cls))
+    for value in _EDGES[_KINDS[name]]
+]
+
+
+@pytest.mark.parametrize(("cls", "name", "value"), _EDGE_CASES)
+def test_each_edge_value_is_taken_or_refused_as_its_field_says(
+    cls: type[Message], name: str, value: object
+) -> None:
+    """Each edge value, in each field of its kind: stored, or refused with the predicted error."""
+    sender = MAIL if cls is EmailMessage else SENDER
+    fields = {
+        "account": "acc-1",
+        "from_field": sender,
+        "organization": "o",
+        "team": "t",
+        name: value,
+    }
+    expected = _verdict(_KINDS[name], value)
+    if expected is None:
+        assert getattr(cls(**fields), name) == _stored(name, value)
+    else:
+        with pytest.raises(ValidationError) as raised:
             cls(**fields)
-        return
-    with contextlib.suppress(ValidationError):
+        assert (type(raised.value), raised.value.field) == (expected, name)
+
+
+@pytest.mark.parametrize("cls", [TextMessage, HtmlMessage, EmailMessage])
+@pytest.mark.parametrize("missing", ["account", "from_field"])
+def test_leaving_out_a_required_field_is_pythons_type_error(cls: type[Any], missing: str) -> None:
+    """A missing required argument is Python's own TypeError naming it, not a value problem."""
+    fields: dict[str, Any] = {
+        "account": "acc-1",
+        "from_field": SENDER if cls is not EmailMessage else MAIL,
+    }
+    del fields[missing]
+    with pytest.raises(TypeError, match=f"required keyword-only argument: '{missing}'"):
         cls(**fields)
 
 

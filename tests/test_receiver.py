@@ -19,7 +19,9 @@ from missive_channels.webhooks import (
     SignatureMatch,
     WebhookEvent,
     WebhookMessage,
+    compute_signature,
 )
+from test_cli import raw_request
 
 
 def test_participants_read_as_one_phrase() -> None:
@@ -87,6 +89,29 @@ def test_a_head_request_is_refused_without_a_body() -> None:
     assert response.headers["allow"] == "POST"
     assert response.content == b""
     assert [(r.method, r.path, r.status) for r in reports] == [("HEAD", "/x", 405)]
+
+
+def test_a_post_without_a_body_is_told_the_body_is_empty() -> None:
+    """A POST with no body, signed or not, with or without a length, gets 400 saying so."""
+    reports: list[Received] = []
+    empty_signature = {"X-Hook-Signature": compute_signature(b"", "s")}
+    with WebhookReceiver(WebhookVerifier("s"), reports.append) as receiver:
+        port = receiver.address[1]
+        answers = [
+            raw_request(port, b"POST /a HTTP/1.1\r\nHost: x\r\n\r\n"),
+            raw_request(port, b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"),
+        ]
+        with httpx.Client(trust_env=False) as client:
+            signed = client.post(receiver.url("/c"), headers=empty_signature)
+    reason = "the body is empty: Missive POSTs each webhook as a JSON object"
+    assert [answer.split(b"\r\n", 1)[0] for answer in answers] == [b"HTTP/1.1 400 Bad Request"] * 2
+    assert all(answer.endswith(f"\r\n\r\n{reason}\n".encode()) for answer in answers)
+    assert (signed.status_code, signed.text) == (400, f"{reason}\n")
+    assert [(r.path, r.status, r.reason) for r in reports] == [
+        ("/a", 400, reason),
+        ("/b", 400, reason),
+        ("/c", 400, reason),
+    ]
 
 
 def test_stop_without_start_releases_the_port() -> None:

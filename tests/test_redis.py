@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import importlib
 import logging
@@ -279,8 +280,10 @@ def test_responses_decoded_to_str_work_too(redis_url: str) -> None:
     dedup = RedisDeduplicator(client)
     try:
         assert isinstance(limiter.lease(), Lease)
-        assert dedup.claim("m1") is Delivery.NEW
-        assert dedup.claim("m1") is Delivery.IN_PROGRESS
+        assert dedup.claim("m1", "a") is Delivery.NEW
+        assert dedup.claim("m1", "b") is Delivery.IN_PROGRESS
+        assert dedup.complete("m1", "a") is True
+        assert dedup.claim("m1", "b") is Delivery.DUPLICATE
     finally:
         client.close()
 
@@ -315,22 +318,22 @@ async def test_a_cancelled_claim_is_released_unless_it_was_not_won(
 ) -> None:
     """A claim won for a cancelled handler is dropped, so Missive's retry is handled."""
     dedup = AsyncRedisDeduplicator.from_url(redis_url)
-    await cancelled(dedup.claim("m1"))
-    await dedup.claim("m2")
-    await cancelled(dedup.claim("m2"))  # in progress elsewhere: left alone
+    await cancelled(dedup.claim("m1", "a"))
+    await dedup.claim("m2", "a")
+    await cancelled(dedup.claim("m2", "b"))  # in progress elsewhere: left alone
     await dedup.aclose()
     assert store.get("missive-channels:webhook:m1") is None
-    assert store.get("missive-channels:webhook:m2") == b"in_progress"
+    assert store.get("missive-channels:webhook:m2") == b"in_progress:a"
 
-    async def unreachable(key: str) -> None:
-        message = f"could not release {key}"
+    async def unreachable(key: str, owner: str) -> None:
+        message = f"could not release {key} for {owner}"
         raise SharedStateError(message)
 
     dedup.release = unreachable  # type: ignore[method-assign]
     with caplog.at_level(logging.WARNING, logger="missive_channels"):
-        await cancelled(dedup.claim("m3"))
+        await cancelled(dedup.claim("m3", "c"))
         await dedup.aclose()
-    assert "could not release m3; the claim lapses after its claim timeout" in caplog.text
+    assert "could not release m3 for c; the claim lapses after its claim timeout" in caplog.text
 
 
 async def test_a_cancelled_call_that_fails_is_settled_quietly() -> None:
@@ -457,36 +460,71 @@ async def test_deliveries_are_new_then_in_progress_then_duplicate(make_dedup: An
     dedup, other_worker = make_dedup(), make_dedup()
     memory = InMemoryDeduplicator()
     for store in (dedup, memory):
-        assert await resolve(store.claim("m1")) is Delivery.NEW
+        assert await resolve(store.claim("m1", "a")) is Delivery.NEW
     for store in (other_worker, memory):
-        assert await resolve(store.claim("m1")) is Delivery.IN_PROGRESS
+        assert await resolve(store.claim("m1", "b")) is Delivery.IN_PROGRESS
     for store in (dedup, memory):
-        await resolve(store.complete("m1"))
+        assert await resolve(store.complete("m1", "a")) is True
     for store in (other_worker, memory):
-        assert await resolve(store.claim("m1")) is Delivery.DUPLICATE
-        await resolve(store.release("m1"))  # a late failure never forgets a handled message
-        assert await resolve(store.claim("m1")) is Delivery.DUPLICATE
+        assert await resolve(store.claim("m1", "b")) is Delivery.DUPLICATE
+        await resolve(store.release("m1", "a"))  # a late failure never forgets a handled message
+        assert await resolve(store.claim("m1", "b")) is Delivery.DUPLICATE
 
 
 async def test_a_released_claim_is_new_again(make_dedup: Any) -> None:
     """After a failed attempt releases its claim, the redelivery is handled."""
     dedup = make_dedup()
-    assert await resolve(dedup.claim("m1")) is Delivery.NEW
-    await resolve(dedup.release("m1"))
-    assert await resolve(dedup.claim("m1")) is Delivery.NEW
+    assert await resolve(dedup.claim("m1", "a")) is Delivery.NEW
+    await resolve(dedup.release("m1", "b"))  # not b's claim: it stays
+    assert await resolve(dedup.claim("m1", "b")) is Delivery.IN_PROGRESS
+    await resolve(dedup.release("m1", "a"))
+    assert await resolve(dedup.claim("m1", "b")) is Delivery.NEW
+
+
+async def test_a_late_release_or_complete_leaves_the_claim_that_replaced_it(
+    make_dedup: Any, store: redis.Redis
+) -> None:
+    """After A's claim lapsed and B claimed the message, A's release and complete keep B's claim."""
+    dedup = make_dedup()
+    assert await resolve(dedup.claim("m1", "a")) is Delivery.NEW
+    store.delete("missive-channels:webhook:m1")  # what the claim's expiry does
+    assert await resolve(dedup.claim("m1", "b")) is Delivery.NEW
+    await resolve(dedup.release("m1", "a"))
+    assert await resolve(dedup.claim("m1", "c")) is Delivery.IN_PROGRESS
+    assert await resolve(dedup.complete("m1", "a")) is False
+    assert await resolve(dedup.claim("m1", "c")) is Delivery.IN_PROGRESS
+    assert store.get("missive-channels:webhook:m1") == b"in_progress:b"
+    await resolve(dedup.release("m1", "b"))  # B's outcome decides
+    assert await resolve(dedup.claim("m1", "c")) is Delivery.NEW
+
+
+async def test_a_late_complete_records_only_a_message_nobody_else_holds(
+    make_dedup: Any, store: redis.Redis
+) -> None:
+    """A lapsed claim nobody took over is recorded handled; another owner's record is kept."""
+    dedup = make_dedup(ttl=3600.0)
+    key = "missive-channels:webhook:m1"
+    await resolve(dedup.claim("m1", "a"))
+    store.delete(key)
+    assert await resolve(dedup.complete("m1", "a")) is False
+    assert store.get(key) == b"done"
+    assert 3_599_000 < store.pttl(key) <= 3_600_000
+    store.pexpire(key, 1_000_000)
+    assert await resolve(dedup.complete("m1", "b")) is False  # a record is left as it is
+    assert store.pttl(key) <= 1_000_000
 
 
 async def test_claims_and_records_expire(make_dedup: Any, store: redis.Redis) -> None:
     """A claim lives claim_timeout, a handled record ttl; both as Redis expiries, prefixed."""
     dedup = make_dedup(ttl=3600.0, claim_timeout=30.0, prefix="hooks")
-    await resolve(dedup.claim("m1"))
-    assert store.get("hooks:m1") == b"in_progress"
+    await resolve(dedup.claim("m1", "a"))
+    assert store.get("hooks:m1") == b"in_progress:a"
     assert 29_000 < store.pttl("hooks:m1") <= 30_000
-    await resolve(dedup.complete("m1"))
+    await resolve(dedup.complete("m1", "a"))
     assert store.get("hooks:m1") == b"done"
     assert 3_599_000 < store.pttl("hooks:m1") <= 3_600_000
     store.delete("hooks:m1")  # what expiry does
-    assert await resolve(dedup.claim("m1")) is Delivery.NEW
+    assert await resolve(dedup.claim("m1", "a")) is Delivery.NEW
     assert repr(dedup).endswith("ttl=3600, claim_timeout=30)")
 
 
@@ -508,6 +546,60 @@ async def test_handle_once_uses_the_redis_store(redis_url: str) -> None:
     async with ahandle_once(adedup, "m2") as delivery:
         assert delivery is Delivery.DUPLICATE
     await adedup.aclose()
+
+
+async def test_handle_once_outlasting_its_redis_claim_never_frees_the_next_one(
+    redis_url: str, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sync and async: a handler failing or finishing after its claim lapsed keeps B's claim."""
+    dedup = RedisDeduplicator.from_url(redis_url)
+    adedup = AsyncRedisDeduplicator.from_url(redis_url)
+    seen: list[Delivery] = []
+    caplog.set_level(logging.WARNING, logger="missive_channels")
+
+    def fail_late(worker_b: contextlib.ExitStack) -> None:
+        with handle_once(dedup, "m1"):
+            store.delete("missive-channels:webhook:m1")  # A is slow: its claim lapses
+            seen.append(worker_b.enter_context(handle_once(dedup, "m1")))
+            raise RuntimeError
+
+    async def afail_late(worker_b: contextlib.AsyncExitStack) -> None:
+        async with ahandle_once(adedup, "m3"):
+            store.delete("missive-channels:webhook:m3")
+            seen.append(await worker_b.enter_async_context(ahandle_once(adedup, "m3")))
+            raise RuntimeError
+
+    with contextlib.ExitStack() as worker_b:
+        with pytest.raises(RuntimeError):
+            fail_late(worker_b)
+        with handle_once(dedup, "m1") as third:
+            seen.append(third)
+        with handle_once(dedup, "m2"):
+            store.delete("missive-channels:webhook:m2")
+            worker_b.enter_context(handle_once(dedup, "m2"))
+        with handle_once(dedup, "m2") as third:
+            seen.append(third)
+    async with contextlib.AsyncExitStack() as worker_b:
+        with pytest.raises(RuntimeError):
+            await afail_late(worker_b)
+        async with ahandle_once(adedup, "m3") as third:
+            seen.append(third)
+        async with ahandle_once(adedup, "m4"):
+            store.delete("missive-channels:webhook:m4")
+            await worker_b.enter_async_context(ahandle_once(adedup, "m4"))
+        async with ahandle_once(adedup, "m4") as third:
+            seen.append(third)
+    for key in ("m1", "m2", "m3", "m4"):
+        with handle_once(dedup, key) as after_b:
+            seen.append(after_b)
+    dedup.close()
+    await adedup.aclose()
+    new, in_progress, duplicate = Delivery.NEW, Delivery.IN_PROGRESS, Delivery.DUPLICATE
+    assert seen == [new, in_progress, in_progress, new, in_progress, in_progress] + [duplicate] * 4
+    assert [record.getMessage()[:17] for record in caplog.records] == [
+        "the claim on 'm2'",
+        "the claim on 'm4'",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -532,7 +624,7 @@ async def test_an_unreachable_deduplicator_is_a_shared_state_error(make_dedup: A
         (dedup.release, "release"),
     ]:
         with pytest.raises(SharedStateError, match=action) as caught:
-            await resolve(operation("m1"))
+            await resolve(operation("m1", "a"))
         assert isinstance(caught.value.__cause__, redis.RedisError)
 
 

@@ -4,17 +4,20 @@ Missive signs only the body (no timestamp) and retries a delivery it did not see
 answered in time, so the same message can arrive more than once. Deduplication is
 keyed on ``message.id`` and marks a message handled only after the handler
 succeeded: a failed handler releases its claim, so Missive's next retry runs it
-again.
+again. Each claim carries its owner's token, and only that owner's `complete` or
+`release` acts on it: a handler outlasting its claim cannot free or finish the
+claim another request took over.
 """
 
 from __future__ import annotations
 
 import enum
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 
 from ._validators import positive_count, positive_seconds
 
@@ -53,35 +56,54 @@ class Delivery(enum.Enum):
 class Deduplicator(Protocol):
     """A store of claimed and handled message ids (sync).
 
+    Every claim records its owner, a token unique to one attempt at handling
+    (`handle_once` draws one with `secrets.token_hex`); `complete` and `release`
+    act only on the caller's own claim. A claim lapses after a timeout, so a slow
+    attempt may find its message claimed by another: it must then leave that
+    claim alone.
+
     When several processes receive webhooks, use a shared store:
     `missive_channels.redis.RedisDeduplicator`, or your own implementation over a
     database table; the three operations must be atomic per key.
     """
 
-    def claim(self, key: str) -> Delivery:
-        """Claim ``key`` for handling unless it is handled or being handled.
+    def claim(self, key: str, owner: str) -> Delivery:
+        """Claim ``key`` for ``owner`` unless it is handled or being handled.
 
         Args:
             key: The message id.
+            owner: A token unique to this attempt, given again to `complete` or `release`.
 
         Returns:
-            `Delivery.NEW` if the caller now owns the key, otherwise why not.
+            `Delivery.NEW` if ``owner`` now holds the claim, otherwise why not.
         """
         ...
 
-    def complete(self, key: str) -> None:
+    def complete(self, key: str, owner: str) -> bool:
         """Record ``key`` as handled; later claims report `Delivery.DUPLICATE`.
 
+        Another owner's live claim is left alone (its own outcome decides), and a
+        record of a handled message stays as it is. A claim that lapsed with
+        nobody taking it over is still recorded as handled: the handler did succeed.
+
         Args:
-            key: The message id, claimed by the caller.
+            key: The message id.
+            owner: The token the claim was made with.
+
+        Returns:
+            ``True`` if ``owner``'s claim was still live; ``False`` if it had lapsed,
+            so the message may have been handled twice.
         """
         ...
 
-    def release(self, key: str) -> None:
-        """Drop the claim on ``key`` after a failure, so a redelivery is handled.
+    def release(self, key: str, owner: str) -> None:
+        """Drop ``owner``'s claim on ``key`` after a failure, so a redelivery is handled.
+
+        Anything else under ``key`` (another owner's claim, a handled record) stays.
 
         Args:
-            key: The message id, claimed by the caller.
+            key: The message id.
+            owner: The token the claim was made with.
         """
         ...
 
@@ -89,17 +111,28 @@ class Deduplicator(Protocol):
 class AsyncDeduplicator(Protocol):
     """The `Deduplicator` protocol for stores reached with ``await`` (e.g. async Redis)."""
 
-    async def claim(self, key: str) -> Delivery:
+    async def claim(self, key: str, owner: str) -> Delivery:
         """See `Deduplicator.claim`."""
         ...
 
-    async def complete(self, key: str) -> None:
+    async def complete(self, key: str, owner: str) -> bool:
         """See `Deduplicator.complete`."""
         ...
 
-    async def release(self, key: str) -> None:
+    async def release(self, key: str, owner: str) -> None:
         """See `Deduplicator.release`."""
         ...
+
+
+def _lapsed(key: str) -> None:
+    """Warn that a claim lapsed before its handler finished."""
+    import logging  # noqa: PLC0415 - only when a claim lapses, as webhook handlers start fast
+
+    logging.getLogger("missive_channels").warning(
+        "the claim on %r lapsed before its handler finished, so another request may have "
+        "handled it too; raise claim_timeout above the handler's longest run",
+        key,
+    )
 
 
 # The sync source of `ahandle_once`, which scripts/unasync.py generates below.
@@ -125,20 +158,26 @@ def handle_once(
             never blocks, so async code may use it with `handle_once` too.
         key: The message id.
 
+    The claim is made under a fresh owner token, so a block that outlasts its
+    claim never releases or completes the claim another request took over; a
+    block finishing after its claim lapsed logs a warning.
+
     Yields:
         What the deduplicator says about the delivery; only `Delivery.NEW` should
         be handled.
     """
-    delivery = deduplicator.claim(key)
+    owner = secrets.token_hex(16)
+    delivery = deduplicator.claim(key, owner)
     if delivery is not Delivery.NEW:
         yield delivery
         return
     try:
         yield delivery
     except BaseException:
-        deduplicator.release(key)
+        deduplicator.release(key, owner)
         raise
-    deduplicator.complete(key)
+    if not deduplicator.complete(key, owner):
+        _lapsed(key)
 
 
 # unasync: end handle_once
@@ -164,26 +203,41 @@ async def ahandle_once(
             never blocks, so async code may use it with `handle_once` too.
         key: The message id.
 
+    The claim is made under a fresh owner token, so a block that outlasts its
+    claim never releases or completes the claim another request took over; a
+    block finishing after its claim lapsed logs a warning.
+
     Yields:
         What the deduplicator says about the delivery; only `Delivery.NEW` should
         be handled.
     """
-    delivery = await deduplicator.claim(key)
+    owner = secrets.token_hex(16)
+    delivery = await deduplicator.claim(key, owner)
     if delivery is not Delivery.NEW:
         yield delivery
         return
     try:
         yield delivery
     except BaseException:
-        await deduplicator.release(key)
+        await deduplicator.release(key, owner)
         raise
-    await deduplicator.complete(key)
+    if not await deduplicator.complete(key, owner):
+        _lapsed(key)
 
 
 # unasync: end handle_once
 
 
 _DAY: Final = 24 * 60 * 60.0
+
+
+class _Entry(NamedTuple):
+    """What `InMemoryDeduplicator` remembers of a key."""
+
+    owner: str | None
+    """The claim's owner, or ``None`` once the message is handled."""
+    expiry: float
+    """When the claim lapses, or the handled record is forgotten (clock time)."""
 
 
 class InMemoryDeduplicator:
@@ -223,59 +277,52 @@ class InMemoryDeduplicator:
         self._max_entries = positive_count("max_entries", max_entries)
         self._clock = clock
         self._lock = threading.Lock()
-        # key -> (handled?, expiry time), least recently seen first.
-        self._entries: OrderedDict[str, tuple[bool, float]] = OrderedDict()
+        # key -> its entry, least recently seen first.
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
     @property
     def size(self) -> int:
         """How many ids are remembered (claimed or handled), expired ones until evicted."""
         return len(self._entries)
 
-    def _put(self, key: str, *, handled: bool, now: float) -> None:
-        expiry = now + (self._ttl if handled else self._claim_timeout)
-        self._entries[key] = (handled, expiry)
+    def _put(self, key: str, owner: str | None, now: float) -> None:
+        expiry = now + (self._ttl if owner is None else self._claim_timeout)
+        self._entries[key] = _Entry(owner, expiry)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 
-    def claim(self, key: str) -> Delivery:
-        """Claim ``key`` unless it is handled or being handled (see `Deduplicator.claim`).
+    def _live(self, key: str, now: float) -> _Entry | None:
+        entry = self._entries.get(key)
+        return entry if entry is not None and entry.expiry > now else None
 
-        Args:
-            key: The message id.
-
-        Returns:
-            `Delivery.NEW` if the caller now owns the key, otherwise why not.
-        """
+    def claim(self, key: str, owner: str) -> Delivery:
+        """Claim ``key`` for ``owner`` if nobody handled or holds it; see `Deduplicator.claim`."""
         with self._lock:
             now = self._clock()
-            entry = self._entries.get(key)
-            if entry is not None and entry[1] > now:
+            if (entry := self._live(key, now)) is not None:
                 self._entries.move_to_end(key)
-                return Delivery.DUPLICATE if entry[0] else Delivery.IN_PROGRESS
-            self._put(key, handled=False, now=now)
+                return Delivery.IN_PROGRESS if entry.owner is not None else Delivery.DUPLICATE
+            self._put(key, owner, now)
             return Delivery.NEW
 
-    def complete(self, key: str) -> None:
-        """Record ``key`` as handled (see `Deduplicator.complete`).
-
-        Args:
-            key: The message id.
-        """
+    def complete(self, key: str, owner: str) -> bool:
+        """Record ``key`` as handled unless another owner holds it; see `Deduplicator.complete`."""
         with self._lock:
-            self._put(key, handled=True, now=self._clock())
+            now = self._clock()
+            entry = self._live(key, now)
+            own = entry is not None and entry.owner == owner
+            if own or entry is None:
+                self._put(key, None, now)
+            return own
 
-    def release(self, key: str) -> None:
-        """Forget the claim on ``key`` (see `Deduplicator.release`).
-
-        Args:
-            key: The message id.
-        """
+    def release(self, key: str, owner: str) -> None:
+        """Forget ``owner``'s claim on ``key``; see `Deduplicator.release`."""
         with self._lock:
             entry = self._entries.get(key)
-            # Only an unfinished claim goes: a late failure after the claim lapsed
-            # and another request handled the message must not undo that record.
-            if entry is not None and not entry[0]:
+            # Only the caller's own claim goes: after its claim lapsed, another request
+            # may hold the message, or have handled it; neither must be undone.
+            if entry is not None and entry.owner == owner:
                 del self._entries[key]
 
     def __repr__(self) -> str:

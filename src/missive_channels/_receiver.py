@@ -120,6 +120,9 @@ class WebhookReceiver(Serving):
         if request.refusal is not None:
             refusal = request.refusal
             return Received(method=method, path=path, status=refusal.status, reason=refusal.reason)
+        if not body:
+            reason = "the body is empty: Missive POSTs each webhook as a JSON object"
+            return Received(method=method, path=path, status=400, reason=reason)
         try:
             match = self.verifier.verify(body, request.headers)
             event = parse_webhook(body)
@@ -137,7 +140,9 @@ class WebhookReceiver(Serving):
         headers = [("Content-Type", "text/plain; charset=utf-8")]
         if received.status == 405:  # noqa: PLR2004 - the one status that needs this header
             headers.append(("Allow", "POST"))
-        text = _TEXT.get(received.status, received.reason.encode() + b"\n")
+        # Only what the verifier and parser decided, about a body, is answered in short.
+        known = _TEXT.get(received.status) if received.body else None
+        text = known or received.reason.encode() + b"\n"
         return Response(status=received.status, headers=headers, body=text)
 
     def serve_forever(self) -> None:

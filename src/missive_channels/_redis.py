@@ -10,7 +10,7 @@ Keys, for a prefix ``p`` and a token whose SHA-256 starts with ``h``:
 - ``p:{h}:starts``: a sorted set of reserved start times (score) for the windows;
 - ``p:{h}:leases``: a sorted set of held concurrency slots, scored by expiry;
 - ``p:{h}:pause``: until when Missive asked everyone to hold back (a 429);
-- ``p:<message id>`` for deduplication: ``in_progress`` or ``done``.
+- ``p:<message id>`` for deduplication: ``in_progress:<owner token>`` or ``done``.
 
 Every key expires on its own once it no longer matters. The token itself never
 appears in a key; the braces make one token's keys share a hash slot.
@@ -136,9 +136,9 @@ return 0
 """
 )
 
-# KEYS: the delivery's key. ARGV: claim timeout in ms.
+# KEYS: the delivery's key. ARGV: claim timeout in ms, the owner's token.
 _CLAIM: Final = """
-if redis.call('SET', KEYS[1], 'in_progress', 'NX', 'PX', ARGV[1]) then
+if redis.call('SET', KEYS[1], 'in_progress:' .. ARGV[2], 'NX', 'PX', ARGV[1]) then
   return 'new'
 end
 if redis.call('GET', KEYS[1]) == 'done' then
@@ -147,10 +147,10 @@ end
 return 'in_progress'
 """
 
-# KEYS: the delivery's key. Only an unfinished claim goes: a late failure after the
-# claim lapsed and another worker handled the message must not undo that record.
+# KEYS: the delivery's key. ARGV: the owner's token. Only the owner's own claim goes:
+# after its claim lapsed, another worker may hold the message or have handled it.
 _RELEASE: Final = """
-if redis.call('GET', KEYS[1]) == 'in_progress' then
+if redis.call('GET', KEYS[1]) == 'in_progress:' .. ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
@@ -159,8 +159,16 @@ return 0
 # KEYS: leases. ARGV: the slot. Gives back a concurrency slot.
 _GIVE_BACK: Final = "return redis.call('ZREM', KEYS[1], ARGV[1])"
 
-# KEYS: the delivery's key. ARGV: ttl in ms. Records a handled delivery.
-_COMPLETE: Final = "redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])"
+# KEYS: the delivery's key. ARGV: ttl in ms, the owner's token. Records a handled
+# delivery unless another worker holds or handled it; 1 if the owner's claim was live.
+_COMPLETE: Final = """
+local held = redis.call('GET', KEYS[1])
+local own = held == 'in_progress:' .. ARGV[2]
+if own or not held then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[1])
+end
+return own and 1 or 0
+"""
 
 _DELIVERIES: Final = {
     outcome: delivery
@@ -686,16 +694,16 @@ class _DeduplicatorBase(_Store[C]):
     def _key(self, key: str) -> list[str]:
         return [f"{self._prefix}:{key}"]
 
-    def _claim_step(self, key: str) -> _Step[Delivery]:
-        keys, args = self._key(key), [self._claim_timeout]
-        return _Step("claim a webhook delivery", _CLAIM, keys, args, _delivery)
+    def _claim_step(self, key: str, owner: str) -> _Step[Delivery]:
+        args = (self._claim_timeout, owner)
+        return _Step("claim a webhook delivery", _CLAIM, self._key(key), args, _delivery)
 
-    def _complete_step(self, key: str) -> _Step[None]:
-        keys, args = self._key(key), [self._ttl]
-        return _Step("record a handled webhook delivery", _COMPLETE, keys, args, _ignored)
+    def _complete_step(self, key: str, owner: str) -> _Step[bool]:
+        args = (self._ttl, owner)
+        return _Step("record a handled webhook delivery", _COMPLETE, self._key(key), args, bool)
 
-    def _release_step(self, key: str) -> _Step[None]:
-        return _Step("release a webhook delivery", _RELEASE, self._key(key), [], _ignored)
+    def _release_step(self, key: str, owner: str) -> _Step[None]:
+        return _Step("release a webhook delivery", _RELEASE, self._key(key), [owner], _ignored)
 
     def __repr__(self) -> str:
         """Show the server and the durations."""
@@ -712,47 +720,26 @@ def _delivery(reply: object) -> Delivery:
 class RedisDeduplicator(_DeduplicatorBase[redis.Redis], _SyncStore):
     """A `Deduplicator` in Redis, shared by every process receiving the webhooks.
 
-    A claim is ``SET key in_progress NX PX <claim_timeout>``; a completed
-    delivery is ``SET key done PX <ttl>``; a release deletes the key only while
-    it is still ``in_progress``. It answers like `InMemoryDeduplicator`:
-    `Delivery.NEW`, `Delivery.DUPLICATE` or `Delivery.IN_PROGRESS`.
+    A claim is ``SET key in_progress:<owner> NX PX <claim_timeout>``; `complete`
+    stores ``done`` for ``ttl`` and `release` deletes the key, each only while the
+    key holds the caller's own claim (or, for `complete`, nothing at all), checked
+    and changed in one script on the server. It answers like
+    `InMemoryDeduplicator`: `Delivery.NEW`, `Delivery.DUPLICATE` or
+    `Delivery.IN_PROGRESS`. Each operation raises `SharedStateError` if Redis
+    cannot be used.
     """
 
-    def claim(self, key: str) -> Delivery:
-        """Claim ``key`` unless it is handled or being handled (see `Deduplicator.claim`).
+    def claim(self, key: str, owner: str) -> Delivery:
+        """Claim ``key`` for ``owner`` if nobody handled or holds it; see `Deduplicator.claim`."""
+        return self._run(self._claim_step(key, owner))
 
-        Args:
-            key: The message id.
+    def complete(self, key: str, owner: str) -> bool:
+        """Record ``key`` as handled for ``ttl`` seconds; see `Deduplicator.complete`."""
+        return self._run(self._complete_step(key, owner))
 
-        Returns:
-            `Delivery.NEW` if the caller now owns the key, otherwise why not.
-
-        Raises:
-            SharedStateError: If Redis cannot be used.
-        """
-        return self._run(self._claim_step(key))
-
-    def complete(self, key: str) -> None:
-        """Record ``key`` as handled for ``ttl`` seconds (see `Deduplicator.complete`).
-
-        Args:
-            key: The message id.
-
-        Raises:
-            SharedStateError: If Redis cannot be used.
-        """
-        self._run(self._complete_step(key))
-
-    def release(self, key: str) -> None:
-        """Drop an unfinished claim on ``key`` (see `Deduplicator.release`).
-
-        Args:
-            key: The message id.
-
-        Raises:
-            SharedStateError: If Redis cannot be used.
-        """
-        self._run(self._release_step(key))
+    def release(self, key: str, owner: str) -> None:
+        """Drop ``owner``'s claim on ``key``; see `Deduplicator.release`."""
+        self._run(self._release_step(key, owner))
 
 
 class AsyncRedisDeduplicator(_DeduplicatorBase[redis.asyncio.Redis], _AsyncStore):
@@ -762,22 +749,22 @@ class AsyncRedisDeduplicator(_DeduplicatorBase[redis.asyncio.Redis], _AsyncStore
     for a handler cancelled meanwhile is released, so Missive's retry is handled.
     """
 
-    async def claim(self, key: str) -> Delivery:
+    async def claim(self, key: str, owner: str) -> Delivery:
         """See `RedisDeduplicator.claim`."""
 
         async def give_back(delivery: Delivery) -> None:
             if delivery is Delivery.NEW:
                 try:
-                    await self.release(key)
+                    await self.release(key, owner)
                 except SharedStateError as error:
                     logger.warning("%s; the claim lapses after its claim timeout", error)
 
-        return await self._run(self._claim_step(key), give_back)
+        return await self._run(self._claim_step(key, owner), give_back)
 
-    async def complete(self, key: str) -> None:
+    async def complete(self, key: str, owner: str) -> bool:
         """See `RedisDeduplicator.complete`."""
-        await self._run(self._complete_step(key))
+        return await self._run(self._complete_step(key, owner))
 
-    async def release(self, key: str) -> None:
+    async def release(self, key: str, owner: str) -> None:
         """See `RedisDeduplicator.release`."""
-        await self._run(self._release_step(key))
+        await self._run(self._release_step(key, owner))
