@@ -37,6 +37,7 @@ __all__ = [
     "Team",
     "WebhookEvent",
     "WebhookMessage",
+    "WebhookParticipant",
 ]
 
 _NOTHING_EXTRA: Final[Mapping[str, object]] = MappingProxyType({})
@@ -109,6 +110,25 @@ class Author(JsonModel):
 
 
 @attrs.frozen(kw_only=True)
+class WebhookParticipant(Participant):
+    """A sender or recipient as a custom channel's webhook names it.
+
+    It is a `Participant`, so it goes straight into a message you send (for
+    example ``TextMessage(from_field=event.message.to_fields[0], ...)``); a
+    message you send carries only ``id``, ``username`` and ``name``, never
+    ``extra``. It compares equal only to another ``WebhookParticipant``.
+
+    Attributes:
+        id: Your system's identifier for the person.
+        username: A handle, e.g. ``"@marta.k"``.
+        name: A display name.
+        extra: The keys Missive sent that this model does not name, as sent.
+    """
+
+    extra: Mapping[str, object] = _extra()
+
+
+@attrs.frozen(kw_only=True)
 class WebhookMessage(JsonModel):
     """The message a Missive user sent or replied from a Text or HTML custom channel.
 
@@ -141,8 +161,8 @@ class WebhookMessage(JsonModel):
     subject: str | None = None
     body: str | None = None
     preview: str | None = None
-    from_field: Participant | None = None
-    to_fields: tuple[Participant, ...] = ()
+    from_field: WebhookParticipant | None = None
+    to_fields: tuple[WebhookParticipant, ...] = ()
     references: tuple[str, ...] = ()
     external_id: str | None = None
     attachments: tuple[MessageAttachment, ...] = ()
