@@ -68,9 +68,7 @@ def test_documented_text_payload_parses_field_by_field() -> None:
             body="Thanks Marta, it left our warehouse today.",
             preview="Thanks Marta, it left our warehouse today.",
             from_field=WebhookParticipant(id=None, username="Acme Support", name="Acme Support"),
-            to_fields=(
-                WebhookParticipant(id="cust-4471", username="@marta.k", name="Marta K."),
-            ),
+            to_fields=(WebhookParticipant(id="cust-4471", username="@marta.k", name="Marta K."),),
             references=(),
             external_id=None,
             attachments=(),
@@ -676,7 +674,7 @@ def test_out_of_range_seconds_read_as_none_or_fail_an_outgoing_model() -> None:
 CORPUS = sorted((FIXTURES / "corpus").glob("*.json"))
 
 
-def _sent(value: Any) -> Any:  # noqa: ANN401 - any JSON value
+def _sent(value: Any) -> Any:
     """Drop what carries nothing (nulls, empty arrays and objects), as to_dict leaves them out."""
     if isinstance(value, dict):
         kept = {key: _sent(item) for key, item in cast("dict[str, Any]", value).items()}
@@ -709,7 +707,7 @@ def test_every_public_integration_shape_parses_loses_nothing_and_round_trips(pat
     assert type(event).from_dict(json.loads(json.dumps(event.to_dict()))) == event
 
 
-def _corpus(name: str) -> Any:  # noqa: ANN401 - the event, either kind
+def _corpus(name: str) -> Any:
     return _parse_corpus(FIXTURES / "corpus" / f"{name}.json")
 
 
@@ -760,10 +758,11 @@ def test_attachments_sent_as_urls_read_as_none_kept_in_extra(
     )
     assert event.latest_message is not None
     assert event.latest_message.references == ()
-    assert [record.getMessage() for record in caplog.records] == [
+    expected = (
         "RuleEvent at $: values of an unexpected type read as None or empty, kept in extra: "
         "StoredMessage.attachments"
-    ]
+    )
+    assert [record.getMessage() for record in caplog.records] == [expected]
 
 
 def test_a_list_of_read_models_of_the_wrong_shape_reads_as_empty() -> None:
