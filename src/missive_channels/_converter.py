@@ -470,7 +470,8 @@ def _read_model_hook(cls: type[_T], conv: cattrs.Converter) -> Hook:
     """Structure a read model; the keys it does not name go to its ``extra``, as sent.
 
     An optional scalar of an unexpected type (a count sent as text, a numeric id
-    where a string is documented) reads as ``None``; its value goes to ``extra``
+    where a string is documented) reads as ``None``, a list of read models of the
+    wrong shape (attachments sent as URLs) as ``()``; its value goes to ``extra``
     under its key, and a warning is logged. The event, and the reply it carries,
     is never lost over a field the handler does not need.
     """
@@ -585,8 +586,9 @@ def structure_payload(
 
     Unknown keys go to each read model's ``extra``; missing or null optional
     values become ``None`` or ``()``; Unix seconds become aware UTC datetimes.
-    An optional scalar of an unexpected type reads as ``None``, its value kept in
-    ``extra``, with one warning logged for the document. Only a wrong type
+    An optional scalar of an unexpected type reads as ``None`` and a list of read
+    models of the wrong shape as ``()``, its value kept in ``extra``, with one
+    warning logged for the document. Only a wrong type
     elsewhere, a missing required key or a model's own validator fails.
 
     Args:
