@@ -846,4 +846,11 @@ def test_a_webhook_participant_keeps_extra_keys_and_goes_into_a_reply_without_th
         "username": "@marta.k",
         "name": "Marta K.",
     }
-    assert customer != Participant(id="cust-4471", username="@marta.k", name="Marta K.")
+    same = Participant(id="cust-4471", username="@marta.k", name="Marta K.")
+    assert customer == same
+    assert same == customer
+    assert {same} == {customer}
+    assert customer != Participant(id="cust-4471")
+    assert customer != attrs.evolve(customer, extra={})
+    assert customer == attrs.evolve(customer)
+    assert customer != "cust-4471"

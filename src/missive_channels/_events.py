@@ -109,14 +109,15 @@ class Author(JsonModel):
     extra: Mapping[str, object] = _extra()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False)
 class WebhookParticipant(Participant):
     """A sender or recipient as a custom channel's webhook names it.
 
     It is a `Participant`, so it goes straight into a message you send (for
     example ``TextMessage(from_field=event.message.to_fields[0], ...)``); a
     message you send carries only ``id``, ``username`` and ``name``, never
-    ``extra``. It compares equal only to another ``WebhookParticipant``.
+    ``extra``. It equals a `Participant` with the same three values, and
+    another ``WebhookParticipant`` whose ``extra`` is equal too.
 
     Attributes:
         id: Your system's identifier for the person.
@@ -126,6 +127,18 @@ class WebhookParticipant(Participant):
     """
 
     extra: Mapping[str, object] = _extra()
+
+    def __eq__(self, other: object) -> bool:
+        """Compare the three values with a `Participant`'s, and ``extra`` too with ours."""
+        if type(other) is Participant:
+            return (self.id, self.username, self.name) == (other.id, other.username, other.name)
+        if isinstance(other, WebhookParticipant):
+            mine = (self.id, self.username, self.name, self.extra)
+            return mine == (other.id, other.username, other.name, other.extra)
+        return NotImplemented
+
+    # Equal participants hash alike; ``extra`` takes no part, as in every read model.
+    __hash__ = Participant.__hash__
 
 
 @attrs.frozen(kw_only=True)
