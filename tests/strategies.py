@@ -242,6 +242,7 @@ def read_models(cls: type[Any]) -> st.SearchStrategy[Any]:
     import attrs  # noqa: PLC0415 - only this builder needs it
 
     from missive_channels import Correspondent  # noqa: PLC0415
+    from missive_channels.webhooks import WebhookParticipant  # noqa: PLC0415
 
     fields: dict[str, st.SearchStrategy[Any]] = {}
     for field in attrs.fields(attrs.resolve_types(cls)):
@@ -251,7 +252,7 @@ def read_models(cls: type[Any]) -> st.SearchStrategy[Any]:
         fields["extra"] = st.dictionaries(
             st.text(max_size=8).filter(lambda k: k not in names), json_values, max_size=2
         )
-    if cls is Correspondent:
+    if cls in (Correspondent, WebhookParticipant):
         fields["id"] = keys
     return st.builds(cls, **fields)
 
@@ -260,6 +261,7 @@ def _field_strategy(hint: Any) -> st.SearchStrategy[Any]:
     import typing  # noqa: PLC0415
 
     from missive_channels import Correspondent, Participant  # noqa: PLC0415
+    from missive_channels.webhooks import WebhookParticipant  # noqa: PLC0415
 
     args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
     optional = type(None) in typing.get_args(hint)
@@ -268,8 +270,8 @@ def _field_strategy(hint: Any) -> st.SearchStrategy[Any]:
     target = args[0] if optional else hint
     if target is Participant:
         inner: st.SearchStrategy[Any] = participants
-    elif target is Correspondent:
-        inner = read_models(Correspondent)
+    elif target in (Correspondent, WebhookParticipant):
+        inner = read_models(target)
     elif target is str:
         inner = st.text(max_size=8)
     elif target is bool:

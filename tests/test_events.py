@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -39,6 +39,7 @@ from missive_channels.webhooks import (
     RuleEvent,
     SharedLabel,
     Team,
+    WebhookParticipant,
     parse_rule_webhook,
     parse_webhook,
 )
@@ -66,8 +67,8 @@ def test_documented_text_payload_parses_field_by_field() -> None:
             subject=None,
             body="Thanks Marta, it left our warehouse today.",
             preview="Thanks Marta, it left our warehouse today.",
-            from_field=Participant(id=None, username="Acme Support", name="Acme Support"),
-            to_fields=(Participant(id="cust-4471", username="@marta.k", name="Marta K."),),
+            from_field=WebhookParticipant(id=None, username="Acme Support", name="Acme Support"),
+            to_fields=(WebhookParticipant(id="cust-4471", username="@marta.k", name="Marta K."),),
             references=(),
             external_id=None,
             attachments=(),
@@ -139,11 +140,13 @@ def test_html_payload_with_every_optional_part_parses_field_by_field() -> None:
     assert message.body == "<p>Your parcel is <b>on its way</b>.</p>"
     assert message.references == ("acme-thread-5521",)
     assert message.external_id == "acme-msg-001002"
-    assert message.from_field == Participant(
+    assert message.from_field == WebhookParticipant(
         id="acme-support", username="@acme", name="Acme Support"
     )
     # The all-null recipient carries nothing to address and is left out.
-    assert message.to_fields == (Participant(id="cust-4471", username="@marta.k", name="Marta K."),)
+    assert message.to_fields == (
+        WebhookParticipant(id="cust-4471", username="@marta.k", name="Marta K."),
+    )
     assert message.attachments == (
         MessageAttachment(
             id="att-1",
@@ -331,10 +334,10 @@ def test_a_conversation_structures_alone_with_paths_from_where_it_sits() -> None
     """The webhook's conversation structures on its own, as API reads do, paths made relative."""
     data = _payload()["conversation"]
     assert structure_payload(data, Conversation) == parse_webhook(TEXT).conversation
-    data["users"] = "nobody"
+    data["id"] = 5
     with pytest.raises(WebhookPayloadError) as info:
         structure_payload(data, Conversation, path="$.conversations[0]")
-    assert info.value.path == "$.conversations[0].users"
+    assert info.value.path == "$.conversations[0].id"
 
 
 def test_structure_payload_raises_the_error_the_caller_builds() -> None:
@@ -436,7 +439,7 @@ def test_off_type_optional_fields_log_one_warning_per_document(
     assert event.message.author is not None
     assert event.message.author.extra == {"id": 42}
     expected = (
-        "WebhookEvent at $: values of an unexpected type read as None, kept in extra: "
+        "WebhookEvent at $: values of an unexpected type read as None or empty, kept in extra: "
         "Author.id, WebhookMessage.delivered_at, ConversationUser.closed, "
         "Conversation.color, Conversation.messages_count"
     )
@@ -540,6 +543,7 @@ def test_results_travel_too() -> None:
 READ_MODELS = [
     MessageAttachment,
     Author,
+    WebhookParticipant,
     WebhookMessage,
     Organization,
     Team,
@@ -663,3 +667,190 @@ def test_out_of_range_seconds_read_as_none_or_fail_an_outgoing_model() -> None:
     wire = {"account": "a", "from_field": {"id": "x"}, "delivered_at": 10**30}
     with pytest.raises(ValidationError, match="is out of range for Unix seconds"):
         TextMessage.from_dict(wire)
+
+
+# Shapes from public integrations (tests/fixtures/corpus/README.md names each source) --
+
+CORPUS = sorted((FIXTURES / "corpus").glob("*.json"))
+
+
+def _sent(value: Any) -> Any:
+    """Drop what carries nothing (nulls, empty arrays and objects), as to_dict leaves them out."""
+    if isinstance(value, dict):
+        kept = {key: _sent(item) for key, item in cast("dict[str, Any]", value).items()}
+        return {key: item for key, item in kept.items() if item not in (None, [], {})}
+    if isinstance(value, list):
+        return [_sent(item) for item in cast("list[Any]", value)]
+    return value
+
+
+def _parse_corpus(path: Path) -> WebhookEvent | RuleEvent:
+    raw = path.read_bytes()
+    return parse_rule_webhook(raw) if path.name.startswith("rule_") else parse_webhook(raw)
+
+
+def test_the_corpus_holds_both_kinds_of_webhook() -> None:
+    """The corpus is not empty, and each of its files is one of the two kinds."""
+    kinds = {path.name.partition("_")[0] for path in CORPUS}
+    assert kinds == {"channel", "rule"}
+    assert len(CORPUS) >= 8
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda path: path.stem)
+def test_every_public_integration_shape_parses_loses_nothing_and_round_trips(path: Path) -> None:
+    """Each shape parses; to_dict gives back every key sent; the event travels through JSON."""
+    event = _parse_corpus(path)
+    sent = json.loads(path.read_bytes())
+    assert event.conversation.id == sent["conversation"]["id"]
+    # Every key Missive sent is either a field or kept in an extra, at every level.
+    assert _sent(event.to_dict()) == _sent(sent)
+    assert type(event).from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def _corpus(name: str) -> Any:
+    return _parse_corpus(FIXTURES / "corpus" / f"{name}.json")
+
+
+def test_a_bridge_reads_inlined_attachment_bytes_and_a_participant_shaped_author() -> None:
+    """An attachment's base64_data and an author's username are kept in their extras."""
+    event: WebhookEvent = _corpus("channel_slingshot-missive-bluebubbles-channel_imessage_reply")
+    attachment = event.message.attachments[0]
+    assert attachment.filename == "map.png"
+    assert attachment.extra == {"base64_data": "iVBORw0KGgo="}
+    assert event.message.author is not None
+    assert event.message.author.extra == {"username": "sam"}
+    assert event.message.to_fields[0].username == "+15550142"
+    assert event.message.to_fields[0].extra == {}
+
+
+def test_the_smallest_channel_body_parses_with_nothing_extra() -> None:
+    """A message id and body and a conversation id are enough; nothing is extra."""
+    event: WebhookEvent = _corpus("channel_lovehibachi-missive-ai-bridge_minimal")
+    assert event.message.body == "Thanks, a table for four works"
+    assert event.message.from_field is None
+    assert (event.extra, event.message.extra, event.conversation.extra) == ({}, {}, {})
+
+
+def test_a_rule_without_description_parses() -> None:
+    """A rule that sends only its id and type reads with no description."""
+    event: RuleEvent = _corpus("rule_metronom72-missive-hooks_no_description")
+    assert event.rule == Rule(id="c3d4e5f6-0718-4293-a4b5-c6d7e8f90112", type="label_change")
+    assert event.message is None
+    assert event.latest_message is None
+
+
+def test_attachments_sent_as_urls_read_as_none_kept_in_extra(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Attachments of an unexpected shape never lose the rule's message: kept in extra, logged."""
+    with caplog.at_level(logging.WARNING, logger="missive_channels"):
+        event: RuleEvent = _corpus("rule_supabase-rule-receiver_incoming_sms_message")
+    assert event.message is not None
+    assert event.message.attachments == ()
+    assert event.message.extra["attachments"] == ["https://files.example/mms/18293a4b.jpg"]
+    assert event.message.extra["account_author"] == {
+        "id": "+15550123",
+        "name": "+15550123",
+        "username": "+15550123",
+    }
+    assert event.message.from_field == Correspondent(
+        id="+15550123", username="+15550123", name="+15550123"
+    )
+    assert event.latest_message is not None
+    assert event.latest_message.references == ()
+    expected = (
+        "RuleEvent at $: values of an unexpected type read as None or empty, kept in extra: "
+        "StoredMessage.attachments"
+    )
+    assert [record.getMessage() for record in caplog.records] == [expected]
+
+
+def test_a_list_of_read_models_of_the_wrong_shape_reads_as_empty() -> None:
+    """Users, labels and attachments of the wrong shape read as empty; recipients stay strict."""
+    data = _payload(HTML)
+    data["conversation"]["users"] = "everyone"
+    data["conversation"]["shared_labels"] = [1, 2]
+    event = parse_webhook(json.dumps(data).encode())
+    assert event.conversation.users == ()
+    assert event.conversation.shared_labels == ()
+    assert event.conversation.extra == {"users": "everyone", "shared_labels": [1, 2]}
+    data["message"]["to_fields"] = ["cust-4471"]
+    with pytest.raises(WebhookPayloadError) as info:
+        parse_webhook(json.dumps(data).encode())
+    assert info.value.path == "$.message.to_fields[0]"
+
+
+def test_a_comment_task_and_team_mentions_are_kept() -> None:
+    """A comment's task and mentions of users and teams stay in its extra, as sent."""
+    event: RuleEvent = _corpus("rule_supabase-rule-receiver_new_comment_task")
+    assert event.comment is not None
+    assert event.comment.extra["task"]["assignees"][0]["name"] == "Lee Park"
+    assert [sorted(mention) for mention in event.comment.extra["mentions"]] == [
+        ["length", "offset", "user_id"],
+        ["length", "offset", "team_id"],
+    ]
+    label = event.conversation.shared_labels[0]
+    assert label.parent == "7e8f9011-2233-4d45-a6f7-08192a3b4c5d"
+    assert label.extra == {"share_with_organization": False, "visibility": None}
+    assert event.latest_message is not None
+    assert event.latest_message.to_fields[0].id == "+15550166"
+
+
+def test_a_comment_read_by_id_and_time_only() -> None:
+    """A comment with no author or mentions reads its id, body and time."""
+    event: RuleEvent = _corpus("rule_pipedream-missive-source_new_comment_instant")
+    assert event.comment == Comment(
+        id="e5566778-899a-4bb2-9d6e-7f8091a2b3c4",
+        body="Deck attached",
+        created_at=datetime(2024, 6, 24, 3, 33, 20, tzinfo=UTC),
+    )
+
+
+def test_an_email_rule_keeps_drafts_download_urls_and_an_object_organization() -> None:
+    """An email rule's message keeps draft/trashed/web_url; a team's object organization is kept."""
+    event: RuleEvent = _corpus("rule_teamworkmissiveconnector_incoming_email")
+    message = event.message
+    assert message is not None
+    assert message.email_message_id == "<b3c4d5e6@architects.example>"
+    assert message.cc_fields == (Correspondent(address="office@architects.example"),)
+    assert message.extra == {
+        "draft": False,
+        "trashed": False,
+        "web_url": event.conversation.web_url,
+    }
+    assert message.attachments[0].extra == {
+        "download_url": "https://files.example/5ccddeef/plan.pdf?dl=1",
+        "checksum": "9f86d081",
+    }
+    team = event.conversation.team
+    assert team is not None
+    assert team.organization is None
+    assert team.extra == {
+        "organization": {"id": "299aabbc-ccdd-4ff6-91a2-b3c4d5e6f708", "name": "Keller Bau"}
+    }
+    assert event.conversation.last_activity_at == datetime(2024, 6, 25, 7, 20, tzinfo=UTC)
+
+
+def test_a_webhook_participant_keeps_extra_keys_and_goes_into_a_reply_without_them() -> None:
+    """Recipients keep unknown keys; a message built from one sends only id, username, name."""
+    data = _payload()
+    data["message"]["to_fields"][0]["phone_number"] = "+15550100"
+    event = parse_webhook(json.dumps(data).encode())
+    customer = event.message.to_fields[0]
+    assert isinstance(customer, Participant)
+    assert customer.extra == {"phone_number": "+15550100"}
+    assert event.to_dict()["message"]["to_fields"][0]["phone_number"] == "+15550100"
+    message = TextMessage(account="a", from_field=customer, body="Hi")
+    assert message.to_dict()["from_field"] == {
+        "id": "cust-4471",
+        "username": "@marta.k",
+        "name": "Marta K.",
+    }
+    same = Participant(id="cust-4471", username="@marta.k", name="Marta K.")
+    assert customer == same
+    assert same == customer
+    assert {same} == {customer}
+    assert customer != Participant(id="cust-4471")
+    assert customer != attrs.evolve(customer, extra={})
+    assert customer == attrs.evolve(customer)
+    assert customer != "cust-4471"

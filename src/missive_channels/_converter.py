@@ -24,7 +24,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._constants import MAX_REQUEST_BYTES
 from ._errors import FieldTypeError, RequestTooLargeError, ValidationError, WebhookPayloadError
-from ._events import Correspondent, RuleEvent, WebhookEvent
+from ._events import Correspondent, RuleEvent, WebhookEvent, WebhookParticipant
 from ._models import (
     Attachment,
     EmailAddress,
@@ -335,6 +335,7 @@ def _object_hook(
 # nobody, so a read model holds None in its place, or leaves it out of a list.
 _NAMES: Final[dict[type, tuple[str, ...]]] = {
     Participant: ("id", "username", "name"),
+    WebhookParticipant: ("id", "username", "name"),
     Correspondent: ("id", "username", "name", "address"),
 }
 
@@ -434,15 +435,22 @@ _LENIENT_TYPES: Final = (str | None, int | None, bool | None, datetime | None)
 """Optional scalars: one of an unexpected type reads as ``None`` instead of failing the event."""
 
 
+def _is_lenient(type_: Any) -> bool:  # noqa: ANN401 - any type expression
+    # Lists of read models (attachments, users, labels) too: one integration types
+    # a rule's attachments as URLs. Recipients and references stay strict.
+    item = _item_of(type_)
+    return type_ in _LENIENT_TYPES or (_has_extra(item) and item not in _NAMES)
+
+
 def _lenient_fields(cls: type[Any], conv: cattrs.Converter) -> dict[str, tuple[Hook, Any]]:
     # What a handler needs to act stays strict: bodies, and the people of the
     # recipients (ids are required fields, strict anyway).
-    if cls is Correspondent:
+    if cls in _NAMES:
         return {}
     return {
         field.name: (conv.get_structure_hook(field.type), field.type)
         for field in attrs.fields(attrs.resolve_types(cls))
-        if field.type in _LENIENT_TYPES and field.name != "body"
+        if _is_lenient(field.type) and field.name != "body"
     }
 
 
@@ -453,7 +461,7 @@ def _off_type(data: dict[str, object], lenient: dict[str, tuple[Hook, Any]]) -> 
         value = data.get(name)
         try:
             hook(value, type_)
-        except ValueError:
+        except (cattrs.BaseValidationError, ValueError):
             found[name] = value
     return found
 
@@ -462,7 +470,8 @@ def _read_model_hook(cls: type[_T], conv: cattrs.Converter) -> Hook:
     """Structure a read model; the keys it does not name go to its ``extra``, as sent.
 
     An optional scalar of an unexpected type (a count sent as text, a numeric id
-    where a string is documented) reads as ``None``; its value goes to ``extra``
+    where a string is documented) reads as ``None``, a list of read models of the
+    wrong shape (attachments sent as URLs) as ``()``; its value goes to ``extra``
     under its key, and a warning is logged. The event, and the reply it carries,
     is never lost over a field the handler does not need.
     """
@@ -577,8 +586,9 @@ def structure_payload(
 
     Unknown keys go to each read model's ``extra``; missing or null optional
     values become ``None`` or ``()``; Unix seconds become aware UTC datetimes.
-    An optional scalar of an unexpected type reads as ``None``, its value kept in
-    ``extra``, with one warning logged for the document. Only a wrong type
+    An optional scalar of an unexpected type reads as ``None`` and a list of read
+    models of the wrong shape as ``()``, its value kept in ``extra``, with one
+    warning logged for the document. Only a wrong type
     elsewhere, a missing required key or a model's own validator fails.
 
     Args:
@@ -608,7 +618,7 @@ def structure_payload(
             import logging  # noqa: PLC0415
 
             logging.getLogger("missive_channels").warning(
-                "%s at %s: values of an unexpected type read as None, kept in extra: %s",
+                "%s at %s: values of an unexpected type read as None or empty, kept in extra: %s",
                 cls.__name__,
                 path,
                 ", ".join(notes),

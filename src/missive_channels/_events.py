@@ -37,6 +37,7 @@ __all__ = [
     "Team",
     "WebhookEvent",
     "WebhookMessage",
+    "WebhookParticipant",
 ]
 
 _NOTHING_EXTRA: Final[Mapping[str, object]] = MappingProxyType({})
@@ -108,6 +109,38 @@ class Author(JsonModel):
     extra: Mapping[str, object] = _extra()
 
 
+@attrs.frozen(kw_only=True, eq=False)
+class WebhookParticipant(Participant):
+    """A sender or recipient as a custom channel's webhook names it.
+
+    It is a `Participant`, so it goes straight into a message you send (for
+    example ``TextMessage(from_field=event.message.to_fields[0], ...)``); a
+    message you send carries only ``id``, ``username`` and ``name``, never
+    ``extra``. It equals a `Participant` with the same three values, and
+    another ``WebhookParticipant`` whose ``extra`` is equal too.
+
+    Attributes:
+        id: Your system's identifier for the person.
+        username: A handle, e.g. ``"@marta.k"``.
+        name: A display name.
+        extra: The keys Missive sent that this model does not name, as sent.
+    """
+
+    extra: Mapping[str, object] = _extra()
+
+    def __eq__(self, other: object) -> bool:
+        """Compare the three values with a `Participant`'s, and ``extra`` too with ours."""
+        if type(other) is Participant:
+            return (self.id, self.username, self.name) == (other.id, other.username, other.name)
+        if isinstance(other, WebhookParticipant):
+            mine = (self.id, self.username, self.name, self.extra)
+            return mine == (other.id, other.username, other.name, other.extra)
+        return NotImplemented
+
+    # Equal participants hash alike; ``extra`` takes no part, as in every read model.
+    __hash__ = Participant.__hash__
+
+
 @attrs.frozen(kw_only=True)
 class _ReadMessage(JsonModel):
     """What a message carries wherever Missive reads it out; see the public subclasses."""
@@ -154,8 +187,8 @@ class WebhookMessage(_ReadMessage):
         extra: The keys Missive sent that this model does not name, as sent.
     """
 
-    from_field: Participant | None = None
-    to_fields: tuple[Participant, ...] = ()
+    from_field: WebhookParticipant | None = None
+    to_fields: tuple[WebhookParticipant, ...] = ()
     extra: Mapping[str, object] = _extra()
 
 

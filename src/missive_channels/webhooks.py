@@ -46,6 +46,7 @@ __all__ = [
     "Team",
     "WebhookEvent",
     "WebhookMessage",
+    "WebhookParticipant",
     "WebhookVerifier",
     "ahandle_once",
     "compute_signature",
@@ -77,6 +78,7 @@ from ._events import (
     Team,
     WebhookEvent,
     WebhookMessage,
+    WebhookParticipant,
 )
 from ._exports import publish as _publish
 from ._webhooks import (

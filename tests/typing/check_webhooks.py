@@ -25,6 +25,7 @@ from missive_channels.webhooks import (
     RuleEvent,
     SignatureFailure,
     SignatureMatch,
+    WebhookParticipant,
     compute_signature,
     handle_once,
     parse_rule_webhook,
@@ -52,8 +53,12 @@ assert_type(parse_webhook(body), WebhookEvent)
 
 assert_type(event.message.id, str)
 assert_type(event.message.type, str | None)
-assert_type(event.message.from_field, Participant | None)
-assert_type(event.message.to_fields, tuple[Participant, ...])
+assert_type(event.message.from_field, WebhookParticipant | None)
+assert_type(event.message.to_fields, tuple[WebhookParticipant, ...])
+if event.message.from_field is not None:
+    assert_type(event.message.from_field.extra, Mapping[str, object])
+    # A webhook's participant is a Participant: it goes into a message as it is.
+    reply_to: Participant = event.message.from_field
 assert_type(event.message.attachments, tuple[MessageAttachment, ...])
 assert_type(event.message.delivered_at, datetime | None)
 assert_type(event.conversation, Conversation)
