@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import urllib.request
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,6 +25,7 @@ from ._core import (
     capped,
     http_client,
 )
+from ._deadline import AsyncDeadlineTransport, deadline, proxied
 from ._operations import (
     create_message,
     create_post,
@@ -115,12 +117,14 @@ class AsyncMissiveClient(AsyncClosing):
             max_retries=max_retries,
             rate_limit=rate_limit,
             own_client=checked is None,
+            http_timeout=None if checked is None else checked.timeout,
         )
         self._owns_http = checked is None
-        self._http = (
-            httpx.AsyncClient(timeout=self._core.client_timeout, headers=self._core.headers)
-            if checked is None
-            else checked
+        self._http = checked or httpx.AsyncClient(
+            timeout=self._core.client_timeout,
+            headers=self._core.headers,
+            # httpx reads proxies from the environment only without a transport of ours.
+            transport=None if proxied(urllib.request.getproxies()) else AsyncDeadlineTransport(),
         )
         self._closed = False
         slots = self._core.max_concurrent
@@ -196,13 +200,14 @@ class AsyncMissiveClient(AsyncClosing):
                 if wait > 0:
                     await self._sleep(wait)
                 command.starting()
-                # Never follow a redirect, whatever a borrowed client says: a redirected
-                # POST would be lost (turned into a GET) or sent where Missive is not.
-                # The body is streamed, so that reading stops past the cap.
-                response = await self._http.send(
-                    command.build(self._http), stream=True, follow_redirects=False
-                )
-                return await self._read(response)
+                with deadline(command.deadline):
+                    # Never follow a redirect, whatever a borrowed client says: a redirected
+                    # POST would be lost (turned into a GET) or sent where Missive is not.
+                    # The body is streamed, so that reading stops past the cap.
+                    response = await self._http.send(
+                        command.build(self._http), stream=True, follow_redirects=False
+                    )
+                    return await self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:

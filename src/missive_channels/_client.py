@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import urllib.request
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
@@ -25,6 +26,7 @@ from ._core import (
     capped,
     http_client,
 )
+from ._deadline import DeadlineTransport, deadline, proxied
 from ._operations import (
     create_message,
     create_post,
@@ -109,12 +111,14 @@ class MissiveClient(Closing):
             max_retries=max_retries,
             rate_limit=rate_limit,
             own_client=checked is None,
+            http_timeout=None if checked is None else checked.timeout,
         )
         self._owns_http = checked is None
-        self._http = (
-            httpx.Client(timeout=self._core.client_timeout, headers=self._core.headers)
-            if checked is None
-            else checked
+        self._http = checked or httpx.Client(
+            timeout=self._core.client_timeout,
+            headers=self._core.headers,
+            # httpx reads proxies from the environment only without a transport of ours.
+            transport=None if proxied(urllib.request.getproxies()) else DeadlineTransport(),
         )
         self._closed = False
         slots = self._core.max_concurrent
@@ -190,13 +194,14 @@ class MissiveClient(Closing):
                 if wait > 0:
                     self._sleep(wait)
                 command.starting()
-                # Never follow a redirect, whatever a borrowed client says: a redirected
-                # POST would be lost (turned into a GET) or sent where Missive is not.
-                # The body is streamed, so that reading stops past the cap.
-                response = self._http.send(
-                    command.build(self._http), stream=True, follow_redirects=False
-                )
-                return self._read(response)
+                with deadline(command.deadline):
+                    # Never follow a redirect, whatever a borrowed client says: a redirected
+                    # POST would be lost (turned into a GET) or sent where Missive is not.
+                    # The body is streamed, so that reading stops past the cap.
+                    response = self._http.send(
+                        command.build(self._http), stream=True, follow_redirects=False
+                    )
+                    return self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
