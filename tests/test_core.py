@@ -123,6 +123,7 @@ def test_a_read_is_one_send_then_its_result() -> None:
             headers={},
             content=None,
             timeout=httpx.USE_CLIENT_DEFAULT,
+            deadline=60.0,
         )
     ]
     assert result == StoredMessage(id="m 1")
