@@ -131,7 +131,11 @@ DEADLINE_TRANSPORT: list[tuple[str, str]] = [
     (r"\b_(Stream|Backend)\b", r"_Async\1"),
     (r"\bDeadlineTransport\b", "AsyncDeadlineTransport"),
     (r"httpcore\.(NetworkStream|NetworkBackend|ConnectionPool)\b", r"httpcore.Async\1"),
-    (r"httpcore\.SyncBackend\(\)", "httpcore.AnyIOBackend()"),
+    (
+        r"= httpcore\.SyncBackend\(\)",
+        # httpcore declares a stand-in AnyIOBackend for when anyio is missing; httpx needs it.
+        '= cast(\n            "httpcore.AsyncNetworkBackend", httpcore.AnyIOBackend()\n        )',
+    ),
     (r"httpx\.HTTPTransport", "httpx.AsyncHTTPTransport"),
     (
         r"    def (read|write|start_tls|connect_tcp|connect_unix_socket|sleep)\(",

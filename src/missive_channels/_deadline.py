@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import httpcore
 import httpx
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Sequence
+    from collections.abc import Iterable
     from types import TracebackType
 
 __all__ = ["AsyncDeadlineTransport", "DeadlineTransport", "deadline", "proxied"]
@@ -130,7 +130,7 @@ class _Backend(httpcore.NetworkBackend):
     """httpcore's own network backend, with every connection ending by the request's deadline."""
 
     def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
+        self._backend: httpcore.NetworkBackend = httpcore.SyncBackend()
 
     def connect_tcp(
         self,
@@ -138,7 +138,7 @@ class _Backend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Sequence[httpcore.SOCKET_OPTION] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
         stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
@@ -148,7 +148,7 @@ class _Backend(httpcore.NetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Sequence[httpcore.SOCKET_OPTION] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:  # pragma: no cover - the clients never use a Unix socket
         left = _left(timeout, httpcore.ConnectTimeout)
         stream = self._backend.connect_unix_socket(path, left, socket_options)
@@ -211,7 +211,9 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
     """httpcore's own network backend, with every connection ending by the request's deadline."""
 
     def __init__(self) -> None:
-        self._backend = httpcore.AnyIOBackend()
+        self._backend: httpcore.AsyncNetworkBackend = cast(
+            "httpcore.AsyncNetworkBackend", httpcore.AnyIOBackend()
+        )
 
     async def connect_tcp(
         self,
@@ -219,7 +221,7 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Sequence[httpcore.SOCKET_OPTION] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
         stream = await self._backend.connect_tcp(host, port, left, local_address, socket_options)
@@ -229,7 +231,7 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Sequence[httpcore.SOCKET_OPTION] | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - the clients never use a Unix socket
         left = _left(timeout, httpcore.ConnectTimeout)
         stream = await self._backend.connect_unix_socket(path, left, socket_options)
