@@ -141,7 +141,7 @@ DEADLINE_TRANSPORT: list[tuple[str, str]] = [
         r"    def (read|write|start_tls|connect_tcp|connect_unix_socket|sleep)\(",
         r"    async def \1(",
     ),
-    (r"self\._(stream|backend)\.(read|write|sleep)\(", r"await self._\1.\2("),
+    (r"self\._(stream|backend)\.(read|write|sleep|connect_tcp)\(", r"await self._\1.\2("),
     (
         r"= self\._(stream|backend)\.(start_tls|connect_tcp|connect_unix_socket)\(",
         r"= await self._\1.\2(",

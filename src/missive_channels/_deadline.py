@@ -141,8 +141,9 @@ class _Backend(httpcore.NetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
-        return _Stream(stream)
+        return _Stream(
+            self._backend.connect_tcp(host, port, left, local_address, socket_options),
+        )
 
     def connect_unix_socket(
         self,
@@ -224,8 +225,9 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
-        stream = await self._backend.connect_tcp(host, port, left, local_address, socket_options)
-        return _AsyncStream(stream)
+        return _AsyncStream(
+            await self._backend.connect_tcp(host, port, left, local_address, socket_options),
+        )
 
     async def connect_unix_socket(
         self,
