@@ -260,7 +260,7 @@ class AsyncMessages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -350,7 +350,7 @@ class AsyncMessages:
 
         Args:
             message_id: The message's id.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -376,7 +376,7 @@ class AsyncMessages:
 
         Args:
             message_ids: The ids; repeats are fetched once.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -411,7 +411,7 @@ class AsyncConversations:
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -485,7 +485,7 @@ class AsyncPosts:
 
         Args:
             post: The post; validated before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 

@@ -254,7 +254,7 @@ class Messages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -344,7 +344,7 @@ class Messages:
 
         Args:
             message_id: The message's id.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -370,7 +370,7 @@ class Messages:
 
         Args:
             message_ids: The ids; repeats are fetched once.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -405,7 +405,7 @@ class Conversations:
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -476,7 +476,7 @@ class Posts:
 
         Args:
             post: The post; validated before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) this call's request may take in all.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
