@@ -4,7 +4,9 @@ Each twin is written once, as sync code, and its async counterpart is derived by
 exact substitutions listed with it, so the two can never disagree:
 
 - the client: `src/missive_channels/_client.py` -> `_async_client.py` (whole files);
-- `handle_once` -> `ahandle_once`, a block inside `src/missive_channels/_dedup.py`.
+- `handle_once` -> `ahandle_once`, a block inside `src/missive_channels/_dedup.py`;
+- `DeadlineTransport` -> `AsyncDeadlineTransport`, a block inside
+  `src/missive_channels/_deadline.py`.
 
 A block is the code between ``# unasync: source NAME`` and ``# unasync: end NAME``;
 its twin goes between ``# unasync: generated NAME`` and ``# unasync: end NAME`` in the
@@ -66,6 +68,7 @@ CLIENT: list[tuple[str, str]] = [
     (r"def _lease\(", "async def _lease("),
     (r"= self\._lease\(\)", "= await self._lease()"),
     (r"\bMissiveClient\b", "AsyncMissiveClient"),
+    (r"\bDeadlineTransport\b", "AsyncDeadlineTransport"),
     (r"class (Messages|Conversations|Posts)\b", r"class Async\1"),
     (r"= (Messages|Conversations|Posts)\(", r"= Async\1("),
     (
@@ -124,9 +127,38 @@ HANDLE_ONCE: list[tuple[str, str]] = [
     (r"(?<!\.)deduplicator\.(claim|release|complete)\(", r"await deduplicator.\1("),
 ]
 
+DEADLINE_TRANSPORT: list[tuple[str, str]] = [
+    (r"\b_(Stream|Backend)\b", r"_Async\1"),
+    (r"\bDeadlineTransport\b", "AsyncDeadlineTransport"),
+    (r"httpcore\.(NetworkStream|NetworkBackend|ConnectionPool)\b", r"httpcore.Async\1"),
+    (
+        r"= httpcore\.SyncBackend\(\)",
+        # httpcore declares a stand-in AnyIOBackend for when anyio is missing; httpx needs it.
+        '= cast(\n            "httpcore.AsyncNetworkBackend", httpcore.AnyIOBackend()\n        )',
+    ),
+    (r"httpx\.HTTPTransport", "httpx.AsyncHTTPTransport"),
+    (
+        r"    def (read|write|start_tls|connect_tcp|connect_unix_socket|sleep)\(",
+        r"    async def \1(",
+    ),
+    (r"self\._(stream|backend)\.(read|write|sleep|connect_tcp)\(", r"await self._\1.\2("),
+    (
+        r"= self\._(stream|backend)\.(start_tls|connect_tcp|connect_unix_socket)\(",
+        r"= await self._\1.\2(",
+    ),
+    (r"def close\(self\)", "async def aclose(self)"),
+    (r"self\._stream\.close\(\)", "await self._stream.aclose()"),
+]
+
 TWINS: list[Twin] = [
     Twin(PACKAGE / "_client.py", PACKAGE / "_async_client.py", CLIENT),
     Twin(PACKAGE / "_dedup.py", PACKAGE / "_dedup.py", HANDLE_ONCE, block="handle_once"),
+    Twin(
+        PACKAGE / "_deadline.py",
+        PACKAGE / "_deadline.py",
+        DEADLINE_TRANSPORT,
+        block="deadline_transport",
+    ),
 ]
 
 

@@ -112,7 +112,12 @@ def hold(config: dict[str, Any]) -> dict[str, Any]:
         rate_limit=rate_limit(config["rate_limit"]),
         lease_seconds=config["lease_seconds"],
     )
-    with MissiveClient(token=config["token"], base_url=config["base_url"], rate_limit=limiter) as c:
+    with MissiveClient(
+        token=config["token"],
+        base_url=config["base_url"],
+        rate_limit=limiter,
+        timeout=config["timeout"],
+    ) as c:
         wait_for_start()
         c.messages.create(message(config["account"], 0))
     return {"sent": 1}  # not reached: the test kills the process first

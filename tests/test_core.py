@@ -123,6 +123,7 @@ def test_a_read_is_one_send_then_its_result() -> None:
             headers={},
             content=None,
             timeout=httpx.USE_CLIENT_DEFAULT,
+            deadline=60.0,
         )
     ]
     assert result == StoredMessage(id="m 1")
@@ -142,6 +143,7 @@ def test_a_creation_sends_its_json_body_and_reads_the_ids() -> None:
             headers=JSON_HEADERS,
             content=operation.content,
             timeout=httpx.USE_CLIENT_DEFAULT,
+            deadline=60.0,
         )
     ]
     assert result == CreatedPost(id="p1", conversation_id="c1")

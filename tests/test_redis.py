@@ -62,7 +62,7 @@ class Clock:
 @pytest.fixture
 def store(redis_url: str) -> Iterator[redis.Redis]:
     """A sync client on the emptied test database, for looking at keys."""
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
     yield client
     client.close()
 
@@ -275,7 +275,7 @@ def test_old_starts_are_trimmed(store: redis.Redis) -> None:
 
 def test_responses_decoded_to_str_work_too(redis_url: str) -> None:
     """A client made with decode_responses=True is understood as well."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client = redis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
     limiter = RedisRateLimiter(client, token=TOKEN)
     dedup = RedisDeduplicator(client)
     try:
@@ -432,12 +432,12 @@ def test_acquire_without_a_server_is_a_shared_state_error() -> None:
 
 async def test_limiters_close_only_the_clients_they_made(redis_url: str) -> None:
     """close()/aclose() leave a client that was passed in usable."""
-    client = redis.Redis.from_url(redis_url)
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
     RedisRateLimiter(client, token=TOKEN).close()
     RedisDeduplicator(client).close()
     assert client.ping()
     client.close()
-    aclient = redis.asyncio.Redis.from_url(redis_url)
+    aclient = redis.asyncio.Redis.from_url(redis_url, socket_timeout=5)
     await AsyncRedisRateLimiter(aclient, token=TOKEN).aclose()
     await AsyncRedisDeduplicator(aclient).aclose()
     assert await aclient.ping()
@@ -698,7 +698,9 @@ def test_a_client_without_redis_raises_before_sending() -> None:
 
 def test_the_sync_client_refuses_an_async_limiter(redis_url: str) -> None:
     """MissiveClient cannot await: an AsyncRedisRateLimiter is refused at construction."""
-    limiter = AsyncRedisRateLimiter(redis.asyncio.Redis.from_url(redis_url), token=TOKEN)
+    limiter = AsyncRedisRateLimiter(
+        redis.asyncio.Redis.from_url(redis_url, socket_timeout=5), token=TOKEN
+    )
     with pytest.raises(FieldTypeError, match="only AsyncMissiveClient can use") as caught:
         MissiveClient(token=TOKEN, rate_limit=limiter)
     assert caught.value.field == "rate_limit"

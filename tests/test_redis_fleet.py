@@ -148,7 +148,8 @@ def test_a_killed_workers_slot_is_recovered_after_its_lease(redis_url: str) -> N
             "token": fake.token,
             "account": account,
             "rate_limit": {"max_concurrent": 1, "windows": [], "margin": 0.0},
-            "lease_seconds": 1.0,
+            "lease_seconds": 3.0,
+            "timeout": 2.0,  # a request ends 1 s before its lease does
         }
         fleet = Fleet("hold", [config])
         try:
@@ -159,10 +160,12 @@ def test_a_killed_workers_slot_is_recovered_after_its_lease(redis_url: str) -> N
         finally:
             fleet.kill()
         limiter = RedisRateLimiter.from_url(
-            redis_url, token=fake.token, rate_limit=rate_limit, lease_seconds=1.0
+            redis_url, token=fake.token, rate_limit=rate_limit, lease_seconds=3.0
         )
         assert isinstance(limiter.lease(), float)  # the dead worker still holds the only slot
-        with MissiveClient(token=fake.token, base_url=fake.base_url, rate_limit=limiter) as client:
+        with MissiveClient(
+            token=fake.token, base_url=fake.base_url, rate_limit=limiter, timeout=2.0
+        ) as client:
             client.messages.create(fake_message(account))  # waits for the lease to lapse
         offer = limiter.lease()
         assert isinstance(offer, Lease)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import urllib.request
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
@@ -24,6 +25,7 @@ from ._core import (
     capped,
     http_client,
 )
+from ._deadline import AsyncDeadlineTransport, deadline, proxied
 from ._operations import (
     create_message,
     create_post,
@@ -93,19 +95,24 @@ class AsyncMissiveClient(AsyncClosing):
             base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
                 variable when it is set and not empty, else Missive's
                 ``https://public.missiveapp.com/v1``.
-            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0;
-                by default 60 s (10 s to connect), or ``http_client``'s own timeout
-                when one is given.
+            timeout: Seconds (or an ``httpx.Timeout``), finite and above 0, that each
+                request may take in all: connecting, sending, and reading the answer
+                (with an ``httpx.Timeout``, each phase within its own limit and the
+                whole within the longest). By default 60 s, at most 10 s of it to
+                connect. With ``http_client``, or a proxy from the environment, httpx's
+                per-phase limits apply instead (``http_client``'s own by default).
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); an `AsyncLimiter`
                 to share one budget between clients, such as a
                 `missive_channels.redis.AsyncRedisRateLimiter` shared between processes;
                 ``None`` to send unthrottled.
-            http_client: An ``httpx.AsyncClient`` to send with (proxies, certificates,
-                transports); it is left open on `aclose`, as its owner closes it.
+            http_client: An ``httpx.AsyncClient`` to send with (certificates, transports);
+                it is left open on `aclose`, as its owner closes it.
 
         Raises:
-            ValidationError: If an argument is invalid or no token is found.
+            ValidationError: If an argument is invalid, no token is found, or
+                ``timeout`` is not at least 1 s shorter than the limiter's
+                ``lease_seconds``.
         """
         checked = _http_client(http_client)
         self._core = ClientCore(
@@ -115,12 +122,14 @@ class AsyncMissiveClient(AsyncClosing):
             max_retries=max_retries,
             rate_limit=rate_limit,
             own_client=checked is None,
+            http_timeout=None if checked is None else checked.timeout,
         )
         self._owns_http = checked is None
-        self._http = (
-            httpx.AsyncClient(timeout=self._core.client_timeout, headers=self._core.headers)
-            if checked is None
-            else checked
+        self._http = checked or httpx.AsyncClient(
+            timeout=self._core.client_timeout,
+            headers=self._core.headers,
+            # httpx reads proxies from the environment only without a transport of ours.
+            transport=None if proxied(urllib.request.getproxies()) else AsyncDeadlineTransport(),
         )
         self._closed = False
         slots = self._core.max_concurrent
@@ -147,7 +156,8 @@ class AsyncMissiveClient(AsyncClosing):
         unchanged. The pool stays open when a view is closed: close this client.
 
         Args:
-            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0.
+            timeout: Seconds (or an ``httpx.Timeout``) each request may take in all,
+                finite and above 0.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
 
         Returns:
@@ -196,13 +206,14 @@ class AsyncMissiveClient(AsyncClosing):
                 if wait > 0:
                     await self._sleep(wait)
                 command.starting()
-                # Never follow a redirect, whatever a borrowed client says: a redirected
-                # POST would be lost (turned into a GET) or sent where Missive is not.
-                # The body is streamed, so that reading stops past the cap.
-                response = await self._http.send(
-                    command.build(self._http), stream=True, follow_redirects=False
-                )
-                return await self._read(response)
+                with deadline(command.deadline):
+                    # Never follow a redirect, whatever a borrowed client says: a redirected
+                    # POST would be lost (turned into a GET) or sent where Missive is not.
+                    # The body is streamed, so that reading stops past the cap.
+                    response = await self._http.send(
+                        command.build(self._http), stream=True, follow_redirects=False
+                    )
+                    return await self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
@@ -249,7 +260,7 @@ class AsyncMessages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -339,7 +350,7 @@ class AsyncMessages:
 
         Args:
             message_id: The message's id.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -365,7 +376,7 @@ class AsyncMessages:
 
         Args:
             message_ids: The ids; repeats are fetched once.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -400,7 +411,7 @@ class AsyncConversations:
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -474,7 +485,7 @@ class AsyncPosts:
 
         Args:
             post: The post; validated before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+import urllib.request
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, TypeVar
 
@@ -25,6 +26,7 @@ from ._core import (
     capped,
     http_client,
 )
+from ._deadline import DeadlineTransport, deadline, proxied
 from ._operations import (
     create_message,
     create_post,
@@ -87,19 +89,24 @@ class MissiveClient(Closing):
             base_url: The API root; defaults to the ``MISSIVE_BASE_URL`` environment
                 variable when it is set and not empty, else Missive's
                 ``https://public.missiveapp.com/v1``.
-            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0;
-                by default 60 s (10 s to connect), or ``http_client``'s own timeout
-                when one is given.
+            timeout: Seconds (or an ``httpx.Timeout``), finite and above 0, that each
+                request may take in all: connecting, sending, and reading the answer
+                (with an ``httpx.Timeout``, each phase within its own limit and the
+                whole within the longest). By default 60 s, at most 10 s of it to
+                connect. With ``http_client``, or a proxy from the environment, httpx's
+                per-phase limits apply instead (``http_client``'s own by default).
             max_retries: Retries after a failed first attempt; ``0`` disables them.
             rate_limit: The limits to keep to (Missive's by default); a `Limiter`
                 to share one budget between clients, such as a
                 `missive_channels.redis.RedisRateLimiter` shared between processes;
                 ``None`` to send unthrottled.
-            http_client: An ``httpx.Client`` to send with (proxies, certificates,
-                transports); it is left open on `close`, as its owner closes it.
+            http_client: An ``httpx.Client`` to send with (certificates, transports);
+                it is left open on `close`, as its owner closes it.
 
         Raises:
-            ValidationError: If an argument is invalid or no token is found.
+            ValidationError: If an argument is invalid, no token is found, or
+                ``timeout`` is not at least 1 s shorter than the limiter's
+                ``lease_seconds``.
         """
         checked = _http_client(http_client)
         self._core = ClientCore(
@@ -109,12 +116,14 @@ class MissiveClient(Closing):
             max_retries=max_retries,
             rate_limit=rate_limit,
             own_client=checked is None,
+            http_timeout=None if checked is None else checked.timeout,
         )
         self._owns_http = checked is None
-        self._http = (
-            httpx.Client(timeout=self._core.client_timeout, headers=self._core.headers)
-            if checked is None
-            else checked
+        self._http = checked or httpx.Client(
+            timeout=self._core.client_timeout,
+            headers=self._core.headers,
+            # httpx reads proxies from the environment only without a transport of ours.
+            transport=None if proxied(urllib.request.getproxies()) else DeadlineTransport(),
         )
         self._closed = False
         slots = self._core.max_concurrent
@@ -141,7 +150,8 @@ class MissiveClient(Closing):
         unchanged. The pool stays open when a view is closed: close this client.
 
         Args:
-            timeout: Seconds (or an ``httpx.Timeout``) per request, finite and above 0.
+            timeout: Seconds (or an ``httpx.Timeout``) each request may take in all,
+                finite and above 0.
             max_retries: Retries after a failed first attempt; ``0`` disables them.
 
         Returns:
@@ -190,13 +200,14 @@ class MissiveClient(Closing):
                 if wait > 0:
                     self._sleep(wait)
                 command.starting()
-                # Never follow a redirect, whatever a borrowed client says: a redirected
-                # POST would be lost (turned into a GET) or sent where Missive is not.
-                # The body is streamed, so that reading stops past the cap.
-                response = self._http.send(
-                    command.build(self._http), stream=True, follow_redirects=False
-                )
-                return self._read(response)
+                with deadline(command.deadline):
+                    # Never follow a redirect, whatever a borrowed client says: a redirected
+                    # POST would be lost (turned into a GET) or sent where Missive is not.
+                    # The body is streamed, so that reading stops past the cap.
+                    response = self._http.send(
+                        command.build(self._http), stream=True, follow_redirects=False
+                    )
+                    return self._read(response)
             except httpx.RequestError as exc:
                 return exc
             finally:
@@ -243,7 +254,7 @@ class Messages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -333,7 +344,7 @@ class Messages:
 
         Args:
             message_id: The message's id.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -359,7 +370,7 @@ class Messages:
 
         Args:
             message_ids: The ids; repeats are fetched once.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -394,7 +405,7 @@ class Conversations:
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 
@@ -465,7 +476,7 @@ class Posts:
 
         Args:
             post: The post; validated before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) for this call only.
+            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
             extra_headers: Headers to add to this call's requests; the client's
                 own (token, user agent, content type) win over them.
 

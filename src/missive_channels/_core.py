@@ -39,7 +39,14 @@ from ._errors import (
     FieldTypeError,
     ValidationError,
 )
-from ._ratelimit import AsyncLimiter, Lease, Limiter, RateLimit, SlidingWindowLimiter
+from ._ratelimit import (
+    AsyncLimiter,
+    Lease,
+    Limiter,
+    RateLimit,
+    SlidingWindowLimiter,
+    lease_seconds,
+)
 from ._responses import ShapeError, response_shape_error, status_error, transport_error
 from ._retry import RetryPolicy, parse_retry_after, retry_delay
 from ._validators import positive_seconds
@@ -53,6 +60,7 @@ __all__ = [
     "BASE_URL_ENV_VAR",
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "LEASE_MARGIN",
     "MAX_ANSWER_BYTES",
     "TOKEN_ENV_VAR",
     "AnswerTooLarge",
@@ -70,6 +78,14 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(60.0, connect=10.0)
 """Generous reads: a ``POST /messages`` may carry up to 10 MB of attachments."""
+
+LEASE_MARGIN: Final = 1.0
+"""Seconds a limiter's lease must outlast the longest request it may cover.
+
+The client's start lags the reserved start by the limiter's round trip and the
+sleep's overshoot, and a request ends a moment after its deadline; one second
+covers both with room to spare.
+"""
 
 MAX_ANSWER_BYTES: Final = 16 * 1024 * 1024
 """The most an answer may carry (as sent, before decompression); Missive's come nowhere near."""
@@ -145,6 +161,8 @@ class Send:
         headers: The headers to add to the HTTP client's own for this request.
         content: The body bytes, if any.
         timeout: The timeout, or httpx's marker for the HTTP client's own.
+        deadline: Seconds the whole request may take, from connecting to the
+            last byte of the answer (``None``: no bound beyond the timeout's phases).
         on_start: Called by the client right before the request leaves, after any
             wait; a bulk send commits the message's journal record here.
     """
@@ -155,6 +173,7 @@ class Send:
     headers: dict[str, str] = attrs.field(repr=False)  # holds the token
     content: bytes | StreamedBody | None = attrs.field(repr=False)
     timeout: httpx.Timeout | httpx._client.UseClientDefault  # pyright: ignore[reportPrivateUsage]
+    deadline: float | None = None
     on_start: Callable[[], None] | None = attrs.field(default=None, repr=False, eq=False)
 
     def starting(self) -> None:
@@ -330,6 +349,12 @@ def _timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout | None:
     return httpx.Timeout(_seconds("timeout", timeout))
 
 
+def _total(timeout: httpx.Timeout) -> float | None:
+    """The whole request's deadline for ``timeout``: its longest phase (``None``: no limit)."""
+    limits = [value for value in timeout.as_dict().values() if value is not None]
+    return max(limits) if limits else None
+
+
 # Headers the client sets itself: the same names in extra_headers never replace them.
 _OWN_HEADERS: Final = frozenset({"authorization", "user-agent", "accept", "content-type"})
 
@@ -377,8 +402,12 @@ class ClientCore:
         max_retries: int,
         rate_limit: RateLimit | Limiter | AsyncLimiter | None,
         own_client: bool,
+        http_timeout: httpx.Timeout | None = None,
     ) -> None:
         """Validate the configuration; see the clients for the arguments.
+
+        ``http_timeout`` is a borrowed HTTP client's own timeout, used when
+        ``timeout`` is ``None``.
 
         Raises:
             ValidationError: If an argument is invalid or no token is found.
@@ -394,6 +423,11 @@ class ClientCore:
         )
         self.retry = RetryPolicy(max_retries=max_retries)
         self.limiter = _limiter(rate_limit)
+        effective = (
+            given if given is not None else self.client_timeout if own_client else http_timeout
+        )
+        self.deadline = None if effective is None else _total(effective)
+        self._check_lease()
         self._token: Final = _token(token)
         self.headers: Final = {
             "Authorization": f"Bearer {self._token}",
@@ -432,6 +466,8 @@ class ClientCore:
         given = _timeout(timeout)
         if given is not None:
             derived.timeout = given
+            derived.deadline = _total(given)
+            derived._check_lease()  # noqa: SLF001
         if max_retries is not None:
             derived.retry = attrs.evolve(self.retry, max_retries=max_retries)
         if extra_headers is not None:
@@ -447,6 +483,25 @@ class ClientCore:
         if timeout is None and extra_headers is None:
             return self
         return self.derive(timeout=timeout, extra_headers=extra_headers)
+
+    def _check_lease(self) -> None:
+        """Check each request ends well before the limiter's lease on its slot does.
+
+        Raises:
+            ValidationError: If a request could outlive its lease, letting more
+                than ``max_concurrent`` requests be in flight.
+        """
+        lease = lease_seconds(self.limiter)
+        if lease is None or (self.deadline is not None and self.deadline + LEASE_MARGIN <= lease):
+            return
+        took = "no limit" if self.deadline is None else f"up to {self.deadline:g} s"
+        msg = (
+            f"timeout lets a request take {took}, but the rate limiter's lease on its "
+            f"concurrency slot lasts {lease:g} s: a request could outlive its slot and more "
+            f"than max_concurrent requests would be in flight; give a timeout at least "
+            f"{LEASE_MARGIN:g} s shorter than lease_seconds, or the limiter a longer lease_seconds"
+        )
+        raise ValidationError(msg, field="timeout")
 
     @property
     def max_concurrent(self) -> int | None:
@@ -485,6 +540,7 @@ class ClientCore:
             headers=self._plain_headers if operation.content is None else self._json_headers,
             content=operation.content,
             timeout=self.timeout,
+            deadline=self.deadline,
             on_start=on_start,
         )
 

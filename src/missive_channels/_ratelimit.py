@@ -141,6 +141,25 @@ class LeasingLimiter(Limiter, Protocol):
         ...
 
 
+@runtime_checkable
+class _ExpiringLeases(Protocol):
+    """A limiter whose leases lapse on their own (e.g. in Redis), after ``lease_seconds``."""
+
+    @property
+    def lease_seconds(self) -> float: ...
+
+
+def lease_seconds(limiter: object) -> float | None:
+    """Return how long a lease of ``limiter`` holds its slot after its start, if it lapses.
+
+    A limiter that keeps its slots outside the process makes them lapse, so that a
+    crashed worker cannot hold one for ever; it says after how long with a
+    ``lease_seconds`` attribute, and the clients refuse a timeout that could let a
+    request outlive its lease.
+    """
+    return limiter.lease_seconds if isinstance(limiter, _ExpiringLeases) else None
+
+
 class AsyncLimiter(abc.ABC):
     """The limiter for stores reached with ``await`` (e.g. async Redis); subclass it.
 

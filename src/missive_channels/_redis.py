@@ -454,17 +454,27 @@ class _RateLimiterBase(_Store[C]):
             rate_limit: The limits to keep to; Missive's by default. Every process
                 sharing the token must use the same.
             lease_seconds: How long after its reserved start a slot stays held if
-                its request never gives it back; keep it above your longest
-                request (the clients' default timeout is 60 s).
+                its request never gives it back. The clients refuse a timeout that
+                is not at least 1 s shorter, since the timeout bounds the whole
+                request (the default, 60 s, fits the default lease).
             retry_interval: About how many seconds a request waits before asking
                 again when every slot is held.
             prefix: The first part of every key.
 
         Raises:
             FieldTypeError: If ``client`` is the other kind of Redis client.
-            ValidationError: If a setting is invalid or no token is found.
+            ValidationError: If a setting is invalid, no token is found, or
+                ``client`` has no ``socket_timeout`` (it would wait for ever on a
+                server that stops answering, and every request with it).
         """
         super().__init__(client)
+        if client.connection_pool.connection_kwargs.get("socket_timeout") is None:
+            msg = (
+                "client has no socket_timeout, so a Redis server that stops answering "
+                "would hold every request for ever; create it with one, e.g. "
+                "redis.Redis(..., socket_timeout=5, socket_connect_timeout=5), or use from_url"
+            )
+            raise ValidationError(msg, field="client")
         if not isinstance(cast("object", rate_limit), RateLimit):
             msg = f"rate_limit must be a RateLimit, got {type(rate_limit).__name__}"
             raise FieldTypeError(msg, field="rate_limit")
@@ -504,6 +514,11 @@ class _RateLimiterBase(_Store[C]):
     def max_concurrent(self) -> int | None:
         """Requests in flight at once, across every process sharing the keys (``None``: none)."""
         return self._rate_limit.max_concurrent
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long after its reserved start a slot stays held if it is never given back."""
+        return self._lease_seconds
 
     def _time(self) -> str:
         return "" if self._now is None else repr(self._now())

@@ -28,11 +28,14 @@ from missive_channels.webhooks import (
     handle_once,
 )
 
-limiter = RedisRateLimiter(redis.Redis(), token="t", rate_limit=RateLimit(), lease_seconds=90.0)
+limiter = RedisRateLimiter(
+    redis.Redis(socket_timeout=5), token="t", rate_limit=RateLimit(), lease_seconds=90.0
+)
 assert_type(RedisRateLimiter.from_url("redis://localhost:6379/0"), RedisRateLimiter)
 assert_type(limiter.lease(), Lease | float)
 assert_type(limiter.acquire(), float)
 assert_type(limiter.max_concurrent, int | None)
+assert_type(limiter.lease_seconds, float)
 leasing: LeasingLimiter = limiter
 MissiveClient(rate_limit=limiter)
 
