@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 RICH_MODULES = ("rich", "rich.console", "rich.progress", "rich.text")
 
 
+@pytest.fixture(autouse=True)
+def xterm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Play a terminal rich draws on, whatever terminal (or none) runs the tests."""
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for name in ("TTY_COMPATIBLE", "TTY_INTERACTIVE", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
 class Terminal(io.StringIO):
     """A stream attached to a terminal."""
 
@@ -181,6 +189,16 @@ def test_a_terminal_without_rich_gets_the_plain_line(monkeypatch: pytest.MonkeyP
     assert terminal.getvalue() == (
         "\r\x1b[K1 messages, 1/min: 1 sent, 0 failed, 0 possibly delivered, 0 skipped\n"
     )
+
+
+@pytest.mark.parametrize(("name", "value"), [("TERM", "dumb"), ("TTY_INTERACTIVE", "0")])
+def test_a_terminal_rich_cannot_redraw_gets_the_plain_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """A dumb terminal, or one that asks for no redrawing, gets the plain line even with rich."""
+    monkeypatch.setenv(name, value)
+    with progress.open_display(Terminal()) as display:
+        assert isinstance(display, PlainLine)
 
 
 def test_a_stream_that_is_not_a_terminal_gets_no_display() -> None:

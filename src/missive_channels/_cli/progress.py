@@ -200,12 +200,17 @@ class RichDisplay:
 
 
 def _terminal_display(stream: TextIO) -> Display:
-    """Return the rich display on ``stream`` if rich is installed, else the plain line."""
+    """Return the rich display on ``stream`` if rich is installed and can draw, else the plain line.
+
+    Rich redraws only on a terminal it finds interactive: not one whose ``TERM`` is
+    ``dumb``, nor under ``TTY_INTERACTIVE=0``. The plain line serves those.
+    """
     try:
         from rich.console import Console  # noqa: PLC0415 - rich is optional: the `cli` extra
     except ImportError:
         return PlainLine(stream)
-    return RichDisplay(Console(file=stream))
+    console = Console(file=stream)
+    return RichDisplay(console) if console.is_interactive else PlainLine(stream)
 
 
 @contextlib.contextmanager
@@ -213,7 +218,7 @@ def open_display(stream: TextIO) -> Generator[Display | None, None, None]:
     """Display progress on ``stream`` while the block runs, if it is a terminal.
 
     Yields:
-        The rich display where rich is installed, else the plain line; ``None``
+        The rich display where rich is installed and can draw, else the plain line; ``None``
         when ``stream`` is not a terminal, which then gets no progress at all.
     """
     if not stream.isatty():
