@@ -16,6 +16,7 @@ import pytest
 
 from missive_channels import _cli
 from missive_channels._cli import jsonl
+from missive_channels._cli.progress import PlainLine
 from missive_channels._core import ClientCore
 from missive_channels._operations import get_message
 from missive_channels._ratelimit import Lease
@@ -307,12 +308,20 @@ class Terminal(io.StringIO):
         return True
 
 
+def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
+    """Attach standard error to a terminal, on a machine without rich: the plain line shows."""
+    for name in ("rich", "rich.console"):
+        monkeypatch.setitem(sys.modules, name, None)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    return terminal
+
+
 def test_progress_updates_one_line_on_a_terminal(
     cli: Callable[..., Result], account: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a terminal one line shows done/total, the rate and the ETA; problems replace it."""
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = plain_terminal(monkeypatch)
     monkeypatch.setattr(jsonl, "monotonic", itertools.count(0, 30).__next__)  # 30 s a message
     path = write(tmp_path / "in.jsonl", text(account, "a", "b"), "", "{}")
     assert cli("--jsonl", path).status == 1
@@ -330,8 +339,7 @@ def test_stdin_on_a_terminal_shows_no_total(
     cli: Callable[..., Result], account: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Standard input is read once, so the line shows the rate without a total or an ETA."""
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = plain_terminal(monkeypatch)
     monkeypatch.setattr(jsonl, "monotonic", itertools.count(0, 30).__next__)
     line = json.dumps(text(account, None, "b"))
     assert cli("--jsonl", "-", "--no-journal", stdin=line).status == 0
@@ -348,8 +356,7 @@ def test_a_terminal_shows_the_wait_a_429_asks_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """While the client waits on Missive's rate limit, the line says so and for how long."""
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    terminal = plain_terminal(monkeypatch)
     fake.faults.push(Fault.rate_limited(retry_after=1))
     path = write(tmp_path / "in.jsonl", text(account, "a", "b"))
     assert cli("--jsonl", path, "--max-retries", "1").status == 0
@@ -364,7 +371,7 @@ def test_a_terminal_shows_the_wait_a_429_asks_for(
 def test_a_terminal_shows_the_limiter_s_own_waits() -> None:
     """The wait a client's limiter imposes before a request shows, in minutes and seconds."""
     terminal = Terminal()
-    report = jsonl._Report(terminal, clock=lambda: 0.0)
+    report = jsonl._Report(terminal, PlainLine(terminal), clock=lambda: 0.0)
     core = ClientCore(
         token="t", base_url=None, timeout=None, max_retries=0, rate_limit=None, own_client=True
     )
@@ -374,14 +381,6 @@ def test_a_terminal_shows_the_limiter_s_own_waits() -> None:
         "\r\x1b[K0 messages: 0 sent, 0 failed, 0 possibly delivered, 0 skipped; "
         "waiting for Missive's rate limit (1m 15s)"
     )
-
-
-@pytest.mark.parametrize(
-    ("seconds", "said"), [(0.2, "1s"), (59.0, "59s"), (60.0, "1m 00s"), (3_725.0, "1h 02m")]
-)
-def test_durations_read_as_people_say_them(seconds: float, said: str) -> None:
-    """Waits and ETAs round up to a whole second and grow into minutes, then hours."""
-    assert jsonl._duration(seconds) == said
 
 
 def test_json_prints_one_outcome_per_line(

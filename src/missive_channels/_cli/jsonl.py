@@ -7,7 +7,6 @@ import contextlib
 import itertools
 import json
 import logging
-import math
 import re
 import sys
 from pathlib import Path
@@ -33,6 +32,7 @@ from .common import (
     api_token,
     write,
 )
+from .progress import counts_text, open_display, snapshot
 
 if TYPE_CHECKING:
     import argparse
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
     from missive_channels._bulk import SendOutcome, SendStatus
     from missive_channels._models import Message
+
+    from .progress import Display
 
 __all__ = ["message_from_json", "run_jsonl"]
 
@@ -141,29 +143,21 @@ def message_from_json(
     return kind.from_dict(fields)
 
 
-def _duration(seconds: float) -> str:
-    """Return a wait or an ETA the way people say it: ``45s``, ``5m 10s``, ``2h 05m``."""
-    whole = math.ceil(seconds)
-    if whole < 60:  # noqa: PLR2004 - a minute
-        return f"{whole}s"
-    minutes, rest = divmod(whole, 60)
-    if minutes < 60:  # noqa: PLR2004 - an hour
-        return f"{minutes}m {rest:02d}s"
-    return f"{minutes // 60}h {minutes % 60:02d}m"
-
-
 class _Report(logging.Handler):
     """What ``send --jsonl`` says on stderr: problems, progress, and the counts at the end.
 
-    On a terminal one line shows done/total, the rate, the ETA and, while the
+    On a terminal the display shows done/total, the rate, the ETA and, while the
     client waits on Missive's rate limit, how long; it learns of the waits from
-    the clients' log records. Elsewhere only problems and the counts are written.
+    the clients' log records. Elsewhere (no display) only problems and the counts
+    are written.
     """
 
-    def __init__(self, stream: TextIO, *, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, stream: TextIO, display: Display | None, *, clock: Callable[[], float]
+    ) -> None:
         super().__init__(logging.DEBUG)
         self.stream = stream
-        self.tty = stream.isatty()
+        self.display = display
         self.total: int | None = None
         """The number of lines to send, when known before sending (not for stdin)."""
         self.clock = clock
@@ -177,36 +171,15 @@ class _Report(logging.Handler):
         """Failed lines that were never messages: only editing them can fix them."""
 
     def tally(self) -> str:
-        counts = self.counts
-        plural = "" if counts.total == 1 else "s"
-        return (
-            f"{counts.total} message{plural}: {counts.sent} sent, {counts.failed} failed, "
-            f"{counts.possibly_delivered} possibly delivered, {counts.skipped} skipped"
-        )
-
-    def progress(self, waiting: float | None = None) -> str:
-        """Return the terminal's progress line."""
-        counts = self.counts
-        done = counts.total
-        head = f"{done} messages" if self.total is None else f"{done}/{self.total} messages"
-        elapsed = self.clock() - self.started
-        if done and elapsed > 0:
-            rate = done / elapsed
-            head += f", {rate * 60:.0f}/min"
-            if self.total is not None:
-                head += f", ETA {_duration(max(self.total - done, 0) / rate)}"
-        line = (
-            f"{head}: {counts.sent} sent, {counts.failed} failed, "
-            f"{counts.possibly_delivered} possibly delivered, {counts.skipped} skipped"
-        )
-        if waiting is not None:
-            line += f"; waiting for Missive's rate limit ({_duration(waiting)})"
-        return line
+        total = self.counts.total
+        plural = "" if total == 1 else "s"
+        return f"{total} message{plural}: {counts_text(self.counts)}"
 
     def show(self, waiting: float | None = None) -> None:
-        if self.tty:
-            self.stream.write(f"\r\x1b[K{self.progress(waiting)}")
-            self.stream.flush()
+        if self.display is not None:
+            elapsed = self.clock() - self.started
+            now = snapshot(self.counts, total=self.total, elapsed=elapsed, waiting=waiting)
+            self.display.update(now)
 
     def emit(self, record: logging.LogRecord) -> None:
         """Show a wait on Missive's rate limit the client is about to make."""
@@ -217,8 +190,10 @@ class _Report(logging.Handler):
                 self.show(waiting=float(found["seconds"]))
 
     def say(self, line: str) -> None:
-        # On a terminal, first wipe the progress line this one replaces.
-        write(self.stream, f"\r\x1b[K{line}" if self.tty else line)
+        if self.display is None:
+            write(self.stream, line)
+        else:
+            self.display.say(line)
 
     def count(self, status: SendStatus, problem: str | None = None) -> None:
         self.counts = self.counts.add(status)
@@ -296,8 +271,8 @@ def _check_jsonl_options(args: argparse.Namespace) -> str | None:
 
 @contextlib.contextmanager
 def _watching_waits(report: _Report) -> Generator[None, None, None]:
-    """Let ``report`` see the clients' waits on the rate limit (only a terminal shows them)."""
-    if not report.tty:
+    """Let ``report`` see the clients' waits on the rate limit (only a display shows them)."""
+    if report.display is None:
         yield
         return
     logger = logging.getLogger("missive_channels")
@@ -309,6 +284,15 @@ def _watching_waits(report: _Report) -> Generator[None, None, None]:
     finally:
         logger.removeHandler(report)
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _reporting(stream: TextIO) -> Generator[_Report, None, None]:
+    """Report on ``stream`` while the block runs: with a progress display on a terminal."""
+    with open_display(stream) as display:
+        report = _Report(stream, display, clock=monotonic)
+        with _watching_waits(report):
+            yield report
 
 
 def _count_lines(path: str) -> int:
@@ -381,19 +365,18 @@ def run_jsonl(args: argparse.Namespace) -> int:
     token = api_token(args)
     from missive_channels._bulk import SendStatus  # noqa: PLC0415 - loads httpx, which only sending needs
 
-    report = _Report(sys.stderr, clock=monotonic)
     lines: dict[int, int] = {}  # create_many's index of a message -> its line number
-
-    def invalid(number: int, problem: str) -> None:
-        if args.json:
-            write(sys.stdout, _json_outcome(number, SendStatus.FAILED, error=problem))
-        report.invalid_line(number, problem)
-
     with (
         _open_jsonl(args.jsonl) as file,
         api_client(args, token) as client,
-        _watching_waits(report),
+        _reporting(sys.stderr) as report,
     ):
+
+        def invalid(number: int, problem: str) -> None:
+            if args.json:
+                write(sys.stdout, _json_outcome(number, SendStatus.FAILED, error=problem))
+            report.invalid_line(number, problem)
+
         outcomes = client.messages.create_many(
             _messages(file, args, journal=journal, invalid=invalid, lines=lines),
             journal=journal,
@@ -416,4 +399,4 @@ def run_jsonl(args: argparse.Namespace) -> int:
             report.say(f"interrupted after {report.tally()}")
             report.say("rerun the same command to resume")
             return INTERRUPTED
-    return report.finish(journal=journal is not None)
+        return report.finish(journal=journal is not None)
