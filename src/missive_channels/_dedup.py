@@ -12,7 +12,7 @@ claim another request took over.
 from __future__ import annotations
 
 import enum
-import secrets
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -57,7 +57,7 @@ class Deduplicator(Protocol):
     """A store of claimed and handled message ids (sync).
 
     Every claim records its owner, a token unique to one attempt at handling
-    (`handle_once` draws one with `secrets.token_hex`); `complete` and `release`
+    (`handle_once` draws 16 random bytes from `os.urandom`); `complete` and `release`
     act only on the caller's own claim. A claim lapses after a timeout, so a slow
     attempt may find its message claimed by another: it must then leave that
     claim alone.
@@ -166,7 +166,7 @@ def handle_once(
         What the deduplicator says about the delivery; only `Delivery.NEW` should
         be handled.
     """
-    owner = secrets.token_hex(16)
+    owner = os.urandom(16).hex()
     delivery = deduplicator.claim(key, owner)
     if delivery is not Delivery.NEW:
         yield delivery
@@ -211,7 +211,7 @@ async def ahandle_once(
         What the deduplicator says about the delivery; only `Delivery.NEW` should
         be handled.
     """
-    owner = secrets.token_hex(16)
+    owner = os.urandom(16).hex()
     delivery = await deduplicator.claim(key, owner)
     if delivery is not Delivery.NEW:
         yield delivery

