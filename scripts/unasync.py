@@ -66,7 +66,7 @@ CLIENT: list[tuple[str, str]] = [
     (r"redis\.RedisRateLimiter", "redis.AsyncRedisRateLimiter"),
     (r"self\._limiter\.(pause|release|lease)\(", r"await self._limiter.\1("),
     (r"def _lease\(", "async def _lease("),
-    (r"= self\._lease\(\)", "= await self._lease()"),
+    (r"= self\._lease\(command\)", "= await self._lease(command)"),
     (r"\bMissiveClient\b", "AsyncMissiveClient"),
     (r"\bDeadlineTransport\b", "AsyncDeadlineTransport"),
     (r"class (Messages|Conversations|Posts)\b", r"class Async\1"),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import os
 import select
+import signal
 import socket
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
@@ -29,15 +32,16 @@ from missive_channels import (
     TextMessage,
     ValidationError,
 )
+from missive_channels._budget import deadline
 from missive_channels._deadline import (
     DeadlineTransport,
     _AsyncStream,
     _Stream,
-    deadline,
     proxied,
 )
-from missive_channels.ratelimit import SlidingWindowLimiter
+from missive_channels.ratelimit import Lease, RateWindow, SlidingWindowLimiter
 from missive_channels.redis import AsyncRedisRateLimiter, RedisRateLimiter
+from redis_support import redis_server
 
 if TYPE_CHECKING:
     import ssl
@@ -501,8 +505,11 @@ def frozen_redis() -> Iterator[int]:
                 while True:
                     held.append(listener.accept()[0])
 
-        threading.Thread(target=accept, daemon=True).start()
+        acceptor = threading.Thread(target=accept, daemon=True)
+        acceptor.start()
         yield listener.getsockname()[1]
+        listener.shutdown(socket.SHUT_RDWR)  # wakes accept(): no connection comes after
+        acceptor.join()
         for conn in held:
             conn.close()
 
@@ -527,3 +534,74 @@ async def test_a_frozen_redis_fails_the_request_instead_of_hanging(kind: str) ->
             await resolve(client.messages.get("m1"))
         await resolve(client.close() if kind == "sync" else client.aclose())
         await resolve(store.close() if kind == "sync" else store.aclose())
+
+
+def limited_client(
+    kind: str, store: Any, *, timeout: float, rate_limit: RateLimit | None = None
+) -> tuple[Any, Any]:
+    """A client of ``kind`` on a Redis limiter over ``store``, and that limiter."""
+    limits = {} if rate_limit is None else {"rate_limit": rate_limit}
+    if kind == "sync":
+        limiter: Any = RedisRateLimiter(store, token=TOKEN, **limits)
+        return MissiveClient(token=TOKEN, rate_limit=limiter, timeout=timeout), limiter
+    limiter = AsyncRedisRateLimiter(store, token=TOKEN, **limits)
+    return AsyncMissiveClient(token=TOKEN, rate_limit=limiter, timeout=timeout), limiter
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_frozen_redis_holds_a_request_no_longer_than_its_timeout(kind: str) -> None:
+    """The request's timeout bounds its wait on Redis, whatever the Redis client's own settings.
+
+    The Redis client would wait 60 s on each of its tries; the call fails once the
+    request's 1 s timeout is over, saying so.
+    """
+    with frozen_redis() as port:
+        store: Any = (redis.Redis if kind == "sync" else redis.asyncio.Redis)(
+            port=port, socket_timeout=60
+        )
+        client, limiter = limited_client(kind, store, timeout=1.0)
+        with pytest.raises(
+            SharedStateError, match="before the request's timeout ran out"
+        ) as caught:
+            await resolve(client.messages.get("m1"))
+        assert isinstance(caught.value.__cause__, redis.TimeoutError)
+    # The server is gone: the call left behind fails, and closing the limiter waits for it.
+    await resolve(limiter.close() if kind == "sync" else limiter.aclose())
+    await resolve(client.close() if kind == "sync" else client.aclose())
+    await resolve(store.close() if kind == "sync" else store.aclose())
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["free", "busy"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_slot_redis_grants_after_the_timeout_is_given_back(kind: str, busy: bool) -> None:
+    """A redis-server that stops, then resumes: a slot it took for the late call goes back.
+
+    With ``busy``, another worker holds the only slot, so the late call gets none.
+    """
+    keys = f"missive-channels:{{{hashlib.sha256(TOKEN.encode()).hexdigest()[:32]}}}"
+    with redis_server() as url:
+        store: Any = (redis.Redis if kind == "sync" else redis.asyncio.Redis).from_url(
+            url, socket_timeout=30
+        )
+        admin = redis.Redis.from_url(url)
+        pid = int(cast("dict[str, Any]", admin.info("server"))["process_id"])
+        rate = RateLimit(max_concurrent=1 if busy else 5, windows=(RateWindow(1000, 60.0),))
+        client, limiter = limited_client(kind, store, timeout=1.0, rate_limit=rate)
+        if busy:
+            other = RedisRateLimiter.from_url(url, token=TOKEN, rate_limit=rate)
+            assert isinstance(other.lease(), Lease)
+            other.close()
+        await resolve(store.ping())  # connect before the server stops
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(SharedStateError, match="before the request's timeout ran out"):
+                await resolve(client.messages.get("m1"))
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        # The server now runs the script it was sent; a slot it took goes back.
+        await resolve(limiter.close() if kind == "sync" else limiter.aclose())
+        assert admin.zcard(f"{keys}:starts") == 1  # one start reserved, late or not
+        assert admin.zcard(f"{keys}:leases") == (1 if busy else 0)  # only the other's is held
+        await resolve(client.close() if kind == "sync" else client.aclose())
+        await resolve(store.close() if kind == "sync" else store.aclose())
+        admin.close()

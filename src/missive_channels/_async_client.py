@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
+from ._budget import deadline
 from ._bulk import BulkSend
 from ._bulk_io import asend_all
 from ._closing import AsyncClosing
@@ -25,7 +26,7 @@ from ._core import (
     capped,
     http_client,
 )
-from ._deadline import AsyncDeadlineTransport, deadline, proxied
+from ._deadline import AsyncDeadlineTransport, proxied
 from ._operations import (
     create_message,
     create_post,
@@ -189,7 +190,8 @@ class AsyncMissiveClient(AsyncClosing):
                     await self._sleep(command.seconds)
                     outcome = None
                 elif isinstance(command, Pause):
-                    await self._limiter.pause(command.seconds)
+                    with deadline(command.deadline):
+                        await self._limiter.pause(command.seconds)
                     outcome = None
                 else:
                     outcome = await self._send(command)
@@ -200,7 +202,7 @@ class AsyncMissiveClient(AsyncClosing):
     async def _send(self, command: Send) -> httpx.Response | httpx.RequestError | BrokenAnswer:
         async with self._slots:
             self._core.check_open(command, closed=self._closed or self._http.is_closed)
-            lease = await self._lease()
+            lease = await self._lease(command)
             try:
                 wait = self._core.start_delay(command, lease)
                 if wait > 0:
@@ -217,7 +219,8 @@ class AsyncMissiveClient(AsyncClosing):
             except httpx.RequestError as exc:
                 return exc
             finally:
-                await self._limiter.release(lease)
+                with deadline(command.deadline):
+                    await self._limiter.release(lease)
 
     async def _read(self, response: httpx.Response) -> httpx.Response | BrokenAnswer:
         try:
@@ -228,10 +231,14 @@ class AsyncMissiveClient(AsyncClosing):
             await response.aclose()
         return response
 
-    async def _lease(self) -> Lease:
-        while not isinstance(offer := await self._limiter.lease(), Lease):
+    async def _lease(self, command: Send) -> Lease:
+        # Each call to the limiter ends within the request's timeout, as the request does.
+        while True:
+            with deadline(command.deadline):
+                offer = await self._limiter.lease()
+            if isinstance(offer, Lease):
+                return offer
             await self._sleep(offer)  # every slot is taken elsewhere
-        return offer
 
 
 def _http_client(value: object) -> httpx.AsyncClient | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
+from ._budget import deadline
 from ._bulk import BulkSend
 from ._bulk_io import send_all
 from ._closing import Closing
@@ -26,7 +27,7 @@ from ._core import (
     capped,
     http_client,
 )
-from ._deadline import DeadlineTransport, deadline, proxied
+from ._deadline import DeadlineTransport, proxied
 from ._operations import (
     create_message,
     create_post,
@@ -183,7 +184,8 @@ class MissiveClient(Closing):
                     self._sleep(command.seconds)
                     outcome = None
                 elif isinstance(command, Pause):
-                    self._limiter.pause(command.seconds)
+                    with deadline(command.deadline):
+                        self._limiter.pause(command.seconds)
                     outcome = None
                 else:
                     outcome = self._send(command)
@@ -194,7 +196,7 @@ class MissiveClient(Closing):
     def _send(self, command: Send) -> httpx.Response | httpx.RequestError | BrokenAnswer:
         with self._slots:
             self._core.check_open(command, closed=self._closed or self._http.is_closed)
-            lease = self._lease()
+            lease = self._lease(command)
             try:
                 wait = self._core.start_delay(command, lease)
                 if wait > 0:
@@ -211,7 +213,8 @@ class MissiveClient(Closing):
             except httpx.RequestError as exc:
                 return exc
             finally:
-                self._limiter.release(lease)
+                with deadline(command.deadline):
+                    self._limiter.release(lease)
 
     def _read(self, response: httpx.Response) -> httpx.Response | BrokenAnswer:
         try:
@@ -222,10 +225,14 @@ class MissiveClient(Closing):
             response.close()
         return response
 
-    def _lease(self) -> Lease:
-        while not isinstance(offer := self._limiter.lease(), Lease):
+    def _lease(self, command: Send) -> Lease:
+        # Each call to the limiter ends within the request's timeout, as the request does.
+        while True:
+            with deadline(command.deadline):
+                offer = self._limiter.lease()
+            if isinstance(offer, Lease):
+                return offer
             self._sleep(offer)  # every slot is taken elsewhere
-        return offer
 
 
 def _http_client(value: object) -> httpx.Client | None:

@@ -228,9 +228,12 @@ class Pause:
 
     Attributes:
         seconds: How long Missive asked to wait.
+        deadline: Seconds the call to the limiter may take, as for the request
+            that met the 429 (``None``: no bound).
     """
 
     seconds: float
+    deadline: float | None = None
 
 
 Command: TypeAlias = Send | Sleep | Pause
@@ -595,7 +598,7 @@ class ClientCore:
                 )
                 return operation.answer.read(b"")
             error, retry_after = self._failure(command, outcome, creates=not operation.idempotent)
-            pause = self._pause(outcome, retry_after)
+            pause = self._pause(command, outcome, retry_after)
             if pause is not None:
                 yield pause
             delay = self._retry_delay(error, attempt, retry_after, idempotent=operation.idempotent)
@@ -631,7 +634,10 @@ class ClientCore:
         return error, retry_after
 
     def _pause(
-        self, outcome: httpx.Response | httpx.RequestError | BrokenAnswer, retry_after: float | None
+        self,
+        command: Send,
+        outcome: httpx.Response | httpx.RequestError | BrokenAnswer,
+        retry_after: float | None,
     ) -> Pause | None:
         """Return the `Pause` a 429 with ``Retry-After`` asks of everyone sharing the limiter.
 
@@ -645,7 +651,7 @@ class ClientCore:
             or outcome.status_code != _TOO_MANY
         ):
             return None
-        return Pause(min(retry_after, self.retry.max_retry_after))
+        return Pause(min(retry_after, self.retry.max_retry_after), command.deadline)
 
     def _retry_delay(
         self, error: APIError, attempt: int, retry_after: float | None, *, idempotent: bool

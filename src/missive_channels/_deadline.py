@@ -5,10 +5,9 @@ drips a byte at a time can hold a request for ever. The clients' own HTTP client
 therefore send through `DeadlineTransport` (`AsyncDeadlineTransport`): httpx's own
 transport, whose httpcore connection pool has a network backend that clamps the
 timeout of every connect, TLS handshake, write and read to the time left before
-the deadline of the request being sent. The client sets that deadline around each
-attempt with `deadline`; it lives in a context variable, so threads and tasks each
-see their own request's. When the time is up, the next network operation raises
-the phase's timeout at once.
+the deadline of the request being sent (`_budget`: the client sets it around each
+attempt). When the time is up, the next network operation raises the phase's
+timeout at once.
 
 The transport is httpx's own class, so that everything httpx does around the pool
 (request and response conversion, exception mapping) stays httpx's and tools that
@@ -21,54 +20,23 @@ generated from it by ``scripts/unasync.py``.
 
 from __future__ import annotations
 
-import time
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Final, cast
 
 import httpcore
 import httpx
 
+from ._budget import time_left
+
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterable
-    from types import TracebackType
 
-__all__ = ["AsyncDeadlineTransport", "DeadlineTransport", "deadline", "proxied"]
-
-_DEADLINE: Final[ContextVar[float | None]] = ContextVar("missive_channels_deadline", default=None)
-"""The ``time.monotonic()`` by which the request being sent must be over, if any."""
+__all__ = ["AsyncDeadlineTransport", "DeadlineTransport", "proxied"]
 
 # httpx's own defaults for the transports it builds itself.
 _LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5)
 
 _PROXY_SCHEMES: Final = ("http", "https", "all")
-
-
-class deadline:  # noqa: N801 - used as a function: `with deadline(seconds):`
-    """Make the requests sent inside the block end within ``seconds`` from now.
-
-    ``None`` sets no deadline. Blocks do not nest; each attempt has its own.
-    """
-
-    __slots__ = ("_seconds", "_token")
-
-    def __init__(self, seconds: float | None) -> None:
-        """Take the deadline's length; the clock starts when the block is entered."""
-        self._seconds = seconds
-
-    def __enter__(self) -> None:
-        """Start the clock."""
-        ends = None if self._seconds is None else time.monotonic() + self._seconds
-        self._token = _DEADLINE.set(ends)
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Drop the deadline."""
-        _DEADLINE.reset(self._token)
 
 
 def _left(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
@@ -77,10 +45,9 @@ def _left(timeout: float | None, expired: type[httpcore.TimeoutException]) -> fl
     Raises:
         httpcore.TimeoutException: ``expired``, if the deadline has passed.
     """
-    ends = _DEADLINE.get()
-    if ends is None:
+    left = time_left()
+    if left is None:
         return timeout
-    left = ends - time.monotonic()
     if left <= 0:
         msg = "the request's timeout ran out (it bounds the whole request)"
         raise expired(msg)

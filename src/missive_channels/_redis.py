@@ -18,13 +18,15 @@ appears in a key; the braces make one token's keys share a hash slot.
 Each pair is written once: a base without I/O (`_RateLimiterBase`, `_DeduplicatorBase`)
 holds the settings and keys and describes every operation as a `_Step` (script, keys,
 arguments, how to read the reply); the I/O shells `_SyncStore` and `_AsyncStore` run the
-steps, the async one so that a cancelled caller neither hangs nor leaves a slot or a
-claim behind. The public classes only pair a base with a shell.
+steps so that a caller waits on Redis no longer than its request's deadline (`_budget`),
+a cancelled caller does not hang either, and neither leaves a slot or a claim behind.
+The public classes only pair a base with a shell.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import hashlib
 import logging
@@ -32,6 +34,7 @@ import math
 import os
 import random
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypedDict, TypeVar, cast
@@ -40,6 +43,7 @@ import attrs
 import redis
 import redis.asyncio
 
+from ._budget import time_left
 from ._constants import TOKEN_ENV_VAR
 from ._dedup import Delivery
 from ._errors import FieldTypeError, SharedStateError, ValidationError
@@ -181,15 +185,71 @@ R = TypeVar("R")
 T = TypeVar("T")
 
 
+def _too_late() -> redis.TimeoutError:
+    return redis.TimeoutError("no answer before the request's timeout ran out")
+
+
+class _Threads:
+    """Runs ``redis.Redis`` calls so that a caller waits no longer than its request's deadline.
+
+    Under a deadline (`_budget.deadline`), each call runs in a thread of its own
+    and the caller waits for it until the deadline at most. If the deadline comes
+    first, the caller gets a timeout at once, the call completes in the
+    background (its client's ``socket_timeout`` bounds it), and an ``undo`` step
+    then gives back what it took (a slot) for the caller that is no longer there.
+    Without a deadline, the call runs in the caller's thread.
+    """
+
+    def __init__(self) -> None:
+        self._pending: set[threading.Thread] = set()
+
+    def run(self, call: Callable[[], object], undo: Callable[[object], None] | None) -> object:
+        left = time_left()
+        if left is None:
+            return call()
+        done: concurrent.futures.Future[object] = concurrent.futures.Future()
+        worker = threading.Thread(
+            target=self._work, args=(call, done), name="missive-channels-redis", daemon=True
+        )
+        self._pending.add(worker)
+        worker.start()
+        try:
+            return done.result(timeout=max(left, 0.0))
+        except concurrent.futures.TimeoutError:
+            done.add_done_callback(functools.partial(_undo_late, undo=undo))
+            raise _too_late() from None
+
+    def _work(self, call: Callable[[], object], done: concurrent.futures.Future[object]) -> None:
+        try:
+            done.set_result(call())
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            done.set_exception(exc)
+        finally:
+            self._pending.discard(threading.current_thread())
+
+    def settle(self) -> None:
+        """Wait until the calls of callers that stopped waiting, and their undo steps, are done."""
+        for worker in list(self._pending):
+            worker.join()
+
+
+def _undo_late(
+    done: concurrent.futures.Future[object], *, undo: Callable[[object], None] | None
+) -> None:
+    if done.exception() is None and undo is not None:
+        undo(done.result())
+
+
 class _Completions:
-    """Awaits asyncio Redis calls that a cancellation of the caller can neither cut nor hide.
+    """Awaits asyncio Redis calls that neither a cancellation nor a deadline can cut or hide.
 
     redis-py's asyncio client can swallow a task's cancellation in the middle of a
     command (the task then runs on as if never cancelled), or leave the command
-    half done. So each call runs in a task of its own, shielded: a cancelled
-    caller gets its ``CancelledError`` at once, the command completes, and an
-    ``undo`` step then gives back what it took (a slot, a claim) for the caller
-    that is no longer there.
+    half done. So each call runs in a task of its own, and the caller waits for it
+    until its request's deadline (`_budget.deadline`) at most: a cancelled caller
+    gets its ``CancelledError`` at once, a late one a timeout, the command
+    completes, and an ``undo`` step then gives back what it took (a slot, a claim)
+    for the caller that is no longer there.
     """
 
     def __init__(self) -> None:
@@ -199,11 +259,18 @@ class _Completions:
         self, call: Awaitable[object], undo: Callable[[object], Awaitable[None]] | None
     ) -> object:
         task = self._track(asyncio.ensure_future(call))
+        left = time_left()
         try:
-            return await asyncio.shield(task)
+            # Unlike `asyncio.wait_for`, `asyncio.wait` never cancels the task, nor swallows
+            # the caller's own cancellation when the task completes at the same moment.
+            done, _ = await asyncio.wait((task,), timeout=None if left is None else max(left, 0.0))
         except asyncio.CancelledError:
             task.add_done_callback(functools.partial(self._abandoned, undo=undo))
             raise
+        if not done:
+            task.add_done_callback(functools.partial(self._abandoned, undo=undo))
+            raise _too_late()
+        return task.result()
 
     def _track(self, task: asyncio.Future[T]) -> asyncio.Future[T]:
         self._pending.add(task)
@@ -311,11 +378,11 @@ class _Step(Generic[R]):
     read: Callable[[object], R]
 
 
-def _then(
-    step: _Step[R], undo: Callable[[R], Awaitable[None]]
-) -> Callable[[object], Awaitable[None]]:
-    async def undo_reply(reply: object) -> None:
-        await undo(step.read(reply))
+def _then(step: _Step[R], undo: Callable[[R], T]) -> Callable[[object], T]:
+    """Turn an undo step on the operation's result into one on the script's raw reply."""
+
+    def undo_reply(reply: object) -> T:
+        return undo(step.read(reply))
 
     return undo_reply
 
@@ -349,13 +416,14 @@ class _Store(Generic[C]):
 
 
 class _SyncStore(_Store[redis.Redis]):
-    """The I/O shell on a ``redis.Redis`` client: each step runs in the caller's thread."""
+    """The I/O shell on a ``redis.Redis`` client: each step ends by the request's deadline."""
 
     _KIND = redis.Redis
 
     def __init__(self, client: redis.Redis) -> None:
         super().__init__(client)
         self._scripts: dict[str, Script] = {}
+        self._calls = _Threads()
 
     @classmethod
     def _connect(cls, url: object) -> redis.Redis:
@@ -366,9 +434,11 @@ class _SyncStore(_Store[redis.Redis]):
             script = self._scripts[source] = self._client.register_script(source)
         return script
 
-    def _run(self, step: _Step[R]) -> R:
+    def _run(self, step: _Step[R], undo: Callable[[R], None] | None = None) -> R:
+        """Run ``step``; if the caller's deadline passes first, ``undo`` gets what it achieved."""
+        call = functools.partial(self._script(step.script), keys=step.keys, args=step.args)
         with _translated(step.action, self._where):
-            reply: object = self._script(step.script)(keys=step.keys, args=step.args)
+            reply: object = self._calls.run(call, None if undo is None else _then(step, undo))
         return step.read(reply)
 
     def _try(self, step: _Step[None], advice: str) -> None:
@@ -378,7 +448,8 @@ class _SyncStore(_Store[redis.Redis]):
             logger.warning("%s; %s", error, advice)
 
     def close(self) -> None:
-        """Close the Redis client if `from_url` created it."""
+        """Finish calls whose callers stopped waiting; close the client if `from_url` made it."""
+        self._calls.settle()
         if self._owns_client:
             self._client.close()
 
@@ -586,9 +657,15 @@ class RedisRateLimiter(_RateLimiterBase[redis.Redis], _SyncStore):
             A `Lease`, or the seconds to wait before asking again when every slot is held.
 
         Raises:
-            SharedStateError: If Redis cannot be used.
+            SharedStateError: If Redis cannot be used, or did not answer before the
+                request's timeout ran out (a slot taken after that is given back).
         """
-        return self._run(self._lease_step())
+
+        def give_back(offer: Lease | float) -> None:
+            if isinstance(offer, Lease):
+                self.release(offer)
+
+        return self._run(self._lease_step(), give_back)
 
     def acquire(self) -> float:
         """Reserve the earliest start that keeps every window, without a slot.
