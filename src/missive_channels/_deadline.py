@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 import httpcore
 import httpx
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from types import TracebackType
 
 __all__ = ["AsyncDeadlineTransport", "DeadlineTransport", "deadline", "proxied"]
@@ -42,6 +42,8 @@ _DEADLINE: Final[ContextVar[float | None]] = ContextVar("missive_channels_deadli
 _LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5)
 
 _PROXY_SCHEMES: Final = ("http", "https", "all")
+
+_P = TypeVar("_P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
 
 
 class deadline:  # noqa: N801 - used as a function: `with deadline(seconds):`
@@ -85,6 +87,17 @@ def _left(timeout: float | None, expired: type[httpcore.TimeoutException]) -> fl
         msg = "the request's timeout ran out (it bounds the whole request)"
         raise expired(msg)
     return left if timeout is None else min(timeout, left)
+
+
+def _pool(make: Callable[..., _P], backend: object) -> _P:
+    """Build a connection pool on ``backend`` as httpx builds its own: TLS verified, its limits."""
+    return make(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=backend,
+    )
 
 
 def proxied(environ: dict[str, str]) -> bool:
@@ -166,13 +179,7 @@ class DeadlineTransport(httpx.HTTPTransport):
     def __init__(self) -> None:
         """Create the transport as httpx creates its own: TLS verified, its connection limits."""
         super().__init__()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=_Backend(),
-        )
+        self._pool = _pool(httpcore.ConnectionPool, _Backend())
 
 
 # unasync: end deadline_transport
@@ -250,13 +257,7 @@ class AsyncDeadlineTransport(httpx.AsyncHTTPTransport):
     def __init__(self) -> None:
         """Create the transport as httpx creates its own: TLS verified, its connection limits."""
         super().__init__()
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=_AsyncBackend(),
-        )
+        self._pool = _pool(httpcore.AsyncConnectionPool, _AsyncBackend())
 
 
 # unasync: end deadline_transport
