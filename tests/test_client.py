@@ -1452,6 +1452,21 @@ async def test_bad_call_options_are_refused_before_sending(
         await resolve(make_client().messages.get("m1", **kwargs))
 
 
+async def test_an_unknown_call_option_is_a_type_error_naming_it(
+    make_client: Any, httpx_mock: HTTPXMock
+) -> None:
+    """A misspelt per-call option raises TypeError naming it, and nothing is sent."""
+    client = make_client()
+    match = "unexpected keyword argument 'timout'; the options of one call are timeout and"
+    with pytest.raises(TypeError, match=match):
+        await resolve(client.messages.create(MESSAGE, timout=4.0))
+    with pytest.raises(TypeError, match=match):
+        await collect(client.messages.create_many([MESSAGE], timout=4.0))
+    with pytest.raises(TypeError, match=match):
+        await collect(client.conversations.messages("c1", timout=4.0))
+    assert httpx_mock.get_requests() == []
+
+
 async def test_views_and_per_call_options_share_one_limiter() -> None:
     """Two views of one client, with per-call options too, never have more than 5 in flight."""
     in_flight = 0

@@ -46,16 +46,44 @@ def send(client: httpx.Client) -> httpx.Response:
     ("fields", "error", "match"),
     [
         ({"kind": "explode"}, ValidationError, "Fault.kind is 'explode'"),
-        ({"kind": "delay", "times": 0}, ValidationError, "Fault.times is 0"),
-        ({"kind": "delay", "times": "2"}, FieldTypeError, "Fault.times must be int or None"),
-        ({"kind": "delay", "times": True}, FieldTypeError, "Fault.times must be int or None"),
-        ({"kind": "delay", "skip": -1}, ValidationError, "Fault.skip is -1"),
-        ({"kind": "delay", "skip": 1.5}, FieldTypeError, "Fault.skip must be int"),
-        ({"kind": "delay", "seconds": -1}, ValidationError, "Fault.seconds is -1"),
-        ({"kind": "delay", "seconds": "1"}, FieldTypeError, "Fault.seconds must be a number"),
+        (
+            {"kind": "delay", "times": 0},
+            ValidationError,
+            "Fault.times must be an int >= 1 or None, got 0",
+        ),
+        (
+            {"kind": "delay", "times": "2"},
+            FieldTypeError,
+            "Fault.times must be an int >= 1 or None, got str",
+        ),
+        (
+            {"kind": "delay", "times": True},
+            FieldTypeError,
+            "Fault.times must be an int >= 1 or None, got bool",
+        ),
+        ({"kind": "delay", "skip": -1}, ValidationError, "Fault.skip must be an int >= 0, got -1"),
+        (
+            {"kind": "delay", "skip": 1.5},
+            FieldTypeError,
+            "Fault.skip must be an int >= 0, got float",
+        ),
+        (
+            {"kind": "delay", "seconds": -1},
+            ValidationError,
+            "Fault.seconds must be a finite number >= 0, got -1",
+        ),
+        (
+            {"kind": "delay", "seconds": "1"},
+            FieldTypeError,
+            "Fault.seconds must be a finite number >= 0, got str",
+        ),
         ({"kind": "status", "status": 200}, ValidationError, "HTTP error status"),
         ({"kind": "status", "status": "500"}, FieldTypeError, "Fault.status must be int"),
-        ({"kind": "rate_limited", "retry_after": -5}, ValidationError, "Fault.retry_after is -5"),
+        (
+            {"kind": "rate_limited", "retry_after": -5},
+            ValidationError,
+            "Fault.retry_after must be an int >= 0, got -5",
+        ),
     ],
 )
 def test_invalid_faults_are_refused(

@@ -47,6 +47,7 @@ __all__ = [
     "Posts",
     "RateLimit",
     "RateLimitError",
+    "RequestOptions",
     "RequestTooLargeError",
     "ServerError",
     "SharedStateError",
@@ -66,6 +67,7 @@ __all__ = [
 import importlib as _importlib
 import typing as _typing
 
+from ._call_options import RequestOptions
 from ._converter import to_request_body
 from ._errors import (
     APIConnectionError,

@@ -13,6 +13,7 @@ import httpx
 from ._budget import deadline
 from ._bulk import BulkSend
 from ._bulk_io import asend_all
+from ._call_options import for_call
 from ._closing import AsyncClosing
 from ._core import (
     AnswerTooLarge,
@@ -46,11 +47,12 @@ from ._ratelimit import (
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+    from collections.abc import AsyncIterator, Callable, Iterable
 
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     from ._bulk import SendCounts, SendOutcome
+    from ._call_options import RequestOptions
     from ._core import AsyncRunner
     from ._events import Conversation, StoredMessage
     from ._journal import Journal
@@ -245,21 +247,19 @@ def _http_client(value: object) -> httpx.AsyncClient | None:
     return http_client(value, httpx.AsyncClient)
 
 
-class AsyncMessages:
-    """``client.messages``: create messages in a custom channel, read messages."""
+class _Resource:
+    """What each resource holds: its client's request loop, and the client's core."""
 
     def __init__(self, run: AsyncRunner, core: ClientCore) -> None:
         """Bind to a client's request loop and core."""
         self._run = run
         self._core = core
 
-    async def create(
-        self,
-        message: Message,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> CreatedMessage:
+
+class AsyncMessages(_Resource):
+    """``client.messages``: create messages in a custom channel, read messages."""
+
+    async def create(self, message: Message, **options: Unpack[RequestOptions]) -> CreatedMessage:
         """Create a message in a custom channel (``POST /messages``).
 
         The request is never sent twice unless Missive certainly did not process
@@ -267,9 +267,7 @@ class AsyncMessages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The new message's id and conversation id, as far as Missive said.
@@ -278,7 +276,7 @@ class AsyncMessages:
             ValidationError: If the message is invalid or over Missive's 10 MB cap.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return await self._run(core.flow(create_message(message)))
 
     def create_many(
@@ -288,8 +286,7 @@ class AsyncMessages:
         journal: Journal | str | os.PathLike[str] | None = None,
         resend_possibly_delivered: bool = False,
         progress: Callable[[SendCounts], object] | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncIterator[SendOutcome]:
         """Send many messages as fast as the rate limit allows, with one outcome per message.
 
@@ -319,9 +316,7 @@ class AsyncMessages:
                 possibly delivered or interrupted while sending; check in Missive first.
             progress: Called with the counts so far after each outcome; its last
                 call carries the totals.
-            timeout: Seconds (or an ``httpx.Timeout``) for each request of this run.
-            extra_headers: Headers to add to this run's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This run's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             One outcome per message, in the order of ``messages``.
@@ -334,7 +329,7 @@ class AsyncMessages:
             SharedStateError: If a shared limiter's store (Redis) cannot be used;
                 raised while iterating, and nothing more is sent.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return asend_all(
             self._run,
             BulkSend(
@@ -346,20 +341,12 @@ class AsyncMessages:
             ),
         )
 
-    async def get(
-        self,
-        message_id: str,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> StoredMessage:
+    async def get(self, message_id: str, **options: Unpack[RequestOptions]) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
             message_id: The message's id.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The message.
@@ -369,23 +356,19 @@ class AsyncMessages:
             NotFoundError: If Missive knows no such message.
             APIError: If the request failed.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return await self._run(core.flow(get_message(message_id)))
 
     async def get_many(
         self,
         message_ids: Iterable[str],
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
             message_ids: The ids; repeats are fetched once.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The messages Missive returned, in its order.
@@ -394,33 +377,20 @@ class AsyncMessages:
             ValidationError: If an id is empty or holds a comma.
             APIError: If a request failed.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return await self._run(core.flow_all(get_messages(message_ids)))
 
 
-class AsyncConversations:
+class AsyncConversations(_Resource):
     """``client.conversations``: read conversations and list their messages."""
 
-    def __init__(self, run: AsyncRunner, core: ClientCore) -> None:
-        """Bind to a client's request loop and core."""
-        self._run = run
-        self._core = core
-
-    async def get(
-        self,
-        conversation_id: str,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Conversation:
+    async def get(self, conversation_id: str, **options: Unpack[RequestOptions]) -> Conversation:
         """Fetch one conversation (``GET /conversations/:id``).
 
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The conversation.
@@ -430,7 +400,7 @@ class AsyncConversations:
             NotFoundError: If Missive knows no such conversation.
             APIError: If the request failed.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return await self._run(core.flow(get_conversation(conversation_id)))
 
     def messages(
@@ -438,8 +408,7 @@ class AsyncConversations:
         conversation_id: str,
         *,
         limit: int = 10,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncIterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
@@ -448,9 +417,7 @@ class AsyncConversations:
         Args:
             conversation_id: The conversation's id.
             limit: Messages per request, 1 to 10.
-            timeout: Seconds (or an ``httpx.Timeout``) for each request of this walk.
-            extra_headers: Headers to add to this walk's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This walk's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             An iterator over the messages; each page is fetched when reached.
@@ -459,7 +426,7 @@ class AsyncConversations:
             ValidationError: If the id or ``limit`` is invalid (raised at once).
             APIError: If a request failed (raised while iterating).
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._walk(core, conversation_messages(conversation_id, limit=limit))
 
     async def _walk(
@@ -470,21 +437,10 @@ class AsyncConversations:
                 yield item
 
 
-class AsyncPosts:
+class AsyncPosts(_Resource):
     """``client.posts``: add posts (delivery receipts, errors, notes) to conversations."""
 
-    def __init__(self, run: AsyncRunner, core: ClientCore) -> None:
-        """Bind to a client's request loop and core."""
-        self._run = run
-        self._core = core
-
-    async def create(
-        self,
-        post: Post,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> CreatedPost:
+    async def create(self, post: Post, **options: Unpack[RequestOptions]) -> CreatedPost:
         """Create a post in a conversation (``POST /posts``).
 
         Like messages, a post is never sent twice unless Missive certainly did
@@ -492,9 +448,7 @@ class AsyncPosts:
 
         Args:
             post: The post; validated before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The new post's id and conversation id, as far as Missive said.
@@ -503,5 +457,5 @@ class AsyncPosts:
             ValidationError: If the post is invalid.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return await self._run(core.flow(create_post(post)))

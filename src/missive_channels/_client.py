@@ -14,6 +14,7 @@ import httpx
 from ._budget import deadline
 from ._bulk import BulkSend
 from ._bulk_io import send_all
+from ._call_options import for_call
 from ._closing import Closing
 from ._core import (
     AnswerTooLarge,
@@ -40,11 +41,12 @@ from ._ratelimit import DEFAULT_RATE_LIMIT, Lease, Limiter, RateLimit, leasing
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator
 
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
     from ._bulk import SendCounts, SendOutcome
+    from ._call_options import RequestOptions
     from ._core import Runner
     from ._events import Conversation, StoredMessage
     from ._journal import Journal
@@ -239,21 +241,19 @@ def _http_client(value: object) -> httpx.Client | None:
     return http_client(value, httpx.Client)
 
 
-class Messages:
-    """``client.messages``: create messages in a custom channel, read messages."""
+class _Resource:
+    """What each resource holds: its client's request loop, and the client's core."""
 
     def __init__(self, run: Runner, core: ClientCore) -> None:
         """Bind to a client's request loop and core."""
         self._run = run
         self._core = core
 
-    def create(
-        self,
-        message: Message,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> CreatedMessage:
+
+class Messages(_Resource):
+    """``client.messages``: create messages in a custom channel, read messages."""
+
+    def create(self, message: Message, **options: Unpack[RequestOptions]) -> CreatedMessage:
         """Create a message in a custom channel (``POST /messages``).
 
         The request is never sent twice unless Missive certainly did not process
@@ -261,9 +261,7 @@ class Messages:
 
         Args:
             message: The message; validated and size-checked before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The new message's id and conversation id, as far as Missive said.
@@ -272,7 +270,7 @@ class Messages:
             ValidationError: If the message is invalid or over Missive's 10 MB cap.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._run(core.flow(create_message(message)))
 
     def create_many(
@@ -282,8 +280,7 @@ class Messages:
         journal: Journal | str | os.PathLike[str] | None = None,
         resend_possibly_delivered: bool = False,
         progress: Callable[[SendCounts], object] | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Iterator[SendOutcome]:
         """Send many messages as fast as the rate limit allows, with one outcome per message.
 
@@ -313,9 +310,7 @@ class Messages:
                 possibly delivered or interrupted while sending; check in Missive first.
             progress: Called with the counts so far after each outcome; its last
                 call carries the totals.
-            timeout: Seconds (or an ``httpx.Timeout``) for each request of this run.
-            extra_headers: Headers to add to this run's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This run's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             One outcome per message, in the order of ``messages``.
@@ -328,7 +323,7 @@ class Messages:
             SharedStateError: If a shared limiter's store (Redis) cannot be used;
                 raised while iterating, and nothing more is sent.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return send_all(
             self._run,
             BulkSend(
@@ -340,20 +335,12 @@ class Messages:
             ),
         )
 
-    def get(
-        self,
-        message_id: str,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> StoredMessage:
+    def get(self, message_id: str, **options: Unpack[RequestOptions]) -> StoredMessage:
         """Fetch one message (``GET /messages/:id``).
 
         Args:
             message_id: The message's id.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The message.
@@ -363,23 +350,19 @@ class Messages:
             NotFoundError: If Missive knows no such message.
             APIError: If the request failed.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._run(core.flow(get_message(message_id)))
 
     def get_many(
         self,
         message_ids: Iterable[str],
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> tuple[StoredMessage, ...]:
         """Fetch several messages with as few requests as possible (comma-separated ids).
 
         Args:
             message_ids: The ids; repeats are fetched once.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The messages Missive returned, in its order.
@@ -388,33 +371,20 @@ class Messages:
             ValidationError: If an id is empty or holds a comma.
             APIError: If a request failed.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._run(core.flow_all(get_messages(message_ids)))
 
 
-class Conversations:
+class Conversations(_Resource):
     """``client.conversations``: read conversations and list their messages."""
 
-    def __init__(self, run: Runner, core: ClientCore) -> None:
-        """Bind to a client's request loop and core."""
-        self._run = run
-        self._core = core
-
-    def get(
-        self,
-        conversation_id: str,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Conversation:
+    def get(self, conversation_id: str, **options: Unpack[RequestOptions]) -> Conversation:
         """Fetch one conversation (``GET /conversations/:id``).
 
         Args:
             conversation_id: The conversation's id; after a merge Missive may
                 answer with the surviving conversation, whose id differs.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The conversation.
@@ -424,7 +394,7 @@ class Conversations:
             NotFoundError: If Missive knows no such conversation.
             APIError: If the request failed.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._run(core.flow(get_conversation(conversation_id)))
 
     def messages(
@@ -432,8 +402,7 @@ class Conversations:
         conversation_id: str,
         *,
         limit: int = 10,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Iterator[StoredMessage]:
         """Iterate over a conversation's messages, newest first, fetching pages as needed.
 
@@ -442,9 +411,7 @@ class Conversations:
         Args:
             conversation_id: The conversation's id.
             limit: Messages per request, 1 to 10.
-            timeout: Seconds (or an ``httpx.Timeout``) for each request of this walk.
-            extra_headers: Headers to add to this walk's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This walk's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             An iterator over the messages; each page is fetched when reached.
@@ -453,7 +420,7 @@ class Conversations:
             ValidationError: If the id or ``limit`` is invalid (raised at once).
             APIError: If a request failed (raised while iterating).
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._walk(core, conversation_messages(conversation_id, limit=limit))
 
     def _walk(self, core: ClientCore, pager: UntilPager[StoredMessage]) -> Iterator[StoredMessage]:
@@ -461,21 +428,10 @@ class Conversations:
             yield from self._run(core.flow(page))
 
 
-class Posts:
+class Posts(_Resource):
     """``client.posts``: add posts (delivery receipts, errors, notes) to conversations."""
 
-    def __init__(self, run: Runner, core: ClientCore) -> None:
-        """Bind to a client's request loop and core."""
-        self._run = run
-        self._core = core
-
-    def create(
-        self,
-        post: Post,
-        *,
-        timeout: float | httpx.Timeout | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> CreatedPost:
+    def create(self, post: Post, **options: Unpack[RequestOptions]) -> CreatedPost:
         """Create a post in a conversation (``POST /posts``).
 
         Like messages, a post is never sent twice unless Missive certainly did
@@ -483,9 +439,7 @@ class Posts:
 
         Args:
             post: The post; validated before any I/O.
-            timeout: Seconds (or an ``httpx.Timeout``) each of this call's requests may take in all.
-            extra_headers: Headers to add to this call's requests; the client's
-                own (token, user agent, content type) win over them.
+            **options: This call's `RequestOptions`: ``timeout`` and ``extra_headers``.
 
         Returns:
             The new post's id and conversation id, as far as Missive said.
@@ -494,5 +448,5 @@ class Posts:
             ValidationError: If the post is invalid.
             APIError: If the request failed; see ``possibly_delivered``.
         """
-        core = self._core.with_call_options(timeout, extra_headers)
+        core = for_call(self._core, options)
         return self._run(core.flow(create_post(post)))

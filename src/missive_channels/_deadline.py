@@ -20,7 +20,7 @@ generated from it by ``scripts/unasync.py``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, cast
+from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 import httpcore
 import httpx
@@ -29,7 +29,7 @@ from ._budget import time_left
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 __all__ = ["AsyncDeadlineTransport", "DeadlineTransport", "proxied"]
 
@@ -37,6 +37,8 @@ __all__ = ["AsyncDeadlineTransport", "DeadlineTransport", "proxied"]
 _LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5)
 
 _PROXY_SCHEMES: Final = ("http", "https", "all")
+
+_P = TypeVar("_P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
 
 
 def _left(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
@@ -52,6 +54,17 @@ def _left(timeout: float | None, expired: type[httpcore.TimeoutException]) -> fl
         msg = "the request's timeout ran out (it bounds the whole request)"
         raise expired(msg)
     return left if timeout is None else min(timeout, left)
+
+
+def _pool(make: Callable[..., _P], backend: object) -> _P:
+    """Build a connection pool on ``backend`` as httpx builds its own: TLS verified, its limits."""
+    return make(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=_LIMITS.max_connections,
+        max_keepalive_connections=_LIMITS.max_keepalive_connections,
+        keepalive_expiry=_LIMITS.keepalive_expiry,
+        network_backend=backend,
+    )
 
 
 def proxied(environ: dict[str, str]) -> bool:
@@ -133,13 +146,7 @@ class DeadlineTransport(httpx.HTTPTransport):
     def __init__(self) -> None:
         """Create the transport as httpx creates its own: TLS verified, its connection limits."""
         super().__init__()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=_Backend(),
-        )
+        self._pool = _pool(httpcore.ConnectionPool, _Backend())
 
 
 # unasync: end deadline_transport
@@ -217,13 +224,7 @@ class AsyncDeadlineTransport(httpx.AsyncHTTPTransport):
     def __init__(self) -> None:
         """Create the transport as httpx creates its own: TLS verified, its connection limits."""
         super().__init__()
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=_LIMITS.max_connections,
-            max_keepalive_connections=_LIMITS.max_keepalive_connections,
-            keepalive_expiry=_LIMITS.keepalive_expiry,
-            network_backend=_AsyncBackend(),
-        )
+        self._pool = _pool(httpcore.AsyncConnectionPool, _AsyncBackend())
 
 
 # unasync: end deadline_transport

@@ -18,22 +18,10 @@ from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar, cast
 import attrs
 import httpx
 
+import missive_channels._errors as errors
+
 from ._constants import TOKEN_ENV_VAR
 from ._converter import loads, structure_payload
-from ._errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    UnprocessableEntityError,
-)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,26 +33,26 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 # The one table that picks the error class for a status; 5xx is a range, handled below.
-_STATUS_ERRORS: Final[Mapping[int, tuple[type[APIStatusError], str]]] = {
+_STATUS_ERRORS: Final[Mapping[int, tuple[type[errors.APIStatusError], str]]] = {
     400: (
-        BadRequestError,
+        errors.BadRequestError,
         "Missive rejected the request's parameters; check them against the error",
     ),
     401: (
-        AuthenticationError,
+        errors.AuthenticationError,
         (
             "the API token is missing, wrong or revoked; create one in Missive under "
             f"Preferences → API and pass it as token= or {TOKEN_ENV_VAR}"
         ),
     ),
     403: (
-        PermissionDeniedError,
+        errors.PermissionDeniedError,
         "the token's user may not do this; check their role, plan and access to the resource",
     ),
-    404: (NotFoundError, "check the id, and that the token's user can see the resource"),
-    422: (UnprocessableEntityError, "Missive could not act on the request; see the error"),
+    404: (errors.NotFoundError, "check the id, and that the token's user can see the resource"),
+    422: (errors.UnprocessableEntityError, "Missive could not act on the request; see the error"),
     429: (
-        RateLimitError,
+        errors.RateLimitError,
         "Missive's rate limit was hit; wait retry_after seconds before sending again",
     ),
 }
@@ -305,7 +293,7 @@ _REDACTED: Final = "[redacted]"
 
 def response_shape_error(
     exc: ShapeError, response: httpx.Response, *, method: str, url: str
-) -> APIResponseValidationError:
+) -> errors.APIResponseValidationError:
     """Return the error for a success answer whose body did not have the expected shape.
 
     Args:
@@ -322,7 +310,7 @@ def response_shape_error(
         f"{_action(method, url)} answered {status} with a body of an unexpected shape: "
         f"{exc}; Missive's API may have changed: update missive-channels"
     )
-    return APIResponseValidationError(msg, method=method, url=url, status_code=status)
+    return errors.APIResponseValidationError(msg, method=method, url=url, status_code=status)
 
 
 def _error_body(response: httpx.Response, secret: str) -> object:
@@ -365,7 +353,7 @@ def status_error(
     creates: bool,
     retry_after: float | None,
     secret: str,
-) -> APIStatusError:
+) -> errors.APIStatusError:
     """Return the error for an answer with an error status.
 
     Args:
@@ -380,9 +368,9 @@ def status_error(
         The status-specific `APIStatusError`.
     """
     status = response.status_code
-    cls, hint = _STATUS_ERRORS.get(status, (APIStatusError, _OTHER_HINT))
+    cls, hint = _STATUS_ERRORS.get(status, (errors.APIStatusError, _OTHER_HINT))
     if status >= 500:  # noqa: PLR2004 - the 5xx range
-        cls, hint = ServerError, _SERVER_HINT
+        cls, hint = errors.ServerError, _SERVER_HINT
     elif 300 <= status < 400:  # noqa: PLR2004 - the 3xx range
         hint = _REDIRECT_HINT
     # A 5xx may come after Missive created the message (e.g. a failing proxy on the way back).
@@ -405,10 +393,10 @@ def status_error(
         "response": response,
         "possibly_delivered": possibly_delivered,
     }
-    if cls is RateLimitError:
+    if cls is errors.RateLimitError:
         if retry_after is not None:
             message += f" (Missive asked to wait {retry_after:g} s)"
-        return RateLimitError(
+        return errors.RateLimitError(
             message,
             retry_after=retry_after,
             limit=_int_header(response.headers, "X-RateLimit-Limit"),
@@ -419,7 +407,9 @@ def status_error(
     return cls(message, **answer)
 
 
-def transport_error(exc: httpx.RequestError, *, method: str, url: str, creates: bool) -> APIError:
+def transport_error(
+    exc: httpx.RequestError, *, method: str, url: str, creates: bool
+) -> errors.APIError:
     """Return the error for a request that got no HTTP answer.
 
     Args:
@@ -441,7 +431,11 @@ def transport_error(exc: httpx.RequestError, *, method: str, url: str, creates: 
         message += "; raise the client's timeout if Missive is slow to answer"
     if creates:
         message += f"; {_POSSIBLY_DELIVERED_HINT if possibly_delivered else _UNDELIVERED_HINT}"
-    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    cls = (
+        errors.APITimeoutError
+        if isinstance(exc, httpx.TimeoutException)
+        else errors.APIConnectionError
+    )
     error = cls(
         message,
         method=method,

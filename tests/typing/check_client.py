@@ -23,6 +23,7 @@ from missive_channels import (
     Post,
     RateLimit,
     RateLimitError,
+    RequestOptions,
     StoredMessage,
     TextMessage,
 )
@@ -113,6 +114,10 @@ assert_type(client.messages.get_many(["m"], extra_headers=trace), tuple[StoredMe
 assert_type(client.conversations.get("c", timeout=1.0), Conversation)
 assert_type(client.conversations.messages("c", extra_headers=trace), Iterator[StoredMessage])
 assert_type(client.posts.create(post, timeout=1.0, extra_headers=trace), CreatedPost)
+options: RequestOptions = {"timeout": 2.0, "extra_headers": trace}
+assert_type(client.messages.get("m", **options), StoredMessage)
+client.messages.get("m", timout=1.0)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+client.messages.get("m", timeout="1")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 status_error: APIStatusError = APIStatusError(
     "x", method="GET", url="u", status_code=500, body=None, response=httpx.Response(500)
 )

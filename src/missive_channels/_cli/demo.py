@@ -31,7 +31,7 @@ from missive_channels._receiver import (
     describe_event,
     describe_participant,
 )
-from missive_channels.testing import ChannelSettings, FakeMissive, MissiveUser
+from missive_channels.testing import ChannelSettings, FakeMissive, MissiveUser, WebhookDelivery
 from missive_channels.webhooks import WebhookVerifier, compute_signature
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from missive_channels._events import Correspondent, StoredMessage
+    from missive_channels._events import Correspondent, StoredMessage, WebhookEvent
     from missive_channels._operations import CreatedMessage
 
 __all__ = ["DemoRun", "run_demo"]
@@ -198,15 +198,9 @@ def run_demo(out: TextIO) -> DemoRun:
                 MissiveClient(token=fake.token, base_url=fake.base_url, http_client=http) as client,
             ):
                 chat = _conversation_steps(say, fake, client, accounts)
-                _reply_steps(
-                    say,
-                    fake=fake,
-                    client=client,
-                    chat=chat,
-                    received=received,
-                    http=http,
-                    secret=secret,
-                )
+                delivery, event = _agent_replies(say, fake, chat, received)
+                _relay_receipt(say, client, event)
+                _forged_refused(say, http, delivery, secret + "-forged", received)
                 _read_back(say, fake, client, chat)
         seconds = time.monotonic() - started
         _summary(say, fake, received, seconds)
@@ -289,16 +283,9 @@ async def _run_async(
         return await _async_part(client, accounts, chat, now)
 
 
-def _reply_steps(
-    say: _Transcript,
-    *,
-    fake: FakeMissive,
-    client: MissiveClient,
-    chat: str,
-    received: list[Received],
-    http: httpx.Client,
-    secret: str,
-) -> None:
+def _agent_replies(
+    say: _Transcript, fake: FakeMissive, chat: str, received: list[Received]
+) -> tuple[WebhookDelivery, WebhookEvent]:
     say.step("An agent replies in Missive (played with fake.reply)")
     delivery = fake.reply(chat, "Thanks Marta! It left our warehouse today: tracking AC-5521-XY.")
     webhook = received[-1]
@@ -308,7 +295,10 @@ def _reply_steps(
     assert event is not None  # noqa: S101 - the receiver accepted it (status 200)
     for line in describe_event(event, webhook.match):
         say.line(f"      {line}")
+    return delivery, event
 
+
+def _relay_receipt(say: _Transcript, client: MissiveClient, event: WebhookEvent) -> None:
     say.step("The integration relays the reply and posts a receipt (MissiveClient, POST /v1/posts)")
     recipients = ", ".join(p.name or p.username or p.id or "?" for p in event.message.to_fields)
     receipt = Post(
@@ -321,13 +311,21 @@ def _reply_steps(
     posted = client.posts.create(receipt)
     say.row("answered", f"post {_short(posted.id)} in {_short(posted.conversation_id)}")
 
+
+def _forged_refused(
+    say: _Transcript,
+    http: httpx.Client,
+    delivery: WebhookDelivery,
+    wrong_secret: str,
+    received: list[Received],
+) -> None:
     say.step("A forged webhook is refused")
     forged = http.post(
         delivery.url,
         content=delivery.body,
         headers={
             "Content-Type": "application/json",
-            "X-Hook-Signature": compute_signature(delivery.body, secret + "-forged"),
+            "X-Hook-Signature": compute_signature(delivery.body, wrong_secret),
         },
     )
     say.row("sent", "the same body, signed with the wrong secret")

@@ -20,20 +20,12 @@ if TYPE_CHECKING:
 
     from missive_channels._receiver import Received
 
-__all__ = ["add_listen", "add_sign"]
+__all__ = ["add_webhook_commands"]
 
 _MAX_PORT: Final = 65535
 # Control (Cc: escape codes, carriage returns), format (Cf: bidi overrides), surrogate,
 # private and unassigned characters are shown escaped.
 _UNPRINTABLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-
-
-def _add_secret(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--secret",
-        help=f"the channel's Signature secret (default: ${SECRET_ENV_VAR}; "
-        "prefer the variable: arguments show in the process list)",
-    )
 
 
 def _secret(args: argparse.Namespace) -> str:
@@ -44,8 +36,8 @@ def _secret(args: argparse.Namespace) -> str:
     return secret
 
 
-def add_listen(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
-    """Add the ``listen`` command to the command line's subparsers."""
+def add_webhook_commands(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
+    """Add ``listen`` and ``sign``, the commands that take the channel's signature secret."""
     listen = add_command(
         commands,
         "listen",
@@ -57,12 +49,34 @@ def add_listen(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers a
             "401 (bad signature) or 400 (not a webhook payload). Stop with Ctrl-C."
         ),
     )
-    _add_secret(listen)
+    sign = add_command(
+        commands,
+        "sign",
+        _sign,
+        summary="print the signature header for a file's bytes",
+        description=(
+            "Print the header Missive would send with a body, e.g. for "
+            'curl -H "$(missive-channels sign body.json)" --data-binary @body.json URL'
+        ),
+    )
+    for parser in (listen, sign):
+        parser.add_argument(
+            "--secret",
+            help=f"the channel's Signature secret (default: ${SECRET_ENV_VAR}; "
+            "prefer the variable: arguments show in the process list)",
+        )
     listen.add_argument(
         "--port", type=_port, default=8000, help="the port; 0 picks a free one (default: 8000)"
     )
     listen.add_argument(
         "--host", default="127.0.0.1", help="the interface to listen on (default: 127.0.0.1)"
+    )
+    sign.add_argument("file", metavar="FILE", help="the body to sign; - reads stdin")
+    sign.add_argument(
+        "--header",
+        choices=SIGNATURE_HEADERS,
+        default=SIGNATURE_HEADERS[0],
+        help="the header name to print (default: %(default)s)",
     )
 
 
@@ -125,28 +139,6 @@ def _listen(args: argparse.Namespace) -> int:
     finally:
         receiver.stop()
     return 0
-
-
-def add_sign(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers action is private
-    """Add the ``sign`` command to the command line's subparsers."""
-    sign = add_command(
-        commands,
-        "sign",
-        _sign,
-        summary="print the signature header for a file's bytes",
-        description=(
-            "Print the header Missive would send with a body, e.g. for "
-            'curl -H "$(missive-channels sign body.json)" --data-binary @body.json URL'
-        ),
-    )
-    _add_secret(sign)
-    sign.add_argument("file", metavar="FILE", help="the body to sign; - reads stdin")
-    sign.add_argument(
-        "--header",
-        choices=SIGNATURE_HEADERS,
-        default=SIGNATURE_HEADERS[0],
-        help="the header name to print (default: %(default)s)",
-    )
 
 
 def _sign(args: argparse.Namespace) -> int:

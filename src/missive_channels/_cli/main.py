@@ -11,7 +11,7 @@ from missive_channels import __version__
 from missive_channels._logs import enable_logging
 
 from .common import INTERRUPTED, PROG, CommandError, UsageError, add_command, write
-from .listen import add_listen, add_sign
+from .listen import add_webhook_commands
 from .send import add_send
 
 if TYPE_CHECKING:
@@ -68,8 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     _add_demo(commands)
     add_send(commands)
-    add_listen(commands)
-    add_sign(commands)
+    add_webhook_commands(commands)
     return parser
 
 

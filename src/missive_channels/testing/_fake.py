@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from missive_channels._closing import Serving
 from missive_channels._constants import MAX_REQUEST_BYTES
@@ -56,6 +56,19 @@ class FakeMissive(Serving):
     Errors are answered as ``{"error": "<reason>"}`` (the key is configurable:
     Missive's error shape is undocumented). An oversize body gets ``413`` by
     default; Missive's exact status is unconfirmed.
+
+    Attributes:
+        token: The API token clients must send as ``Authorization: Bearer <token>``.
+        user: The token's owner, who has access to every conversation.
+        clock: The fake's clock (Unix seconds), as used for timestamps and rate limits.
+        faults: The queue of scripted faults; ``fake.faults.push(Fault.drop_after())``.
+        transport: An httpx transport that serves this fake in-process, with no
+            socket or thread. It works whether or not the fake is running, with any
+            ``base_url``, and applies the same validation, limits, recording and
+            faults: ``httpx.Client(transport=fake.transport)``, then
+            ``MissiveClient(token=fake.token, base_url="http://fake/v1", http_client=...)``.
+        async_transport: Like ``transport``, for ``httpx.AsyncClient`` and
+            `AsyncMissiveClient`.
     """
 
     def __init__(
@@ -123,19 +136,22 @@ class FakeMissive(Serving):
         if oversize_status not in (400, 413):
             msg = f"oversize_status is {oversize_status}; use 413 or 400"
             raise ValidationError(msg, field="oversize_status")
-        self._clock = clock
+        self.clock: Final[Callable[[], float]] = clock
+        self.user: Final = DEFAULT_AUTHOR if user is None else user
+        self.token: Final = f"missive_pat-{secrets.token_hex(16)}" if token is None else token
+        self.faults: Final = FaultQueue()
         self._store = Store(
             clock=clock,
-            user=DEFAULT_AUTHOR if user is None else user,
+            user=self.user,
             empty_responses=empty_responses,
             strict_fields=strict_fields,
         )
         self._gateway = Gateway(
             store=self._store,
             clock=clock,
-            token=f"missive_pat-{secrets.token_hex(16)}" if token is None else token,
+            token=self.token,
             limits=None if rate_limit is None else _FakeLimits(rate_limit),
-            faults=FaultQueue(),
+            faults=self.faults,
             oversize_status=oversize_status,
             error_key=error_key,
             headers_always=rate_limit_headers_always,
@@ -144,8 +160,8 @@ class FakeMissive(Serving):
             self._store, signature_header=signature_header, timeout=webhook_timeout
         )
         self._max_request_bytes = max_request_bytes
-        self._transport = FakeTransport(self._gateway, max_body=max_request_bytes)
-        self._async_transport = AsyncFakeTransport(self._gateway, max_body=max_request_bytes)
+        self.transport: Final = FakeTransport(self._gateway, max_body=max_request_bytes)
+        self.async_transport: Final = AsyncFakeTransport(self._gateway, max_body=max_request_bytes)
         self._port = port
         self._server: HttpServer | None = None
         for settings in channels:
@@ -209,46 +225,6 @@ class FakeMissive(Serving):
             msg = "FakeMissive is not running: use `with FakeMissive() as fake:` or call start()"
             raise FakeMissiveError(msg)
         return f"http://127.0.0.1:{self._server.address[1]}/v1"
-
-    @property
-    def transport(self) -> FakeTransport:
-        """An httpx transport that serves this fake in-process, with no socket or thread.
-
-        It works whether or not the fake is running, with any ``base_url``, and
-        applies the same validation, limits, recording and faults:
-
-        ```python
-        fake = FakeMissive()
-        http = httpx.Client(transport=fake.transport)
-        client = MissiveClient(token=fake.token, base_url="http://fake/v1", http_client=http)
-        ```
-        """
-        return self._transport
-
-    @property
-    def async_transport(self) -> AsyncFakeTransport:
-        """Like `transport`, for ``httpx.AsyncClient`` and `AsyncMissiveClient`."""
-        return self._async_transport
-
-    @property
-    def token(self) -> str:
-        """The API token clients must send as ``Authorization: Bearer <token>``."""
-        return self._gateway.token
-
-    @property
-    def user(self) -> MissiveUser:
-        """The token's owner, who has access to every conversation."""
-        return self._store.user
-
-    @property
-    def clock(self) -> Callable[[], float]:
-        """The fake's clock (Unix seconds), as used for timestamps and rate limits."""
-        return self._clock
-
-    @property
-    def faults(self) -> FaultQueue:
-        """The queue of scripted faults; ``fake.faults.push(Fault.drop_after())``."""
-        return self._gateway.faults
 
     @property
     def empty_responses(self) -> bool:
@@ -342,7 +318,7 @@ class FakeMissive(Serving):
         Channels, the token and the configuration stay.
         """
         self._store.reset()
-        self._gateway.faults.clear()
+        self.faults.clear()
         self._gateway.reset()
         self._playback.reset()
 

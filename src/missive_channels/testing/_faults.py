@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypedDict, cas
 import attrs
 
 from missive_channels._errors import FieldTypeError, ValidationError
+from missive_channels._validators import (
+    non_negative_int,
+    non_negative_seconds,
+    optional_positive_int,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -39,35 +44,6 @@ def _check_kind(_instance: Fault, _: attrs.Attribute[Any], value: object) -> Non
         raise ValidationError(msg, field="kind")
 
 
-def _check_times(_instance: Fault, _: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, int) or isinstance(value, bool):
-        msg = f"Fault.times must be int or None, got {type(value).__name__}"
-        raise FieldTypeError(msg, field="times")
-    if value < 1:
-        msg = f"Fault.times is {value}; it must be at least 1 (None: until cleared)"
-        raise ValidationError(msg, field="times")
-
-
-def _check_count(_instance: Fault, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        msg = f"Fault.{attribute.name} must be int, got {type(value).__name__}"
-        raise FieldTypeError(msg, field=attribute.name)
-    if value < 0:
-        msg = f"Fault.{attribute.name} is {value}; it must not be negative"
-        raise ValidationError(msg, field=attribute.name)
-
-
-def _check_seconds(_instance: Fault, _: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        msg = f"Fault.seconds must be a number, got {type(value).__name__}"
-        raise FieldTypeError(msg, field="seconds")
-    if value < 0:
-        msg = f"Fault.seconds is {value}; it must not be negative"
-        raise ValidationError(msg, field="seconds")
-
-
 def _check_status(_instance: Fault, _: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         msg = f"Fault.status must be int, got {type(value).__name__}"
@@ -83,8 +59,9 @@ class Fault:
 
     Build faults with the class methods (`drop_before`, `drop_after`,
     `server_error`, `delay`, `rate_limited`) and queue them with
-    ``fake.faults.push(...)``. Every constructor takes the same matching
-    arguments:
+    ``fake.faults.push(...)``. Every class method also takes the keyword
+    arguments saying which requests the fault hits (``**match``): ``method``,
+    ``path``, ``times`` and ``skip``, as in the attributes below.
 
     Attributes:
         kind: What the fault does.
@@ -104,12 +81,12 @@ class Fault:
     kind: FaultKind = attrs.field(validator=_check_kind)
     method: str | None = None
     path: str | None = None
-    times: int | None = attrs.field(default=1, validator=_check_times)
-    skip: int = attrs.field(default=0, validator=_check_count)
+    times: int | None = attrs.field(default=1, validator=optional_positive_int)
+    skip: int = attrs.field(default=0, validator=non_negative_int)
     status: int = attrs.field(default=500, validator=_check_status)
     recorded: bool = False
-    seconds: float = attrs.field(default=0.0, validator=_check_seconds)
-    retry_after: int = attrs.field(default=60, validator=_check_count)
+    seconds: float = attrs.field(default=0.0, validator=non_negative_seconds)
+    retry_after: int = attrs.field(default=60, validator=non_negative_int)
 
     @property
     def processes(self) -> bool:
@@ -140,10 +117,6 @@ class Fault:
         The request never reaches the fake's API: nothing is recorded. The client
         sees the server disconnect without a response.
 
-        Args:
-            **match: Which requests it hits: ``method``, ``path``, ``times``
-                and ``skip``, as in the class's attributes.
-
         Returns:
             The fault.
         """
@@ -157,10 +130,6 @@ class Fault:
         """Process the request (recording it), then close the connection without answering.
 
         The situation a retrying client must not turn into a duplicate.
-
-        Args:
-            **match: Which requests it hits: ``method``, ``path``, ``times``
-                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
@@ -181,8 +150,6 @@ class Fault:
             status: The status to answer (400-599), e.g. 500, 502 or 503.
             recorded: ``False``: the request is not processed. ``True``: it is
                 processed and recorded first, and only the answer is an error.
-            **match: Which requests it hits: ``method``, ``path``, ``times``
-                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
@@ -202,8 +169,6 @@ class Fault:
 
         Args:
             seconds: Real seconds to wait before answering.
-            **match: Which requests it hits: ``method``, ``path``, ``times``
-                and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.
@@ -218,10 +183,10 @@ class Fault:
     ) -> Fault:
         """Answer 429 with ``Retry-After`` without processing, whatever the real limits say.
 
+        With ``times``, it makes a burst of 429 answers.
+
         Args:
             retry_after: The ``Retry-After`` value, in seconds.
-            **match: Which requests it hits: ``method``, ``path``, ``times`` (e.g.
-                a burst) and ``skip``, as in the class's attributes.
 
         Returns:
             The fault.

@@ -146,19 +146,21 @@ def outgoing_message_json(
     from_field: Participant,
     to_fields: Iterable[Participant],
     author: MissiveUser,
-    delivered_at: int,
-    created_at: int,
+    at: int,
     references: Iterable[str] = (),
     external_id: str | None = None,
 ) -> WebhookMessageData:
-    """Return the ``message`` object of a custom-channel webhook."""
+    """Return the ``message`` object of a custom-channel webhook for a message sent ``at``.
+
+    A Missive user's message is created, delivered and last updated when it is sent.
+    """
     return {
         "id": id,
         "preview": preview(body, rich=type == "html"),
         "type": f"custom_{type}",
-        "delivered_at": delivered_at,
-        "updated_at": delivered_at,
-        "created_at": created_at,
+        "delivered_at": at,
+        "updated_at": at,
+        "created_at": at,
         "references": list(references),
         "body": body,
         "from_field": participant_json(from_field),
@@ -239,8 +241,7 @@ def webhook_payload(
         from_field=sender,
         to_fields=recipients,
         author=user,
-        delivered_at=now,
-        created_at=now,
+        at=now,
         references=references,
         external_id=external_id,
     )

@@ -153,16 +153,7 @@ class Playback:
         author: MissiveUser | None,
     ) -> Outgoing:
         """Record a user's reply in a conversation and return its webhook."""
-        return self._outgoing(
-            *self._user_message(
-                conversation_id=conversation_id,
-                account=None,
-                body=body,
-                alias=alias,
-                to=to,
-                author=author,
-            )
-        )
+        return self._user_message(conversation_id, None, body, alias=alias, to=to, author=author)
 
     def compose(
         self,
@@ -174,13 +165,10 @@ class Playback:
         author: MissiveUser | None,
     ) -> Outgoing:
         """Record a user's new message in a channel and return its webhook."""
-        return self._outgoing(
-            *self._user_message(
-                conversation_id=None, account=account, body=body, alias=alias, to=to, author=author
-            )
-        )
+        return self._user_message(None, account, body, alias=alias, to=to, author=author)
 
     def _outgoing(self, settings: ChannelSettings, payload: WebhookPayload) -> Outgoing:
+        """Sign the payload for the channel; the webhook is ready to POST."""
         raw = encode(payload)
         headers = {"Content-Type": _JSON, "User-Agent": "FakeMissive"}
         if settings.signature_secret is not None:
@@ -196,15 +184,15 @@ class Playback:
 
     def _user_message(
         self,
-        *,
         conversation_id: str | None,
         account: str | None,
         body: str,
+        *,
         alias: Participant | None,
         to: Iterable[Participant] | None,
         author: MissiveUser | None,
-    ) -> tuple[ChannelSettings, WebhookPayload]:
-        """Record what a Missive user sends and return the channel and the webhook payload.
+    ) -> Outgoing:
+        """Record what a Missive user sends and return its webhook.
 
         Pass ``conversation_id`` for a reply, ``account`` for a new message.
 
@@ -234,8 +222,7 @@ class Playback:
                 from_field=sender,
                 to_fields=recipients,
                 author=author,
-                delivered_at=now,
-                created_at=now,
+                at=now,
             )
             store.add_message(
                 conversation,
@@ -247,7 +234,7 @@ class Playback:
                 "message": message,
                 "conversation": store.conversation_json(conversation),
             }
-            return settings, payload
+            return self._outgoing(settings, payload)
 
     def _sending_channel(
         self, conversation_id: str | None, account: str | None
