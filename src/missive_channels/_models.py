@@ -24,7 +24,9 @@ from ._validators import (
     instance_of,
     not_empty,
     optional,
+    optional_text,
     reference_keys,
+    text,
     tuple_of,
     utf8,
 )
@@ -113,8 +115,8 @@ def _to_datetime(value: datetime | int | None) -> datetime | None:
 
 
 # Every text field is also checked to be sendable as UTF-8 (no lone surrogates).
-_STR: Final = attrs.validators.and_(instance_of(str), utf8)
-_OPT_STR: Final = attrs.validators.and_(optional(str), utf8)
+_STR: Final = text
+_OPT_STR: Final = optional_text
 _OPT_BOOL: Final = optional(bool)
 _STRINGS: Final = attrs.validators.and_(tuple_of(str), utf8)
 

@@ -34,12 +34,14 @@ __all__ = [
     "not_empty",
     "optional",
     "optional_positive_int",
+    "optional_text",
     "ours",
     "positive_count",
     "positive_int",
     "positive_seconds",
     "positive_seconds_field",
     "reference_keys",
+    "text",
     "tuple_of",
     "utf8",
     "where",
@@ -249,6 +251,21 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
         raise ValidationError(msg, field=attribute.name)
 
 
+def _sendable(text: str, name: str, field: str) -> None:
+    """Refuse text with a lone surrogate, which has no UTF-8 form; ``name`` is where it is."""
+    if text.isascii():
+        return
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        msg = (
+            f"{name} contains the lone surrogate {text[exc.start]!r} at position "
+            f"{exc.start}, which cannot be sent as UTF-8 (text decoded from bytes that were "
+            "not UTF-8, or half of an emoji); give the whole character or valid text"
+        )
+        raise ValidationError(msg, field=field) from exc
+
+
 def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     r"""Validator: the text (a str, each str of a tuple, or ``None``) can be sent as UTF-8.
 
@@ -256,20 +273,36 @@ def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
     Python makes of a byte that was not UTF-8, has no UTF-8 form: it is refused here,
     at construction, rather than failing the request later.
     """
-    texts = cast("tuple[object, ...]", value) if isinstance(value, tuple) else (value,)
-    for index, text in enumerate(texts):
-        if not isinstance(text, str):
-            continue
-        try:
-            text.encode()
-        except UnicodeEncodeError as exc:
-            name = where(instance, attribute) + (f"[{index}]" if isinstance(value, tuple) else "")
-            msg = (
-                f"{name} contains the lone surrogate {text[exc.start]!r} at position "
-                f"{exc.start}, which cannot be sent as UTF-8 (text decoded from bytes that were "
-                "not UTF-8, or half of an emoji); give the whole character or valid text"
-            )
-            raise ValidationError(msg, field=attribute.name) from exc
+    if isinstance(value, str):
+        _sendable(value, where(instance, attribute), attribute.name)
+        return
+    if not isinstance(value, tuple):
+        return
+    for index, item in enumerate(cast("tuple[object, ...]", value)):
+        if isinstance(item, str):
+            _sendable(item, f"{where(instance, attribute)}[{index}]", attribute.name)
+
+
+def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: the value is a str that can be sent as UTF-8 (see `utf8`)."""
+    if not isinstance(value, str):
+        msg = f"{where(instance, attribute)} must be str, got {type(value).__name__}"
+        raise FieldTypeError(msg, field=attribute.name)
+    _sendable(value, where(instance, attribute), attribute.name)
+
+
+def optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: the value is ``None`` or a str that can be sent as UTF-8 (see `utf8`).
+
+    One check where a model has many optional text fields: a webhook's participants
+    run it for each of theirs.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str):
+        msg = f"{where(instance, attribute)} must be str or None, got {type(value).__name__}"
+        raise FieldTypeError(msg, field=attribute.name)
+    _sendable(value, where(instance, attribute), attribute.name)
 
 
 def reference_keys(
