@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -52,7 +51,12 @@ converter: Final = cattrs.Converter(omit_if_default=True, detailed_validation=Tr
 # Writing: models -> Missive's JSON.
 
 
+# base64 is imported where an attachment is read or written: a webhook handler never needs it.
+
+
 def _unstructure_attachment(attachment: Attachment) -> dict[str, str]:
+    import base64  # noqa: PLC0415 - see above
+
     return {
         "base64_data": base64.b64encode(attachment.data).decode("ascii"),
         "filename": attachment.filename,
@@ -237,6 +241,8 @@ def _read_datetime(value: object, _: object) -> datetime:
 def _read_base64(value: object, _: object) -> bytes:
     if type(value) is not str:
         raise _ShapeError(expected="base64 text", got=value)
+    import base64  # noqa: PLC0415 - see _unstructure_attachment
+
     try:
         return base64.b64decode(value, validate=True)
     except binascii.Error:
@@ -362,7 +368,7 @@ def _nobody_check(names: tuple[str, ...]) -> Callable[[object], bool]:
         if type(value) is not dict:
             return False
         get = cast("dict[str, object]", value).get
-        return all(get(name) in _NOBODY for name in names)
+        return all(map(_NOBODY.__contains__, map(get, names)))
 
     return names_nobody
 
@@ -402,7 +408,8 @@ def _somebody_hook(
     return one
 
 
-@attrs.frozen(kw_only=True)
+# Read and dropped at once: never shown or compared.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _WireAttachment:
     """An attachment as a request carries it."""
 

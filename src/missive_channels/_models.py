@@ -125,8 +125,13 @@ def _opt_str() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is t
     return attrs.field(default=None, validator=_OPT_STR)
 
 
+# One converter object for every such field: attrs inspects a plain function's
+# signature again for each field of each class (subclasses included) that uses it.
+_AS_STRINGS: Final = attrs.Converter(_strings)
+
+
 def _strings_field() -> Any:  # noqa: ANN401 - same
-    return attrs.field(default=(), converter=_strings, validator=_STRINGS)
+    return attrs.field(default=(), converter=_AS_STRINGS, validator=_STRINGS)
 
 
 @attrs.frozen(kw_only=True)
@@ -247,7 +252,9 @@ def _check_file_size(file: Path, size: int) -> None:
         raise RequestTooLargeError(size=4 * -(-size // 3), limit=MAX_REQUEST_BYTES, advice=advice)
 
 
-@attrs.frozen(kw_only=True)
+# A base only: each subclass gets its own __init__, __repr__ and __eq__, so attrs need not
+# write (and compile, at import) a set for the base too.
+@attrs.frozen(kw_only=True, init=False, repr=False, eq=False)
 class _ConversationActions(JsonModel):
     """What a message or a post may do to its conversation, declared once for both.
 
@@ -298,7 +305,9 @@ class _ConversationActions(JsonModel):
                 raise ValidationError(msg, field=field)
 
 
-@attrs.frozen(kw_only=True)
+# A base only: each subclass gets its own __init__, __repr__ and __eq__, so attrs need not
+# write (and compile, at import) a set for the base too.
+@attrs.frozen(kw_only=True, init=False, repr=False, eq=False)
 class _MessageBase(_ConversationActions):
     """Fields every channel type accepts; see the public subclasses."""
 

@@ -251,19 +251,22 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
         raise ValidationError(msg, field=attribute.name)
 
 
-def _sendable(text: str, name: str, field: str) -> None:
-    """Refuse text with a lone surrogate, which has no UTF-8 form; ``name`` is where it is."""
+def _sendable(
+    text: str, instance: object, attribute: attrs.Attribute[Any], index: int | None = None
+) -> None:
+    """Refuse text with a lone surrogate (it has no UTF-8 form); ``index`` places it in a tuple."""
     if text.isascii():
         return
     try:
         text.encode()
     except UnicodeEncodeError as exc:
+        name = where(instance, attribute) + ("" if index is None else f"[{index}]")
         msg = (
             f"{name} contains the lone surrogate {text[exc.start]!r} at position "
             f"{exc.start}, which cannot be sent as UTF-8 (text decoded from bytes that were "
             "not UTF-8, or half of an emoji); give the whole character or valid text"
         )
-        raise ValidationError(msg, field=field) from exc
+        raise ValidationError(msg, field=attribute.name) from exc
 
 
 def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -274,13 +277,13 @@ def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
     at construction, rather than failing the request later.
     """
     if isinstance(value, str):
-        _sendable(value, where(instance, attribute), attribute.name)
+        _sendable(value, instance, attribute)
         return
     if not isinstance(value, tuple):
         return
     for index, item in enumerate(cast("tuple[object, ...]", value)):
         if isinstance(item, str):
-            _sendable(item, f"{where(instance, attribute)}[{index}]", attribute.name)
+            _sendable(item, instance, attribute, index)
 
 
 def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -288,7 +291,7 @@ def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
     if not isinstance(value, str):
         msg = f"{where(instance, attribute)} must be str, got {type(value).__name__}"
         raise FieldTypeError(msg, field=attribute.name)
-    _sendable(value, where(instance, attribute), attribute.name)
+    _sendable(value, instance, attribute)
 
 
 def optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -302,7 +305,7 @@ def optional_text(instance: object, attribute: attrs.Attribute[Any], value: obje
     if not isinstance(value, str):
         msg = f"{where(instance, attribute)} must be str or None, got {type(value).__name__}"
         raise FieldTypeError(msg, field=attribute.name)
-    _sendable(value, where(instance, attribute), attribute.name)
+    _sendable(value, instance, attribute)
 
 
 def reference_keys(
