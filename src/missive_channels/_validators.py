@@ -254,9 +254,10 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
 def _sendable(
     text: str, instance: object, attribute: attrs.Attribute[Any], index: int | None = None
 ) -> None:
-    """Refuse text with a lone surrogate (it has no UTF-8 form); ``index`` places it in a tuple."""
-    if text.isascii():
-        return
+    """Refuse text with a lone surrogate (it has no UTF-8 form); ``index`` places it in a tuple.
+
+    Callers skip ASCII text (``str.isascii``), which always has one.
+    """
     try:
         text.encode()
     except UnicodeEncodeError as exc:
@@ -277,12 +278,13 @@ def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
     at construction, rather than failing the request later.
     """
     if isinstance(value, str):
-        _sendable(value, instance, attribute)
+        if not value.isascii():
+            _sendable(value, instance, attribute)
         return
     if not isinstance(value, tuple):
         return
     for index, item in enumerate(cast("tuple[object, ...]", value)):
-        if isinstance(item, str):
+        if isinstance(item, str) and not item.isascii():
             _sendable(item, instance, attribute, index)
 
 
@@ -291,7 +293,8 @@ def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
     if not isinstance(value, str):
         msg = f"{where(instance, attribute)} must be str, got {type(value).__name__}"
         raise FieldTypeError(msg, field=attribute.name)
-    _sendable(value, instance, attribute)
+    if not value.isascii():
+        _sendable(value, instance, attribute)
 
 
 def optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -305,7 +308,8 @@ def optional_text(instance: object, attribute: attrs.Attribute[Any], value: obje
     if not isinstance(value, str):
         msg = f"{where(instance, attribute)} must be str or None, got {type(value).__name__}"
         raise FieldTypeError(msg, field=attribute.name)
-    _sendable(value, instance, attribute)
+    if not value.isascii():
+        _sendable(value, instance, attribute)
 
 
 def reference_keys(
