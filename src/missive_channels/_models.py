@@ -125,13 +125,11 @@ def _opt_str() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is t
     return attrs.field(default=None, validator=_OPT_STR)
 
 
-# One converter object for every such field: attrs inspects a plain function's
-# signature again for each field of each class (subclasses included) that uses it.
-_AS_STRINGS: Final = attrs.Converter(_strings)
-
-
 def _strings_field() -> Any:  # noqa: ANN401 - same
-    return attrs.field(default=(), converter=_AS_STRINGS, validator=_STRINGS)
+    # A plain function, not a shared attrs.Converter (which would save attrs inspecting its
+    # signature per class at import): cattrs calls a Converter on the default at every
+    # to_dict() and request encoding, to compare the value with it.
+    return attrs.field(default=(), converter=_strings, validator=_STRINGS)
 
 
 @attrs.frozen(kw_only=True)
