@@ -148,9 +148,9 @@ class WebhookParticipant(Participant):
     __hash__ = Participant.__hash__
 
 
-# A base only: each subclass gets its own __init__, __repr__ and __eq__, so attrs need not
-# write (and compile, at import) a set for the base too.
-@attrs.frozen(kw_only=True, init=False, repr=False, eq=False)
+# A base only: each subclass gets its own __repr__ and __eq__ (and __hash__), so attrs
+# need not write and compile them for the base too, at import.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _ReadMessage(JsonModel):
     """What a message carries wherever Missive reads it out; see the public subclasses."""
 

@@ -250,9 +250,9 @@ def _check_file_size(file: Path, size: int) -> None:
         raise RequestTooLargeError(size=4 * -(-size // 3), limit=MAX_REQUEST_BYTES, advice=advice)
 
 
-# A base only: each subclass gets its own __init__, __repr__ and __eq__, so attrs need not
-# write (and compile, at import) a set for the base too.
-@attrs.frozen(kw_only=True, init=False, repr=False, eq=False)
+# A base only: each subclass gets its own __repr__ and __eq__ (and __hash__), so attrs
+# need not write and compile them for the base too, at import.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _ConversationActions(JsonModel):
     """What a message or a post may do to its conversation, declared once for both.
 
@@ -303,9 +303,9 @@ class _ConversationActions(JsonModel):
                 raise ValidationError(msg, field=field)
 
 
-# A base only: each subclass gets its own __init__, __repr__ and __eq__, so attrs need not
-# write (and compile, at import) a set for the base too.
-@attrs.frozen(kw_only=True, init=False, repr=False, eq=False)
+# A base only: each subclass gets its own __repr__ and __eq__ (and __hash__), so attrs
+# need not write and compile them for the base too, at import.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _MessageBase(_ConversationActions):
     """Fields every channel type accepts; see the public subclasses."""
 

@@ -270,21 +270,16 @@ def _sendable(
         raise ValidationError(msg, field=attribute.name) from exc
 
 
-def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    r"""Validator: the text (a str, each str of a tuple, or ``None``) can be sent as UTF-8.
+def utf8(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    r"""Validator: each str of a tuple (checked by ``tuple_of(str)`` first) can be sent as UTF-8.
 
     A lone surrogate, such as ``"\ud83d"`` (half an emoji) or the ``"\udce9"`` that
     Python makes of a byte that was not UTF-8, has no UTF-8 form: it is refused here,
-    at construction, rather than failing the request later.
+    at construction, rather than failing the request later. `text` and
+    `optional_text` check a single str the same way.
     """
-    if isinstance(value, str):
-        if not value.isascii():
-            _sendable(value, instance, attribute)
-        return
-    if not isinstance(value, tuple):
-        return
-    for index, item in enumerate(cast("tuple[object, ...]", value)):
-        if isinstance(item, str) and not item.isascii():
+    for index, item in enumerate(value):
+        if not item.isascii():
             _sendable(item, instance, attribute, index)
 
 
