@@ -81,6 +81,11 @@ def test_valid_values_pass_the_checks() -> None:
         ("1f8a70", False, False),
         ("#1f8a70\n", False, False),
         ("red", False, False),
+        ("", False, False),
+        ("x1f8a70", False, False),
+        ("#1f8a7g", False, False),
+        ("##fa", False, False),
+        ("#\N{ARABIC-INDIC DIGIT ONE}23", False, False),
     ],
 )
 def test_colours_are_told_apart(value: str, *, hex_colour: bool, colour: bool) -> None:

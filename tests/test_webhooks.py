@@ -92,6 +92,10 @@ def test_rotation_reports_which_secret_matched() -> None:
         (HEX + "0", "malformed_signature"),
         ("sha256=" + "g" * 64, "malformed_signature"),
         ("sha256=" + "\N{ARABIC-INDIC DIGIT ONE}" * 64, "malformed_signature"),
+        # 64 characters with whitespace inside: fewer than 32 bytes of digest.
+        ("sha256=" + HEX[:30] + " " + HEX[31:], "malformed_signature"),
+        ("sha256=" + HEX[:31] + "\t" + HEX[32:], "malformed_signature"),
+        ("sha256=" + HEX[:30] + "  " + HEX[30:62], "malformed_signature"),
         (b"sha256=\xff" + HEX[1:].encode(), "malformed_signature"),
         ("sha256=" + OLD_HEX, "mismatch"),
         ("0" * 64, "mismatch"),

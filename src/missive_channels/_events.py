@@ -51,11 +51,18 @@ def _read_only(value: Mapping[str, object]) -> Mapping[str, object]:
     return MappingProxyType(dict(value))
 
 
+# One converter object for every read model: attrs inspects a plain function's
+# signature again for each class that uses it.
+_READ_ONLY: Final = attrs.Converter(_read_only)
+
+
+def _extra_repr(value: Mapping[str, object]) -> str:
+    return repr(dict(value))
+
+
 def _extra() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is typed as its default
     """Declare a read model's ``extra``: read-only, compared, never hashed."""
-    return attrs.field(
-        default=_NOTHING_EXTRA, converter=_read_only, hash=False, repr=lambda m: repr(dict(m))
-    )
+    return attrs.field(default=_NOTHING_EXTRA, converter=_READ_ONLY, hash=False, repr=_extra_repr)
 
 
 @attrs.frozen(kw_only=True)
@@ -141,7 +148,9 @@ class WebhookParticipant(Participant):
     __hash__ = Participant.__hash__
 
 
-@attrs.frozen(kw_only=True)
+# A base only: each subclass gets its own __repr__ and __eq__ (and __hash__), so attrs
+# need not write and compile them for the base too, at import.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _ReadMessage(JsonModel):
     """What a message carries wherever Missive reads it out; see the public subclasses."""
 

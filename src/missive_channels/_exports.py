@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ForwardRef, get_args
 
 import attrs
 
@@ -38,11 +38,21 @@ def publish(module: str, namespace: Mapping[str, object], names: Iterable[str]) 
             show_in(module, namespace[name])
 
 
+def _unresolved(hint: object) -> bool:
+    """Whether a type hint still names a type as text (a string, or a ForwardRef inside)."""
+    return isinstance(hint, (str, ForwardRef)) or any(map(_unresolved, get_args(hint)))
+
+
 def show_in(module: str, value: object) -> None:
     """Set ``__module__`` of one class or function defined in a private module."""
-    if inspect.isclass(value) and attrs.has(value):
+    if (
+        inspect.isclass(value)
+        and attrs.has(value)
+        and any(_unresolved(field.type) for field in attrs.fields(value))
+    ):
         # String annotations resolve in the defining module's globals, found through
-        # __module__: resolve them while that is still the private module.
+        # __module__: resolve them while that is still the private module. Classes whose
+        # annotations are types already (most models) skip the work.
         attrs.resolve_types(value)
     if inspect.isclass(value) or inspect.isfunction(value):
         value.__module__ = module

@@ -24,7 +24,9 @@ from ._validators import (
     instance_of,
     not_empty,
     optional,
+    optional_text,
     reference_keys,
+    text,
     tuple_of,
     utf8,
 )
@@ -113,8 +115,8 @@ def _to_datetime(value: datetime | int | None) -> datetime | None:
 
 
 # Every text field is also checked to be sendable as UTF-8 (no lone surrogates).
-_STR: Final = attrs.validators.and_(instance_of(str), utf8)
-_OPT_STR: Final = attrs.validators.and_(optional(str), utf8)
+_STR: Final = text
+_OPT_STR: Final = optional_text
 _OPT_BOOL: Final = optional(bool)
 _STRINGS: Final = attrs.validators.and_(tuple_of(str), utf8)
 
@@ -124,6 +126,9 @@ def _opt_str() -> Any:  # noqa: ANN401 - stands in for attrs.field(), which is t
 
 
 def _strings_field() -> Any:  # noqa: ANN401 - same
+    # A plain function, not a shared attrs.Converter (which would save attrs inspecting its
+    # signature per class at import): cattrs calls a Converter on the default at every
+    # to_dict() and request encoding, to compare the value with it.
     return attrs.field(default=(), converter=_strings, validator=_STRINGS)
 
 
@@ -245,7 +250,9 @@ def _check_file_size(file: Path, size: int) -> None:
         raise RequestTooLargeError(size=4 * -(-size // 3), limit=MAX_REQUEST_BYTES, advice=advice)
 
 
-@attrs.frozen(kw_only=True)
+# A base only: each subclass gets its own __repr__ and __eq__ (and __hash__), so attrs
+# need not write and compile them for the base too, at import.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _ConversationActions(JsonModel):
     """What a message or a post may do to its conversation, declared once for both.
 
@@ -296,7 +303,9 @@ class _ConversationActions(JsonModel):
                 raise ValidationError(msg, field=field)
 
 
-@attrs.frozen(kw_only=True)
+# A base only: each subclass gets its own __repr__ and __eq__ (and __hash__), so attrs
+# need not write and compile them for the base too, at import.
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _MessageBase(_ConversationActions):
     """Fields every channel type accepts; see the public subclasses."""
 

@@ -34,12 +34,14 @@ __all__ = [
     "not_empty",
     "optional",
     "optional_positive_int",
+    "optional_text",
     "ours",
     "positive_count",
     "positive_int",
     "positive_seconds",
     "positive_seconds_field",
     "reference_keys",
+    "text",
     "tuple_of",
     "utf8",
     "where",
@@ -50,7 +52,7 @@ _T = TypeVar("_T")
 Validator: TypeAlias = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 """An attrs field validator: ``(instance, attribute, value) -> None``."""
 
-_HEX_COLOR: Final = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 
 _COLOR_WORDS: Final = frozenset({"good", "warning", "danger"})
 _WHITESPACE: Final = re.compile(r"\s")
@@ -249,27 +251,60 @@ def aware_datetime(instance: object, attribute: attrs.Attribute[Any], value: obj
         raise ValidationError(msg, field=attribute.name)
 
 
-def utf8(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    r"""Validator: the text (a str, each str of a tuple, or ``None``) can be sent as UTF-8.
+def _sendable(
+    text: str, instance: object, attribute: attrs.Attribute[Any], index: int | None = None
+) -> None:
+    """Refuse text with a lone surrogate (it has no UTF-8 form); ``index`` places it in a tuple.
+
+    Callers skip ASCII text (``str.isascii``), which always has one.
+    """
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        name = where(instance, attribute) + ("" if index is None else f"[{index}]")
+        msg = (
+            f"{name} contains the lone surrogate {text[exc.start]!r} at position "
+            f"{exc.start}, which cannot be sent as UTF-8 (text decoded from bytes that were "
+            "not UTF-8, or half of an emoji); give the whole character or valid text"
+        )
+        raise ValidationError(msg, field=attribute.name) from exc
+
+
+def utf8(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    r"""Validator: each str of a tuple (checked by ``tuple_of(str)`` first) can be sent as UTF-8.
 
     A lone surrogate, such as ``"\ud83d"`` (half an emoji) or the ``"\udce9"`` that
     Python makes of a byte that was not UTF-8, has no UTF-8 form: it is refused here,
-    at construction, rather than failing the request later.
+    at construction, rather than failing the request later. `text` and
+    `optional_text` check a single str the same way.
     """
-    texts = cast("tuple[object, ...]", value) if isinstance(value, tuple) else (value,)
-    for index, text in enumerate(texts):
-        if not isinstance(text, str):
-            continue
-        try:
-            text.encode()
-        except UnicodeEncodeError as exc:
-            name = where(instance, attribute) + (f"[{index}]" if isinstance(value, tuple) else "")
-            msg = (
-                f"{name} contains the lone surrogate {text[exc.start]!r} at position "
-                f"{exc.start}, which cannot be sent as UTF-8 (text decoded from bytes that were "
-                "not UTF-8, or half of an emoji); give the whole character or valid text"
-            )
-            raise ValidationError(msg, field=attribute.name) from exc
+    for index, item in enumerate(value):
+        if not item.isascii():
+            _sendable(item, instance, attribute, index)
+
+
+def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: the value is a str that can be sent as UTF-8 (see `utf8`)."""
+    if not isinstance(value, str):
+        msg = f"{where(instance, attribute)} must be str, got {type(value).__name__}"
+        raise FieldTypeError(msg, field=attribute.name)
+    if not value.isascii():
+        _sendable(value, instance, attribute)
+
+
+def optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: the value is ``None`` or a str that can be sent as UTF-8 (see `utf8`).
+
+    One check where a model has many optional text fields: a webhook's participants
+    run it for each of theirs.
+    """
+    if value is None:
+        return
+    if not isinstance(value, str):
+        msg = f"{where(instance, attribute)} must be str or None, got {type(value).__name__}"
+        raise FieldTypeError(msg, field=attribute.name)
+    if not value.isascii():
+        _sendable(value, instance, attribute)
 
 
 def reference_keys(
@@ -298,7 +333,7 @@ def email_address(instance: object, attribute: attrs.Attribute[Any], value: str)
 
 def is_hex_color(value: str) -> bool:
     """Return whether ``value`` is a ``#rgb`` or ``#rrggbb`` colour."""
-    return _HEX_COLOR.match(value) is not None
+    return len(value) in (4, 7) and value[0] == "#" and _HEX_DIGITS.issuperset(value[1:])
 
 
 def is_color(value: str) -> bool:
