@@ -264,12 +264,11 @@ class _Completions:
             # Unlike `asyncio.wait_for`, `asyncio.wait` never cancels the task, nor swallows
             # the caller's own cancellation when the task completes at the same moment.
             done, _ = await asyncio.wait((task,), timeout=None if left is None else max(left, 0.0))
-        except asyncio.CancelledError:
+            if not done:
+                raise _too_late()
+        except (asyncio.CancelledError, redis.TimeoutError):
             task.add_done_callback(functools.partial(self._abandoned, undo=undo))
             raise
-        if not done:
-            task.add_done_callback(functools.partial(self._abandoned, undo=undo))
-            raise _too_late()
         return task.result()
 
     def _track(self, task: asyncio.Future[T]) -> asyncio.Future[T]:
