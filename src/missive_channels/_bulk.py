@@ -25,7 +25,7 @@ from ._errors import (
     ValidationError,
 )
 from ._journal import Journal, JournalEntry, JournalState, fingerprint
-from ._models import EmailMessage, HtmlMessage, Message, TextMessage
+from ._models import MESSAGE_TYPES, Message
 from ._operations import create_message
 
 if TYPE_CHECKING:
@@ -51,8 +51,6 @@ __all__ = [
 
 DEFAULT_WINDOW: Final = 5
 """Requests an async bulk send keeps in flight when the client has no concurrency limit."""
-
-_MESSAGE_TYPES: Final = (TextMessage, HtmlMessage, EmailMessage)
 
 
 class SendStatus(str, enum.Enum):
@@ -227,7 +225,7 @@ def record(journal: Journal, external_id: str, outcome: SendOutcome) -> None:
 
 
 def _check_messages(messages: object) -> Iterator[Message]:
-    if isinstance(messages, (*_MESSAGE_TYPES, str, bytes)):
+    if isinstance(messages, (*MESSAGE_TYPES, str, bytes)):
         msg = (
             "create_many takes an iterable of messages, got one "
             f"{type(messages).__name__}; wrap it in a list, or use messages.create"

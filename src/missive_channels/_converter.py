@@ -24,18 +24,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from ._constants import MAX_REQUEST_BYTES
 from ._errors import FieldTypeError, RequestTooLargeError, ValidationError, WebhookPayloadError
 from ._events import Correspondent, RuleEvent, WebhookEvent, WebhookParticipant
-from ._models import (
-    Attachment,
-    EmailAddress,
-    EmailMessage,
-    HtmlMessage,
-    Message,
-    Notification,
-    Participant,
-    Post,
-    PostAttachment,
-    TextMessage,
-)
+from ._models import REQUEST_MODELS, Attachment, Message, Participant, Post, check_message
 
 _T = TypeVar("_T")
 
@@ -105,9 +94,6 @@ def _encode_json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-_MESSAGE_CLASSES: Final = (TextMessage, HtmlMessage, EmailMessage)
-
-
 def to_request_body(message: Message) -> dict[str, Any]:
     """Return the JSON body of ``POST /v1/messages`` for a message.
 
@@ -123,12 +109,7 @@ def to_request_body(message: Message) -> dict[str, Any]:
     Raises:
         FieldTypeError: If ``message`` is not one of the three message types.
     """
-    if not isinstance(cast("object", message), _MESSAGE_CLASSES):
-        msg = (
-            "expected a TextMessage, HtmlMessage or EmailMessage, "
-            f"got {type(message).__name__}; build the message with one of those classes"
-        )
-        raise FieldTypeError(msg)
+    check_message(message)
     return {"messages": converter.unstructure(message)}
 
 
@@ -354,20 +335,6 @@ _NAMES: Final[dict[type, tuple[str, ...]]] = {
     Correspondent: ("id", "username", "name", "address"),
 }
 
-# Outgoing models, read from the wire object a request carries: unknown keys are refused.
-_OUTGOING: Final = frozenset(
-    {
-        TextMessage,
-        HtmlMessage,
-        EmailMessage,
-        Post,
-        PostAttachment,
-        Participant,
-        EmailAddress,
-        Notification,
-    }
-)
-
 
 _NOBODY: Final = (None, "")
 
@@ -519,7 +486,7 @@ def _read_model_hook(cls: type[_T], conv: cattrs.Converter) -> Hook:
 
 
 def _attrs_hook(cls: type[Any], conv: cattrs.Converter) -> Hook:
-    if cls in _OUTGOING:
+    if cls in REQUEST_MODELS:
         return _object_hook(cls, conv, forbid=True)
     if _has_extra(cls):
         return _read_model_hook(cls, conv)
@@ -757,6 +724,6 @@ def from_dict(data: object, cls: type[_T]) -> _T:
     Raises:
         ValidationError: Naming the JSON path of the first problem found.
     """
-    if cls in _OUTGOING:
+    if cls in REQUEST_MODELS:
         return _structure_outgoing(data, cls, "$")
     return structure_payload(data, cls, error=_validation_error)

@@ -15,7 +15,7 @@ import attrs
 from typing_extensions import Self
 
 from ._constants import MAX_REQUEST_BYTES
-from ._errors import MissiveWarning, RequestTooLargeError, ValidationError
+from ._errors import FieldTypeError, MissiveWarning, RequestTooLargeError, ValidationError
 from ._validators import (
     as_tuple,
     aware_datetime,
@@ -410,6 +410,23 @@ class EmailMessage(_MessageBase):
 Message: TypeAlias = TextMessage | HtmlMessage | EmailMessage
 """Any message a custom channel accepts."""
 
+MESSAGE_TYPES: Final = (TextMessage, HtmlMessage, EmailMessage)
+"""The classes of `Message`, for ``isinstance``."""
+
+
+def check_message(message: object) -> None:
+    """Refuse anything but one of the three message types.
+
+    Raises:
+        FieldTypeError: If ``message`` is not a `TextMessage`, `HtmlMessage` or `EmailMessage`.
+    """
+    if not isinstance(message, MESSAGE_TYPES):
+        msg = (
+            "expected a TextMessage, HtmlMessage or EmailMessage, "
+            f"got {type(message).__name__}; build the message with one of those classes"
+        )
+        raise FieldTypeError(msg)
+
 
 @attrs.frozen(kw_only=True)
 class Notification(JsonModel):
@@ -527,3 +544,9 @@ class Post(_ConversationActions):
                 "without content (the notification alone is not shown in the conversation)"
             )
             raise ValidationError(msg, field="text")
+
+
+REQUEST_MODELS: Final = frozenset(
+    {*MESSAGE_TYPES, Post, PostAttachment, Participant, EmailAddress, Notification}
+)
+"""The models requests carry, `Attachment` aside: read from JSON, they refuse unknown keys."""

@@ -7,7 +7,7 @@ lives in `_responses`; sending and retrying in `_core`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -16,7 +16,7 @@ from ._bodies import StreamedBody, stream_request
 from ._converter import encode_post, encode_request
 from ._errors import FieldTypeError, ValidationError
 from ._events import Conversation, StoredMessage
-from ._models import EmailMessage, HtmlMessage, JsonModel, TextMessage
+from ._models import JsonModel, check_message
 from ._responses import Answer, CreatedAnswer, ItemAnswer, ItemsAnswer
 
 if TYPE_CHECKING:
@@ -125,12 +125,7 @@ def create_message(message: Message) -> Operation[CreatedMessage]:
         FieldTypeError: If ``message`` is not one of the three message types.
         RequestTooLargeError: If the request is over Missive's cap.
     """
-    if not isinstance(cast("object", message), (TextMessage, HtmlMessage, EmailMessage)):
-        msg = (
-            "expected a TextMessage, HtmlMessage or EmailMessage, "
-            f"got {type(message).__name__}; build the message with one of those classes"
-        )
-        raise FieldTypeError(msg)
+    check_message(message)
     # Stream the attachments' base64 text in chunks rather than copy it whole; a
     # message without attachments is small, and sent as plain bytes.
     content = stream_request(message) if message.attachments else encode_request(message)
