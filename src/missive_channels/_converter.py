@@ -19,6 +19,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._constants import MAX_REQUEST_BYTES
@@ -89,9 +90,12 @@ converter.register_unstructure_hook(datetime, _unstructure_datetime)
 converter.register_unstructure_hook_factory(_has_extra, _read_model_unstructure_hook)
 
 
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _encode_json(value: object) -> bytes:
     """Encode a JSON value as compact UTF-8 text, non-ASCII characters kept as they are."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def to_request_body(message: Message) -> dict[str, Any]:
@@ -502,6 +506,11 @@ converter.register_structure_hook_factory(attrs.has, _attrs_hook)
 converter.register_structure_hook_factory(lambda t: t is Attachment, _attachment_hook)
 converter.register_structure_hook_factory(lambda t: _optional_of(t) is not None, _optional_hook)
 converter.register_structure_hook_factory(lambda t: _item_of(t) is not None, _tuple_hook)
+# An optional scalar is written as it is: cattrs then copies the attribute inline,
+# rather than calling a hook that calls another per field.
+converter.register_unstructure_hook_factory(
+    lambda t: _optional_of(t) in _SCALARS, lambda _: identity
+)
 
 
 # Errors: cattrs collects every failure with its place; transform_error turns them
