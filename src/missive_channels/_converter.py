@@ -506,11 +506,15 @@ converter.register_structure_hook_factory(attrs.has, _attrs_hook)
 converter.register_structure_hook_factory(lambda t: t is Attachment, _attachment_hook)
 converter.register_structure_hook_factory(lambda t: _optional_of(t) is not None, _optional_hook)
 converter.register_structure_hook_factory(lambda t: _item_of(t) is not None, _tuple_hook)
-# An optional scalar is written as it is: cattrs then copies the attribute inline,
-# rather than calling a hook that calls another per field.
-converter.register_unstructure_hook_factory(
-    lambda t: _optional_of(t) in _SCALARS, lambda _: identity
-)
+
+
+def _as_is(_: object) -> Callable[[Any], Any]:
+    # cattrs copies a field whose hook is `identity` inline, rather than calling a
+    # hook that calls another per field.
+    return identity
+
+
+converter.register_unstructure_hook_factory(lambda t: _optional_of(t) in _SCALARS, _as_is)
 
 
 # Errors: cattrs collects every failure with its place; transform_error turns them
